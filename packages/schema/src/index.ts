@@ -1,0 +1,5 @@
+export * from "./audit";
+export * from "./identity";
+export * from "./installations";
+export * from "./issues";
+export * from "./plugins";

@@ -1,0 +1,36 @@
+import { SignJWT } from "jose";
+
+/** The HS256 secret of local development and tests. Never used by a deployed worker. */
+export const DEV_JWT_SECRET = "local-development-secret-do-not-deploy";
+export const DEV_INTERNAL_TOKEN_SECRET = "local-internal-secret-do-not-deploy";
+export const DEV_JWT_ISSUER = "plugin-platform-dev";
+export const DEV_JWT_AUDIENCE = "plugin-platform";
+
+export interface DevTokenClaims {
+  sub: string;
+  role?: string;
+  tenant?: string;
+  email?: string;
+}
+
+export interface DevTokenOptions {
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  /** jose time span (`1h`, `30s`) or seconds since the epoch. */
+  expiresAt?: string | number;
+  notBefore?: string | number;
+}
+
+/** Signs a bearer token the way the local stack and the tests expect one. */
+export function signDevToken(claims: DevTokenClaims, options: DevTokenOptions = {}): Promise<string> {
+  const jwt = new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuer(options.issuer ?? DEV_JWT_ISSUER)
+    .setAudience(options.audience ?? DEV_JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresAt ?? "12h");
+  if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
+  return jwt.sign(new TextEncoder().encode(options.secret ?? DEV_JWT_SECRET));
+}

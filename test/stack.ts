@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { dirname } from "node:path";
+import { Miniflare } from "miniflare";
+import pg from "pg";
+import { inject } from "vitest";
+import {
+  DEV_INTERNAL_TOKEN_SECRET,
+  DEV_JWT_AUDIENCE,
+  DEV_JWT_ISSUER,
+  DEV_JWT_SECRET,
+  type DevTokenClaims,
+  type DevTokenOptions,
+  signDevToken,
+} from "../scripts/local-stack/dev-token";
+import { TEMPLATE_DATABASE, withDatabase } from "./global-setup";
+
+const COMPATIBILITY_DATE = "2026-04-20";
+
+export interface StackOptions {
+  /** Replaces the plugins worker's DATABASE_URL (to simulate an unreachable database). */
+  databaseUrl?: string;
+  apiBindings?: Record<string, string>;
+  pluginsBindings?: Record<string, string>;
+}
+
+export interface Stack {
+  /** Origin of the API worker, served over real HTTP. */
+  url: string;
+  mf: Miniflare;
+  /** A direct connection to this stack's database, for asserting what was stored. */
+  db: pg.Client;
+  bucket: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
+  token(claims: DevTokenClaims, options?: DevTokenOptions): Promise<string>;
+  /** Row counts of every table and the number of R2 objects: equal before and after a refusal. */
+  snapshot(): Promise<Record<string, number>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Both workers in workerd (the bundles `wrangler deploy` would upload), joined by the real
+ * service binding, with miniflare's R2 and Cache API, against a database of their own.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const database = `plugins_${randomUUID().replaceAll("-", "")}`;
+  const serverUrl = inject("postgresUrl");
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${database} template ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  const databaseUrl = withDatabase(serverUrl, database);
+
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    workers: [
+      {
+        name: "api",
+        modules: true,
+        scriptPath: inject("apiBundle"),
+        modulesRoot: dirname(inject("apiBundle")),
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings: {
+          JWT_SECRET: DEV_JWT_SECRET,
+          JWT_ISSUER: DEV_JWT_ISSUER,
+          JWT_AUDIENCE: DEV_JWT_AUDIENCE,
+          INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
+          ENVIRONMENT: "test",
+          ...options.apiBindings,
+        },
+        serviceBindings: { PLUGINS: "plugins" },
+      },
+      {
+        name: "plugins",
+        modules: true,
+        scriptPath: inject("pluginsBundle"),
+        modulesRoot: dirname(inject("pluginsBundle")),
+        compatibilityDate: COMPATIBILITY_DATE,
+        bindings: {
+          DATABASE_URL: options.databaseUrl ?? databaseUrl,
+          NEON_LOCAL_PROXY: inject("bridgeAddress"),
+          INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
+          ENVIRONMENT: "test",
+          ...options.pluginsBindings,
+        },
+        r2Buckets: ["BUNDLES"],
+      },
+    ],
+  });
+  const url = (await mf.ready).origin;
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const bucket = await mf.getR2Bucket("BUNDLES", "plugins");
+
+  return {
+    url,
+    mf,
+    db,
+    bucket,
+    token: (claims, tokenOptions) => signDevToken(claims, tokenOptions),
+    async snapshot() {
+      const { rows } = await db.query<{ table: string; count: string }>(
+        `select 'plugins' as table, count(*) from plugins
+         union all select 'plugin_versions', count(*) from plugin_versions
+         union all select 'installations', count(*) from installations
+         union all select 'audit_log', count(*) from audit_log`,
+      );
+      const counts = Object.fromEntries(rows.map((row) => [row.table, Number(row.count)]));
+      const objects = await bucket.list();
+      return { ...counts, r2Objects: objects.objects.length };
+    },
+    async stop() {
+      await db.end();
+      await mf.dispose();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${database} with (force)`);
+      await cleanup.end();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { type Identity, identitySchema } from "@plugins/schema";
+import { createMiddleware } from "hono/factory";
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { AppEnv, Env } from "./env";
+import { ApiError } from "./errors";
+
+const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
+const CLOCK_SKEW_SECONDS = 30;
+
+/** Remote key sets live as long as the isolate so keys are fetched once, not per request. */
+const keySets = new Map<string, JWTVerifyGetKey>();
+
+function keySetFor(url: string): JWTVerifyGetKey {
+  let keySet = keySets.get(url);
+  if (!keySet) {
+    keySet = createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60 * 1000 });
+    keySets.set(url, keySet);
+  }
+  return keySet;
+}
+
+/**
+ * Verifies a caller's bearer token. The accepted algorithms follow from the configured
+ * keys: HS256 only with JWT_SECRET, asymmetric ones only with JWKS_URL, so a token can
+ * never pick a shared secret as its "public key" (HS/RS confusion) or claim `alg: none`.
+ */
+export async function verifyBearer(token: string, env: Env): Promise<Identity> {
+  const secret = env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : null;
+  const keySet = env.JWKS_URL ? keySetFor(env.JWKS_URL) : null;
+  if (!secret && !keySet) throw new Error("Neither JWT_SECRET nor JWKS_URL is configured");
+  const algorithms = [...(secret ? ["HS256"] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])];
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(
+      token,
+      async (header, input) => {
+        if (header.alg === "HS256" && secret) return secret;
+        if (keySet) return keySet(header, input);
+        throw new Error(`algorithm ${header.alg} is not accepted`);
+      },
+      {
+        algorithms,
+        issuer: env.JWT_ISSUER || undefined,
+        audience: env.JWT_AUDIENCE || undefined,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        requiredClaims: ["sub", "exp"],
+      },
+    ));
+  } catch {
+    throw new ApiError("UNAUTHORIZED", "The bearer token is invalid or expired");
+  }
+  const identity = identitySchema.safeParse({
+    sub: payload.sub,
+    role: payload.role ?? "viewer",
+    tenant: payload.tenant ?? null,
+    email: payload.email ?? null,
+  });
+  if (!identity.success || identity.data.role === "guest") {
+    throw new ApiError("UNAUTHORIZED", "The bearer token's claims are invalid (sub, role, tenant, email)");
+  }
+  return identity.data;
+}
+
+/**
+ * Sets `identity` from the `Authorization: Bearer` header; without one the caller stays
+ * a guest. A header that is present but wrong is refused rather than downgraded to a guest.
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const header = c.req.header("authorization");
+  if (header === undefined) return next();
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1]) throw new ApiError("UNAUTHORIZED", "The Authorization header must be 'Bearer <token>'");
+  c.set("identity", await verifyBearer(match[1], c.env));
+  return next();
+});
+
+/** Refuses guests before any work is done for a route that needs a signed-in caller. */
+export const requireSignedIn = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get("identity").role === "guest") {
+    throw new ApiError("UNAUTHORIZED", "This route needs a bearer token", { "www-authenticate": "Bearer" });
+  }
+  return next();
+});

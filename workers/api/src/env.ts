@@ -1,0 +1,38 @@
+import type { Identity } from "@plugins/schema";
+
+/** Bindings, vars and secrets of the API worker (see the root wrangler.toml). */
+export interface Env {
+  /** Service binding to the plugins worker, its only way in. */
+  PLUGINS: Fetcher;
+  /** HS256 secret for bearer tokens (local development, or an issuer that signs with a shared secret). Secret. */
+  JWT_SECRET?: string;
+  /** Key set of the identity provider (RS256, ES256, EdDSA). Takes over from JWT_SECRET for asymmetric tokens. */
+  JWKS_URL?: string;
+  /** Required `iss` of bearer tokens. */
+  JWT_ISSUER?: string;
+  /** Required `aud` of bearer tokens. */
+  JWT_AUDIENCE?: string;
+  /** Shared with the plugins worker; signs the identity minted per request. Secret. */
+  INTERNAL_TOKEN_SECRET: string;
+  /** Origin used in bundle URLs (`https://plugins.example.com`); defaults to the request's origin. */
+  PUBLIC_BASE_URL?: string;
+  /** Largest accepted upload body, in bytes. */
+  MAX_UPLOAD_BYTES?: string;
+  /** `development` exposes error details in responses; anything else hides them. */
+  ENVIRONMENT?: string;
+}
+
+export interface Variables {
+  requestId: string;
+  /** The verified caller; a guest when the request carried no bearer token. */
+  identity: Identity;
+}
+
+export type AppEnv = { Bindings: Env; Variables: Variables };
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 12 * 1024 * 1024;
+
+export function maxUploadBytes(env: Env): number {
+  const configured = Number(env.MAX_UPLOAD_BYTES);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_UPLOAD_BYTES;
+}

@@ -1,0 +1,67 @@
+import { TRPCClientError } from "@trpc/client";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./env";
+import { logEvent } from "./log";
+
+/** The closed set of error codes a REST client can see, and the status each one answers with. */
+export const errorStatus = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_SUPPORTED: 405,
+  CONFLICT: 409,
+  GONE: 410,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === "string" && code in errorStatus;
+}
+
+/** Carries an error of the plugins worker over to the REST envelope with the same code and message. */
+function fromPluginsWorker(error: TRPCClientError<never>): ApiError {
+  const data = error.data as { code?: unknown; httpStatus?: number } | undefined;
+  if (isErrorCode(data?.code) && data.code !== "INTERNAL_SERVER_ERROR") return new ApiError(data.code, error.message);
+  if (!data) return new ApiError("SERVICE_UNAVAILABLE", "The plugin registry is unavailable");
+  return new ApiError("INTERNAL_SERVER_ERROR", "Internal error");
+}
+
+export function errorResponse(c: Context<AppEnv>, error: ApiError) {
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  return c.json(
+    { error: { code: error.code, message: error.message, requestId: c.get("requestId") } },
+    errorStatus[error.code],
+  );
+}
+
+/** The one place a thrown error becomes a response: `{"error":{"code","message","requestId"}}`. */
+export function onError(error: Error, c: Context<AppEnv>) {
+  if (error instanceof ApiError) return errorResponse(c, error);
+  if (error instanceof TRPCClientError) return errorResponse(c, fromPluginsWorker(error));
+  if (error instanceof HTTPException && error.status < 500) {
+    const code = Object.entries(errorStatus).find(([, status]) => status === error.status)?.[0];
+    return errorResponse(c, new ApiError(isErrorCode(code) ? code : "BAD_REQUEST", error.message || "Bad request"));
+  }
+  logEvent("error", "unhandled_error", { requestId: c.get("requestId"), message: error.message, stack: error.stack });
+  const message = c.env.ENVIRONMENT === "development" ? error.message : "Internal error";
+  return errorResponse(c, new ApiError("INTERNAL_SERVER_ERROR", message));
+}

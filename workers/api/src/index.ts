@@ -1,0 +1,27 @@
+import { Hono } from "hono";
+import { authenticate } from "./auth";
+import type { AppEnv, Env } from "./env";
+import { ApiError, errorResponse, onError } from "./errors";
+import { requestContext } from "./request-context";
+import { registerBundles } from "./routes/bundles";
+import { registerHealth } from "./routes/health";
+import { registerInstallations } from "./routes/installations";
+import { registerPlugins } from "./routes/plugins";
+import { registerTrpc } from "./routes/trpc";
+
+const app = new Hono<AppEnv>();
+
+app.use(requestContext);
+app.use("/api/*", authenticate);
+app.use("/trpc/*", authenticate);
+
+registerHealth(app);
+registerBundles(app);
+registerPlugins(app);
+registerInstallations(app);
+registerTrpc(app);
+
+app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)));
+app.onError(onError);
+
+export default app satisfies ExportedHandler<Env>;

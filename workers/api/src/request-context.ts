@@ -1,0 +1,27 @@
+import { guestIdentity } from "@plugins/schema";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./env";
+import { logEvent } from "./log";
+
+/**
+ * Gives every request an id (returned as `x-request-id`, carried to the plugins worker)
+ * and logs one line per request. A client's own `x-request-id` is not trusted. Every
+ * request starts as a guest; `authenticate` replaces that with a verified identity.
+ */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const requestId = crypto.randomUUID();
+  c.set("requestId", requestId);
+  c.set("identity", guestIdentity);
+  const started = Date.now();
+  await next();
+  c.res.headers.set("x-request-id", requestId);
+  logEvent("info", "request", {
+    requestId,
+    method: c.req.method,
+    route: c.req.routePath,
+    status: c.res.status,
+    durationMs: Date.now() - started,
+    user: c.var.identity.sub,
+    tenant: c.var.identity.tenant,
+  });
+});

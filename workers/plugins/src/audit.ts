@@ -1,0 +1,31 @@
+import { auditLog } from "@plugins/schema";
+import type { Database } from "./database";
+import type { Context } from "./trpc";
+
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+export interface AuditEntry {
+  action: string;
+  resourceType: "plugin" | "plugin_version" | "installation";
+  resourceId: string;
+  tenantId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Records a mutation inside the transaction that performs it, so neither exists without the other. */
+export async function recordAudit(tx: Transaction, ctx: Pick<Context, "identity" | "request">, entry: AuditEntry) {
+  await tx.insert(auditLog).values({
+    actorId: ctx.identity.sub,
+    actorRole: ctx.identity.role,
+    tenantId: entry.tenantId ?? null,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    details: entry.details ?? {},
+    requestId: ctx.request.requestId,
+    ip: ctx.request.ip,
+    userAgent: ctx.request.userAgent,
+  });
+}
+
+export type { Transaction };

@@ -1,0 +1,61 @@
+import { installations, installInputSchema, tenantRefSchema } from "@plugins/schema";
+import { TRPCError } from "@trpc/server";
+import { asc, eq } from "drizzle-orm";
+import { recordAudit } from "../audit";
+import { resolveVersion } from "../resolve-version";
+import { actsForTenant, roleProcedure, router } from "../trpc";
+
+/** A caller acts for its own tenant only (admins for any), checked before any row is read. */
+function assertTenantAccess(identity: Parameters<typeof actsForTenant>[0], tenantId: string) {
+  if (!actsForTenant(identity, tenantId)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `You may not act for tenant '${tenantId}'` });
+  }
+}
+
+export const installationsRouter = router({
+  install: roleProcedure("admin", "editor")
+    .input(installInputSchema)
+    .mutation(async ({ ctx, input }) => {
+      assertTenantAccess(ctx.identity, input.tenantId);
+      const version = await resolveVersion(ctx.db, input.pluginId, input.version);
+      const instanceId = input.instanceId ?? input.pluginId;
+      return ctx.db.transaction(async (tx) => {
+        const [installation] = await tx
+          .insert(installations)
+          .values({
+            tenantId: input.tenantId,
+            instanceId,
+            pluginId: input.pluginId,
+            version: version.version,
+            installedBy: ctx.identity.sub,
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (!installation) {
+          throw new TRPCError({
+            code: "CONFLICT",
+            message: `Tenant '${input.tenantId}' already has an instance '${instanceId}'`,
+          });
+        }
+        await recordAudit(tx, ctx, {
+          action: "installation.install",
+          resourceType: "installation",
+          resourceId: installation.id,
+          tenantId: input.tenantId,
+          details: { pluginId: input.pluginId, instanceId, version: version.version, requested: input.version },
+        });
+        return installation;
+      });
+    }),
+
+  list: roleProcedure("admin", "editor", "viewer")
+    .input(tenantRefSchema)
+    .query(async ({ ctx, input }) => {
+      assertTenantAccess(ctx.identity, input.tenantId);
+      return ctx.db
+        .select()
+        .from(installations)
+        .where(eq(installations.tenantId, input.tenantId))
+        .orderBy(asc(installations.installedAt));
+    }),
+});

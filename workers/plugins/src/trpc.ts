@@ -1,0 +1,61 @@
+import { describeIssues, type Identity, type RequestFacts, type Role, validationIssues } from "@plugins/schema";
+import { initTRPC, TRPCError } from "@trpc/server";
+import type { Database } from "./database";
+
+/** Everything a procedure may use. Built per request; tests build it directly for `createCaller`. */
+export interface Context {
+  db: Database;
+  bucket: R2Bucket;
+  identity: Identity;
+  request: RequestFacts;
+  limits: { maxBundleBytes: number };
+  /** Work to finish after the response (logging, cache fills); `ctx.waitUntil` in a Worker. */
+  waitUntil: (promise: Promise<unknown>) => void;
+  /** Whether error responses may carry internal details (local development only). */
+  exposeErrors: boolean;
+}
+
+const t = initTRPC.context<Context>().create({
+  // Stack traces never leave the worker; the message of an unexpected error is replaced.
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    const issues = validationIssues(error.cause);
+    let message = issues ? describeIssues(issues) : shape.message;
+    if (error.code === "INTERNAL_SERVER_ERROR" && !ctx?.exposeErrors) message = "Internal error";
+    return {
+      message,
+      code: shape.code,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        requestId: ctx?.request.requestId ?? null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Reachable by any caller the gateway vouched for, guests included. */
+export const publicProcedure = t.procedure;
+
+/** Procedures that need one of `allowed` roles; a guest is told to sign in instead. */
+export function roleProcedure(...allowed: Role[]) {
+  return t.procedure.use(({ ctx, next }) => {
+    if (ctx.identity.role === "guest") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to do this" });
+    if (!allowed.includes(ctx.identity.role)) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `Role '${ctx.identity.role}' may not do this; it needs ${allowed.join(" or ")}`,
+      });
+    }
+    return next();
+  });
+}
+
+/** Whether the caller may act for `tenantId`: its own tenant, or any tenant for an admin. */
+export function actsForTenant(identity: Identity, tenantId: string): boolean {
+  return identity.role === "admin" || identity.tenant === tenantId;
+}
