@@ -1,20 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { dirname } from "node:path";
 import { Miniflare } from "miniflare";
 import pg from "pg";
 import { inject } from "vitest";
-import {
-  DEV_INTERNAL_TOKEN_SECRET,
-  DEV_JWT_AUDIENCE,
-  DEV_JWT_ISSUER,
-  DEV_JWT_SECRET,
-  type DevTokenClaims,
-  type DevTokenOptions,
-  signDevToken,
-} from "../scripts/local-stack/dev-token";
+import { type DevTokenClaims, type DevTokenOptions, signDevToken } from "../scripts/local-stack/dev-token";
+import { platformWorkers } from "../scripts/local-stack/platform-workers";
 import { TEMPLATE_DATABASE, withDatabase } from "./global-setup";
-
-const COMPATIBILITY_DATE = "2026-04-20";
 
 export interface StackOptions {
   /** Replaces the plugins worker's DATABASE_URL (to simulate an unreachable database). */
@@ -52,39 +42,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
-    workers: [
-      {
-        name: "api",
-        modules: true,
-        scriptPath: inject("apiBundle"),
-        modulesRoot: dirname(inject("apiBundle")),
-        compatibilityDate: COMPATIBILITY_DATE,
-        bindings: {
-          JWT_SECRET: DEV_JWT_SECRET,
-          JWT_ISSUER: DEV_JWT_ISSUER,
-          JWT_AUDIENCE: DEV_JWT_AUDIENCE,
-          INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
-          ENVIRONMENT: "test",
-          ...options.apiBindings,
-        },
-        serviceBindings: { PLUGINS: "plugins" },
-      },
-      {
-        name: "plugins",
-        modules: true,
-        scriptPath: inject("pluginsBundle"),
-        modulesRoot: dirname(inject("pluginsBundle")),
-        compatibilityDate: COMPATIBILITY_DATE,
-        bindings: {
-          DATABASE_URL: options.databaseUrl ?? databaseUrl,
-          NEON_LOCAL_PROXY: inject("bridgeAddress"),
-          INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
-          ENVIRONMENT: "test",
-          ...options.pluginsBindings,
-        },
-        r2Buckets: ["BUNDLES"],
-      },
-    ],
+    workers: platformWorkers({
+      bundles: { api: inject("apiBundle"), plugins: inject("pluginsBundle") },
+      databaseUrl: options.databaseUrl ?? databaseUrl,
+      bridgeAddress: inject("bridgeAddress"),
+      apiBindings: options.apiBindings,
+      pluginsBindings: options.pluginsBindings,
+    }),
   });
   const url = (await mf.ready).origin;
   const db = new pg.Client({ connectionString: databaseUrl });

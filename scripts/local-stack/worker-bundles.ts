@@ -15,11 +15,16 @@ export function buildWorkerBundles(outDir: string): WorkerBundles {
   const build = (config: string, name: string) => {
     const dir = join(outDir, name);
     mkdirSync(dir, { recursive: true });
-    execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", dir, "-c", config], {
-      cwd: ROOT,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" },
-      stdio: "pipe",
-    });
+    try {
+      execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", dir, "-c", config], {
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_UPDATE_NOTIFIER: "1" },
+        stdio: "pipe",
+      });
+    } catch (error) {
+      const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? String(error);
+      throw new Error(`Building the ${name} worker (${config}) failed:\n${stderr}`);
+    }
     return join(dir, "index.js");
   };
   return { api: build("wrangler.toml", "api"), plugins: build("workers/plugins/wrangler.toml", "plugins") };

@@ -1,7 +1,7 @@
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { tenantIdSchema } from "./identity";
-import { pluginIdSchema, plugins, versionRangeSchema } from "./plugins";
+import { pluginIdSchema, plugins, versionReferenceSchema } from "./plugins";
 
 export const installationStatus = pgEnum("installation_status", ["installed", "active", "inactive", "uninstalled"]);
 
@@ -32,7 +32,7 @@ export const installInputSchema = z.object({
   pluginId: pluginIdSchema,
   /** Defaults to the plugin id; lets a tenant install one plugin several times later on. */
   instanceId: pluginIdSchema.optional(),
-  version: versionRangeSchema.default("latest"),
+  version: versionReferenceSchema.default("latest"),
 });
 export type InstallInput = z.input<typeof installInputSchema>;
 

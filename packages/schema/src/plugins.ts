@@ -1,5 +1,5 @@
-import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { type SQL, sql } from "drizzle-orm";
+import { customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import semver from "semver";
 import { z } from "zod";
 
@@ -25,86 +25,33 @@ export const versionSchema = z
     return normalized;
   });
 
-/** A version reference a client may ask for: `latest`, an exact version or a semver range. */
-export const versionRangeSchema = z
+/** A semver range such as `^1.2.0`, `1.x` or `>=2 <3`. */
+export const semverRangeSchema = z
   .string()
   .trim()
   .min(1)
   .max(128)
-  .refine((value) => value === "latest" || semver.validRange(value) !== null, {
-    message: "must be 'latest', a version or a semver range",
+  .refine((value) => semver.validRange(value) !== null, { message: "must be a semver range like ^1.2.0" });
+
+/** A dist-tag name. Tags that parse as ranges would be ambiguous in `id@ref` URLs, as npm also forbids. */
+export const tagSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, "must start with a letter and contain only a-z, 0-9 and '-'")
+  .refine((value) => semver.validRange(value) === null, { message: "must not look like a version or range" });
+
+/** What a client may ask for: a dist-tag (`latest`, `beta`), an exact version or a semver range. */
+export const versionReferenceSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .refine((value) => tagSchema.safeParse(value).success || semver.validRange(value) !== null, {
+    message: "must be a tag such as 'latest', a version or a semver range",
   });
 
 const labelSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.:-]{0,63}$/, "must be a lowercase name (a-z, 0-9, '.', ':', '-')");
-
-/** What a publisher states about a version, sent as `metadata` beside the bundle. */
-export const pluginMetadataSchema = z.strictObject({
-  id: pluginIdSchema,
-  name: z.string().trim().min(1, "must not be empty").max(100),
-  version: versionSchema,
-  description: z.string().max(2000).default(""),
-  category: labelSchema,
-  extensionPoints: z.array(labelSchema).max(50).default([]),
-});
-export type PluginMetadata = z.infer<typeof pluginMetadataSchema>;
-
-/** The `metadata` form field: a JSON string holding the plugin metadata. */
-export const pluginMetadataJsonSchema = z
-  .string()
-  .max(64 * 1024, "must be at most 64 KiB")
-  .transform((text, ctx): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "is not valid JSON" });
-      return z.NEVER;
-    }
-  })
-  .pipe(pluginMetadataSchema);
-
-export const plugins = pgTable(
-  "plugins",
-  {
-    id: text("id").primaryKey(),
-    name: text("name").notNull(),
-    description: text("description").notNull().default(""),
-    category: text("category").notNull(),
-    extensionPoints: text("extension_points").array().notNull().default(sql`'{}'::text[]`),
-    ownerId: text("owner_id").notNull(),
-    /** Highest published non-prerelease version (or highest prerelease when there is none). */
-    latestVersion: text("latest_version"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-  },
-  (table) => [index("plugins_category_idx").on(table.category)],
-);
-
-export const versionStatus = pgEnum("version_status", ["published", "yanked", "blocked"]);
-
-export const pluginVersions = pgTable(
-  "plugin_versions",
-  {
-    pluginId: text("plugin_id")
-      .notNull()
-      .references(() => plugins.id),
-    version: text("version").notNull(),
-    manifest: jsonb("manifest").$type<PluginMetadata>().notNull(),
-    size: integer("size").notNull(),
-    sha256: text("sha256").notNull(),
-    /** Subresource Integrity of the entry file, `sha384-<base64>`. */
-    integrity: text("integrity").notNull(),
-    r2Key: text("r2_key").notNull(),
-    status: versionStatus("status").notNull().default("published"),
-    publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
-    publishedBy: text("published_by").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.pluginId, table.version] })],
-);
-
-export const resolveInputSchema = z.object({ pluginId: pluginIdSchema, range: versionRangeSchema.default("latest") });
-export const pluginRefSchema = z.object({ pluginId: pluginIdSchema });
 
 /**
  * A file path inside a published version, as it appears in a bundle URL. Segments are
@@ -129,15 +76,107 @@ function hasControlOrBackslash(path: string): boolean {
   return false;
 }
 
-/** R2 keys derive from the URL, so the immutable path never needs Postgres to find the bytes. */
-export function bundleObjectKey(pluginId: string, version: string, path: string): string {
-  return `${pluginId}/${version}/${path}`;
-}
+const authorSchema = z.union([
+  z.string().trim().min(1).max(200),
+  z.strictObject({
+    name: z.string().trim().min(1).max(200),
+    email: z.email().optional(),
+    url: z.url().optional(),
+  }),
+]);
 
-/** The public, immutable URL path of a file of a published version. */
-export function bundleUrlPath(pluginId: string, version: string, path: string): string {
-  return `/plugins/bundles/${pluginId}/v${version}/${path}`;
-}
+/** A JSON Schema (object form) describing the plugin's per-instance configuration. */
+const configSchemaSchema = z
+  .record(z.string(), z.unknown())
+  .refine((schema) => schema.type === undefined || schema.type === "object", {
+    message: "must describe an object (type: 'object')",
+  })
+  .refine((schema) => JSON.stringify(schema).length <= 64 * 1024, { message: "must be at most 64 KiB" });
 
-/** The single file of a one-file bundle upload. */
-export const SINGLE_FILE_ENTRY = "bundle.js";
+/**
+ * The plugin manifest: `plugin.json` inside an archive, or the `metadata` field beside a
+ * single-file bundle. Unknown fields are refused so that typos do not pass silently.
+ */
+export const pluginManifestSchema = z.strictObject({
+  id: pluginIdSchema,
+  name: z.string().trim().min(1, "must not be empty").max(100),
+  version: versionSchema,
+  description: z.string().max(2000).default(""),
+  category: labelSchema,
+  author: authorSchema.optional(),
+  license: z
+    .string()
+    .max(100)
+    .regex(/^[A-Za-z0-9.+\-() ]+$/, "must be an SPDX license expression such as MIT or (MIT OR Apache-2.0)")
+    .optional(),
+  extensionPoints: z.array(labelSchema).max(50).default([]),
+  /** The file a host imports; defaults to bundle.js for a single file and index.js in an archive. */
+  entry: bundleFilePathSchema.optional(),
+  config: configSchemaSchema.optional(),
+  permissions: z.array(labelSchema).max(50).default([]),
+  /** Host application versions the plugin runs on, e.g. `{ "host": "^2.0.0" }`. */
+  engines: z.strictObject({ host: semverRangeSchema }).optional(),
+  /** Other plugins this one needs, by id and semver range. */
+  dependencies: z
+    .record(pluginIdSchema, semverRangeSchema)
+    .refine((dependencies) => Object.keys(dependencies).length <= 50, { message: "must list at most 50 plugins" })
+    .default({}),
+});
+export type PluginManifest = z.infer<typeof pluginManifestSchema>;
+
+/** A manifest sent as JSON text (the `metadata` form field, or plugin.json). */
+export const pluginManifestJsonSchema = z
+  .string()
+  .max(64 * 1024, "must be at most 64 KiB")
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "is not valid JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(pluginManifestSchema);
+
+const tsvector = customType<{ data: string }>({
+  dataType: () => "tsvector",
+});
+
+export const plugins = pgTable(
+  "plugins",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    category: text("category").notNull(),
+    extensionPoints: text("extension_points").array().notNull().default(sql`'{}'::text[]`),
+    ownerId: text("owner_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Ranked text search: id and name weigh more than the description. */
+    searchVector: tsvector("search_vector")
+      .notNull()
+      .generatedAlwaysAs(
+        (): SQL =>
+          sql`setweight(to_tsvector('simple', ${plugins.id}), 'A') || setweight(to_tsvector('english', ${plugins.name}), 'A') || setweight(to_tsvector('english', ${plugins.description}), 'B')`,
+      ),
+  },
+  (table) => [
+    index("plugins_category_idx").on(table.category, table.id),
+    index("plugins_extension_points_idx").using("gin", table.extensionPoints),
+    index("plugins_search_idx").using("gin", table.searchVector),
+  ],
+);
+
+export const pluginRefSchema = z.object({ pluginId: pluginIdSchema });
+
+const cursorSchema = z.string().max(512);
+
+export const searchInputSchema = z.object({
+  /** Words to look for in id, name and description (web-search syntax: quotes, `-word`, `or`). */
+  query: z.string().trim().max(200).optional(),
+  category: labelSchema.optional(),
+  extensionPoint: labelSchema.optional(),
+  cursor: cursorSchema.optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+});

@@ -18,6 +18,8 @@ export interface Env {
   PUBLIC_BASE_URL?: string;
   /** Largest accepted upload body, in bytes. */
   MAX_UPLOAD_BYTES?: string;
+  /** Bytes of hot bundle files each isolate keeps in memory (default 16 MiB; 0 turns it off). */
+  HOT_CACHE_MAX_BYTES?: string;
   /** `development` exposes error details in responses; anything else hides them. */
   ENVIRONMENT?: string;
 }

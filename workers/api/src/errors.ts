@@ -37,12 +37,18 @@ function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === "string" && code in errorStatus;
 }
 
-/** Carries an error of the plugins worker over to the REST envelope with the same code and message. */
-function fromPluginsWorker(error: TRPCClientError<never>): ApiError {
-  const data = error.data as { code?: unknown; httpStatus?: number } | undefined;
-  if (isErrorCode(data?.code) && data.code !== "INTERNAL_SERVER_ERROR") return new ApiError(data.code, error.message);
-  if (!data) return new ApiError("SERVICE_UNAVAILABLE", "The plugin registry is unavailable");
-  return new ApiError("INTERNAL_SERVER_ERROR", "Internal error");
+/**
+ * Carries an error of the plugins worker over to the REST envelope with the same code and
+ * message; a permanent NOT_FOUND (`data.gone`, a blocked version) becomes GONE.
+ */
+export function fromPluginsWorker(error: TRPCClientError<never>, headers: Record<string, string> = {}): ApiError {
+  const data = error.data as { code?: unknown; gone?: boolean } | undefined;
+  if (data?.gone) return new ApiError("GONE", error.message, headers);
+  if (isErrorCode(data?.code) && data.code !== "INTERNAL_SERVER_ERROR") {
+    return new ApiError(data.code, error.message, headers);
+  }
+  if (!data) return new ApiError("SERVICE_UNAVAILABLE", "The plugin registry is unavailable", headers);
+  return new ApiError("INTERNAL_SERVER_ERROR", "Internal error", headers);
 }
 
 export function errorResponse(c: Context<AppEnv>, error: ApiError) {

@@ -1,9 +1,10 @@
 import type { AppRouter } from "@plugins/plugins-worker/router";
-import { type InternalClaims, internalToken } from "@plugins/schema";
+import { EDGE_PURGE_HEADER, type InternalClaims, internalToken } from "@plugins/schema";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
-import type { AppEnv, Env } from "./env";
+import { purgeBundlePaths } from "./bundle-cache";
+import type { AppEnv } from "./env";
 
 /** The plugins worker has no public hostname; the service binding ignores the host. */
 export const PLUGINS_ORIGIN = "https://plugins.internal";
@@ -37,10 +38,19 @@ export function internalClaims(c: Context<AppEnv>): InternalClaims {
   };
 }
 
-/** Forwards a request to the plugins worker over the service binding. */
-export function callPlugins(env: Env, input: string, init?: RequestInit): Promise<Response> {
+/**
+ * Sends a request to the plugins worker over the service binding, and carries out the
+ * edge-cache purges it asks for (a blocked version) before anything else sees the answer.
+ */
+export async function callPlugins(c: Context<AppEnv>, input: string, init?: RequestInit): Promise<Response> {
   // Unbound `env.PLUGINS.fetch` throws "Illegal invocation".
-  return env.PLUGINS.fetch(input, init);
+  const response = await c.env.PLUGINS.fetch(input, init);
+  const purge = response.headers.get(EDGE_PURGE_HEADER);
+  if (purge === null) return response;
+  purgeBundlePaths(c, JSON.parse(purge) as string[]);
+  const headers = new Headers(response.headers);
+  headers.delete(EDGE_PURGE_HEADER);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /**
@@ -53,7 +63,7 @@ export function pluginsClient(c: Context<AppEnv>) {
     links: [
       httpLink({
         url: `${PLUGINS_ORIGIN}/trpc`,
-        fetch: (url, init) => callPlugins(c.env, String(url), init as RequestInit),
+        fetch: (url, init) => callPlugins(c, String(url), init as RequestInit),
         headers: async () => ({ [internalToken.header]: await token }),
       }),
     ],

@@ -1,27 +1,41 @@
-import { bundleFilePathSchema, bundleObjectKey, pluginIdSchema, versionSchema } from "@plugins/schema";
-import type { Context as HonoContext } from "hono";
-import type { Env } from "./env";
+import {
+  BUNDLE_ENTRY_HEADER,
+  blockedMarkerKey,
+  bundleFilePathSchema,
+  bundleObjectKey,
+  pluginIdSchema,
+  versionSchema,
+} from "@plugins/schema";
 
 /**
  * Serves a stored file straight from R2. The key comes from the URL, so this path never
- * touches Postgres. Only the API worker calls it (over the service binding), and it adds
- * the public caching headers; this answer carries what R2 knows about the object.
+ * touches Postgres. Only the API worker calls it, over the service binding; it adds the
+ * public caching headers, and answers conditional and range requests from the full object.
  */
 export async function serveBundleFile(
-  c: HonoContext<{ Bindings: Env }>,
-  pluginId: string,
-  version: string,
-  path: string,
-) {
+  bucket: R2Bucket,
+  method: string,
+  { pluginId, version, path }: { pluginId: string; version: string; path: string },
+): Promise<Response> {
   const key = parseKey(pluginId, version, path);
-  if (!key) return c.json({ error: { code: "NOT_FOUND", message: "No such bundle file" } }, 404);
-  const object = await c.env.BUNDLES.get(key);
-  if (!object) return c.json({ error: { code: "NOT_FOUND", message: "No such bundle file" } }, 404);
+  if (!key) return notFound();
+  const object = await bucket.get(key);
+  if (!object) {
+    const blocked = await bucket.head(blockedMarkerKey(pluginId, version));
+    return blocked
+      ? Response.json({ error: { code: "GONE", message: `${pluginId}@${version} was blocked` } }, { status: 410 })
+      : notFound();
+  }
   const headers = new Headers();
   object.writeHttpMetadata(headers);
   headers.set("etag", object.httpEtag);
   headers.set("content-length", String(object.size));
-  return new Response(c.req.method === "HEAD" ? null : object.body, { headers });
+  if (object.customMetadata?.entry === "true") headers.set(BUNDLE_ENTRY_HEADER, "1");
+  return new Response(method === "HEAD" ? null : object.body, { headers });
+}
+
+function notFound(): Response {
+  return Response.json({ error: { code: "NOT_FOUND", message: "No such bundle file" } }, { status: 404 });
 }
 
 function parseKey(pluginId: string, version: string, path: string): string | null {

@@ -1,3 +1,6 @@
+import { DEFAULT_BUNDLE_LIMITS } from "./bundle-archive";
+import type { UploadLimits } from "./bundle-upload";
+
 /** Bindings, vars and secrets of the plugins worker (see workers/plugins/wrangler.toml). */
 export interface Env {
   BUNDLES: R2Bucket;
@@ -9,13 +12,28 @@ export interface Env {
   NEON_LOCAL_PROXY?: string;
   /** `development` exposes error details in responses; anything else hides them. */
   ENVIRONMENT?: string;
-  /** Largest accepted bundle file, in bytes. */
+  /** Largest uploaded file (a JS bundle or an archive), in bytes. */
   MAX_BUNDLE_BYTES?: string;
+  /** Limits on an archive's contents: one file, all files, file count, compression ratio. */
+  MAX_FILE_BYTES?: string;
+  MAX_TOTAL_BYTES?: string;
+  MAX_FILES?: string;
+  MAX_COMPRESSION_RATIO?: string;
 }
 
-export const DEFAULT_MAX_BUNDLE_BYTES = 10 * 1024 * 1024;
+function positiveInteger(value: string | undefined, fallback: number): number {
+  const configured = Number(value);
+  return Number.isInteger(configured) && configured > 0 ? configured : fallback;
+}
 
-export function maxBundleBytes(env: Env): number {
-  const configured = Number(env.MAX_BUNDLE_BYTES);
-  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_BUNDLE_BYTES;
+export function uploadLimits(env: Env): UploadLimits {
+  return {
+    maxUploadBytes: positiveInteger(env.MAX_BUNDLE_BYTES, 10 * 1024 * 1024),
+    archive: {
+      maxFileBytes: positiveInteger(env.MAX_FILE_BYTES, DEFAULT_BUNDLE_LIMITS.maxFileBytes),
+      maxTotalBytes: positiveInteger(env.MAX_TOTAL_BYTES, DEFAULT_BUNDLE_LIMITS.maxTotalBytes),
+      maxFiles: positiveInteger(env.MAX_FILES, DEFAULT_BUNDLE_LIMITS.maxFiles),
+      maxCompressionRatio: positiveInteger(env.MAX_COMPRESSION_RATIO, DEFAULT_BUNDLE_LIMITS.maxCompressionRatio),
+    },
+  };
 }

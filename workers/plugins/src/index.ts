@@ -1,36 +1,61 @@
-import { internalToken } from "@plugins/schema";
+import { downloadBatchSchema, EDGE_PURGE_HEADER, type InternalClaims, internalToken } from "@plugins/schema";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import { serveBundleFile } from "./bundle-route";
 import { openDatabase } from "./database";
-import { type Env, maxBundleBytes } from "./env";
+import { recordDownloads } from "./downloads";
+import { type Env, uploadLimits } from "./env";
 import { verifyInternalToken } from "./identity";
 import { logEvent } from "./log";
 import { appRouter } from "./root";
 
-const app = new Hono<{ Bindings: Env }>();
+type PluginsEnv = { Bindings: Env; Variables: { claims: InternalClaims } };
 
-app.on(["GET", "HEAD"], "/bundles/:pluginId/:version/:path{.+}", (c) =>
-  serveBundleFile(c, c.req.param("pluginId"), c.req.param("version"), c.req.param("path")),
-);
+const app = new Hono<PluginsEnv>();
 
-app.all("/trpc/*", async (c) => {
+/** Everything but bundle bytes needs the identity the API worker minted for this request. */
+const requireInternalIdentity = createMiddleware<PluginsEnv>(async (c, next) => {
   const claims = await verifyInternalToken(c.req.header(internalToken.header) ?? "", c.env.INTERNAL_TOKEN_SECRET);
   if (!claims) {
     return c.json({ error: { code: "UNAUTHORIZED", message: "Missing or invalid internal identity" } }, 401);
   }
+  c.set("claims", claims);
+  await next();
+});
+
+app.on(["GET", "HEAD"], "/bundles/:pluginId/:version/:path{.+}", (c) =>
+  serveBundleFile(c.env.BUNDLES, c.req.method, c.req.param()),
+);
+
+/** Download counts batched by the API worker, off its hot path. Not reachable through /trpc. */
+app.post("/downloads", requireInternalIdentity, async (c) => {
+  const batch = downloadBatchSchema.safeParse(await c.req.json().catch(() => null));
+  if (!batch.success) return c.json({ error: { code: "BAD_REQUEST", message: "Malformed download batch" } }, 400);
+  const database = openDatabase(c.env);
+  try {
+    await recordDownloads(database.db, batch.data);
+  } finally {
+    c.executionCtx.waitUntil(database.close());
+  }
+  return c.body(null, 204);
+});
+
+app.all("/trpc/*", requireInternalIdentity, async (c) => {
+  const claims = c.get("claims");
   const database = openDatabase(c.env);
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
     req: c.req.raw,
     router: appRouter,
-    createContext: () => ({
+    createContext: ({ resHeaders }) => ({
       db: database.db,
       bucket: c.env.BUNDLES,
       identity: claims.identity,
       request: claims.request,
-      limits: { maxBundleBytes: maxBundleBytes(c.env) },
+      limits: { upload: uploadLimits(c.env) },
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      purgeFromEdge: (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
       exposeErrors: c.env.ENVIRONMENT === "development",
     }),
     onError: ({ error, path }) => {

@@ -4,7 +4,7 @@ export interface FileDigests {
   integrity: string;
 }
 
-export async function digestFile(bytes: ArrayBuffer): Promise<FileDigests> {
+export async function digestFile(bytes: Uint8Array): Promise<FileDigests> {
   const [sha256, sha384] = await Promise.all([
     crypto.subtle.digest("SHA-256", bytes),
     crypto.subtle.digest("SHA-384", bytes),
@@ -12,10 +12,24 @@ export async function digestFile(bytes: ArrayBuffer): Promise<FileDigests> {
   return { sha256: toHex(sha256), integrity: `sha384-${toBase64(sha384)}` };
 }
 
+/**
+ * One digest for a whole version: equal exactly when every path and every file's bytes
+ * are equal, whatever order the archive listed them in. A republish compares this.
+ */
+export async function digestContent(files: ReadonlyArray<{ path: string; sha256: string }>): Promise<string> {
+  const listing = [...files]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((file) => `${file.sha256}  ${file.path}\n`)
+    .join("");
+  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(listing)));
+}
+
 function toHex(buffer: ArrayBuffer): string {
   return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function toBase64(buffer: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(buffer)));
+  let binary = "";
+  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }

@@ -1,123 +1,170 @@
 import {
   bundleObjectKey,
   bundleUrlPath,
-  type PluginMetadata,
+  distTags,
+  LATEST_TAG,
+  type PluginManifest,
+  type PluginVersion,
   plugins,
   pluginVersions,
-  SINGLE_FILE_ENTRY,
+  versionFiles,
 } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "./audit";
-import { digestFile } from "./integrity";
+import { contentTypeFor } from "./content-types";
+import { digestContent, digestFile } from "./integrity";
+import { moveLatest } from "./tags";
 import type { Context } from "./trpc";
-import { supersedesLatest } from "./versions";
 
 export interface PublishRequest {
-  metadata: PluginMetadata;
-  bundle: ArrayBuffer;
+  manifest: PluginManifest;
+  /** Every file of the version, the entry among them. */
+  files: ReadonlyArray<{ path: string; bytes: Uint8Array }>;
+  entry: string;
+  /** A dist-tag to point at the new version besides `latest` following the highest stable. */
+  tag?: string;
 }
 
-export type PublishedVersion = typeof pluginVersions.$inferSelect & { bundlePath: string };
+export type PublishedVersion = PluginVersion & { bundlePath: string };
+
+/** R2 accepts many parallel puts; a bounded number keeps memory and sockets in check. */
+const PUT_CONCURRENCY = 8;
 
 /**
- * Publishes one version of a plugin. A published `id@version` never changes: the same bytes
- * again return the stored record (`created: false`), other bytes are refused with CONFLICT.
+ * Publishes one version of a plugin. A published `id@version` never changes: the same
+ * content again returns the stored record (`created: false`); other content, or a number
+ * once used by a yanked or blocked version, is refused with CONFLICT.
  *
  * The plugin row is locked for the whole publish so two publishers of one plugin run one
- * after the other; the bytes go to R2 while the lock is held, so a losing publisher can
- * never overwrite the winner's object.
+ * after the other, and the bytes go to R2 while the lock is held, so a losing publisher
+ * can never overwrite the winner's objects.
  */
 export async function publishVersion(
   ctx: Context,
-  { metadata, bundle }: PublishRequest,
+  { manifest, files, entry, tag }: PublishRequest,
 ): Promise<{ created: boolean; version: PublishedVersion }> {
-  if (bundle.byteLength === 0) throw new TRPCError({ code: "BAD_REQUEST", message: "file: the bundle is empty" });
-  if (bundle.byteLength > ctx.limits.maxBundleBytes) {
-    throw new TRPCError({
-      code: "PAYLOAD_TOO_LARGE",
-      message: `file: the bundle is ${bundle.byteLength} bytes; the limit is ${ctx.limits.maxBundleBytes}`,
-    });
+  const entryFile = files.find((file) => file.path === entry);
+  if (!entryFile) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `entry: the bundle has no file "${entry}"` });
   }
-  const digests = await digestFile(bundle);
+  const described = await Promise.all(
+    files.map(async (file) => ({ ...file, ...(await digestFile(file.bytes)), contentType: contentTypeFor(file.path) })),
+  );
+  const contentDigest = await digestContent(described);
+  const entryDigests = described.find((file) => file.path === entry);
+  if (!entryDigests) throw new Error("the entry file lost its digests");
+  const totalSize = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
   const { identity } = ctx;
-  const key = bundleObjectKey(metadata.id, metadata.version, SINGLE_FILE_ENTRY);
 
   const outcome = await ctx.db.transaction(async (tx) => {
     await tx
       .insert(plugins)
       .values({
-        id: metadata.id,
-        name: metadata.name,
-        description: metadata.description,
-        category: metadata.category,
-        extensionPoints: metadata.extensionPoints,
+        id: manifest.id,
+        name: manifest.name,
+        description: manifest.description,
+        category: manifest.category,
+        extensionPoints: manifest.extensionPoints,
         ownerId: identity.sub,
       })
       .onConflictDoNothing();
-    const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, metadata.id)).for("update");
-    if (!plugin) throw new Error(`plugin ${metadata.id} vanished inside its publish transaction`);
+    const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("update");
+    if (!plugin) throw new Error(`plugin ${manifest.id} vanished inside its publish transaction`);
     if (plugin.ownerId !== identity.sub && identity.role !== "admin") {
-      throw new TRPCError({ code: "FORBIDDEN", message: `Plugin '${metadata.id}' belongs to another publisher` });
+      throw new TRPCError({ code: "FORBIDDEN", message: `Plugin '${manifest.id}' belongs to another publisher` });
     }
 
     const [existing] = await tx
       .select()
       .from(pluginVersions)
-      .where(and(eq(pluginVersions.pluginId, metadata.id), eq(pluginVersions.version, metadata.version)));
+      .where(and(eq(pluginVersions.pluginId, manifest.id), eq(pluginVersions.version, manifest.version)));
     if (existing) {
-      if (existing.sha256 !== digests.sha256) {
+      if (existing.status !== "published" || existing.sha256 !== contentDigest) {
         throw new TRPCError({
           code: "CONFLICT",
-          message: `${metadata.id}@${metadata.version} is already published with different content; publish a new version`,
+          message:
+            existing.status === "published"
+              ? `${manifest.id}@${manifest.version} is already published with different content; publish a new version`
+              : `${manifest.id}@${manifest.version} was ${existing.status}; a version number is never reused`,
         });
       }
       return { created: false, row: existing };
     }
 
-    await ctx.bucket.put(key, bundle, {
-      sha256: digests.sha256,
-      httpMetadata: { contentType: "text/javascript; charset=utf-8" },
-    });
+    for (let start = 0; start < described.length; start += PUT_CONCURRENCY) {
+      await Promise.all(
+        described.slice(start, start + PUT_CONCURRENCY).map((file) =>
+          ctx.bucket.put(bundleObjectKey(manifest.id, manifest.version, file.path), file.bytes, {
+            sha256: file.sha256,
+            httpMetadata: { contentType: file.contentType },
+            customMetadata: file.path === entry ? { entry: "true" } : {},
+          }),
+        ),
+      );
+    }
+
     const [row] = await tx
       .insert(pluginVersions)
       .values({
-        pluginId: metadata.id,
-        version: metadata.version,
-        manifest: metadata,
-        size: bundle.byteLength,
-        sha256: digests.sha256,
-        integrity: digests.integrity,
-        r2Key: key,
+        pluginId: manifest.id,
+        version: manifest.version,
+        manifest,
+        entry,
+        fileCount: files.length,
+        size: totalSize,
+        sha256: contentDigest,
+        integrity: entryDigests.integrity,
         publishedBy: identity.sub,
       })
       .returning();
     if (!row) throw new Error("insert of a plugin version returned no row");
+    await tx.insert(versionFiles).values(
+      described.map((file) => ({
+        pluginId: manifest.id,
+        version: manifest.version,
+        path: file.path,
+        size: file.bytes.byteLength,
+        contentType: file.contentType,
+        sha256: file.sha256,
+        integrity: file.integrity,
+      })),
+    );
 
-    if (supersedesLatest(metadata.version, plugin.latestVersion)) {
+    if (tag && tag !== LATEST_TAG) {
       await tx
-        .update(plugins)
-        .set({
-          latestVersion: metadata.version,
-          name: metadata.name,
-          description: metadata.description,
-          category: metadata.category,
-          extensionPoints: metadata.extensionPoints,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(plugins.id, metadata.id));
+        .insert(distTags)
+        .values({ pluginId: manifest.id, tag, version: manifest.version })
+        .onConflictDoUpdate({
+          target: [distTags.pluginId, distTags.tag],
+          set: { version: manifest.version, updatedAt: sql`now()` },
+        });
+    } else {
+      const latest = await moveLatest(tx, manifest.id);
+      if (latest === manifest.version) {
+        await tx
+          .update(plugins)
+          .set({
+            name: manifest.name,
+            description: manifest.description,
+            category: manifest.category,
+            extensionPoints: manifest.extensionPoints,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(plugins.id, manifest.id));
+      }
     }
     await recordAudit(tx, ctx, {
       action: "plugin_version.publish",
       resourceType: "plugin_version",
-      resourceId: `${metadata.id}@${metadata.version}`,
-      details: { size: bundle.byteLength, sha256: digests.sha256 },
+      resourceId: `${manifest.id}@${manifest.version}`,
+      details: { files: files.length, size: totalSize, sha256: contentDigest, tag: tag ?? LATEST_TAG },
     });
     return { created: true, row };
   });
 
   return {
     created: outcome.created,
-    version: { ...outcome.row, bundlePath: bundleUrlPath(metadata.id, metadata.version, SINGLE_FILE_ENTRY) },
+    version: { ...outcome.row, bundlePath: bundleUrlPath(manifest.id, manifest.version, outcome.row.entry) },
   };
 }

@@ -1,29 +1,39 @@
-import { plugins, pluginVersions } from "@plugins/schema";
+import { distTags, type PluginVersion, plugins, pluginVersions, tagSchema } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import type { Database } from "./database";
-import { resolveReference } from "./versions";
+import { gone } from "./trpc";
+import { resolveRange } from "./versions";
 
 /**
- * The published version of `pluginId` that `reference` (`latest` or a semver range) points
- * to. Yanked and blocked versions are never chosen.
+ * The version of `pluginId` that `reference` names: a dist-tag, an exact version or a
+ * semver range. Ranges and tags never pick a yanked version; a blocked one answers GONE.
  */
-export async function resolveVersion(db: Database, pluginId: string, reference: string) {
-  const plugin = await db.query.plugins.findFirst({
-    where: eq(plugins.id, pluginId),
-    columns: { latestVersion: true },
-  });
-  if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${pluginId}' does not exist` });
-  const candidates = await db
-    .select()
-    .from(pluginVersions)
-    .where(and(eq(pluginVersions.pluginId, pluginId), eq(pluginVersions.status, "published")));
-  const chosen = resolveReference(
-    reference,
-    plugin.latestVersion,
-    candidates.map((candidate) => candidate.version),
-  );
-  const match = candidates.find((candidate) => candidate.version === chosen);
-  if (!match) throw new TRPCError({ code: "NOT_FOUND", message: `No version of '${pluginId}' matches '${reference}'` });
-  return match;
+export async function resolveVersion(db: Database, pluginId: string, reference: string): Promise<PluginVersion> {
+  if (tagSchema.safeParse(reference).success) {
+    const [tagged] = await db
+      .select({ version: pluginVersions })
+      .from(distTags)
+      .innerJoin(
+        pluginVersions,
+        and(eq(pluginVersions.pluginId, distTags.pluginId), eq(pluginVersions.version, distTags.version)),
+      )
+      .where(and(eq(distTags.pluginId, pluginId), eq(distTags.tag, reference)));
+    if (tagged?.version.status === "published") return tagged.version;
+    throw await notFound(db, pluginId, `'${pluginId}' has no tag '${reference}'`);
+  }
+
+  const candidates = await db.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
+  const resolution = resolveRange(reference, candidates);
+  if (resolution.kind === "blocked") {
+    throw gone(`${pluginId}@${resolution.version} was blocked and is not available`);
+  }
+  const match = resolution.kind === "found" && candidates.find((c) => c.version === resolution.version);
+  if (match) return match;
+  throw await notFound(db, pluginId, `No version of '${pluginId}' matches '${reference}'`);
+}
+
+async function notFound(db: Database, pluginId: string, message: string): Promise<TRPCError> {
+  const exists = await db.query.plugins.findFirst({ where: eq(plugins.id, pluginId), columns: { id: true } });
+  return new TRPCError({ code: "NOT_FOUND", message: exists ? message : `Plugin '${pluginId}' does not exist` });
 }

@@ -1,11 +1,17 @@
+import { downloadsRouter } from "./routers/downloads";
 import { healthRouter } from "./routers/health";
 import { installationsRouter } from "./routers/installations";
 import { pluginsRouter } from "./routers/plugins";
+import { tagsRouter } from "./routers/tags";
+import { versionsRouter } from "./routers/versions";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
   health: healthRouter,
   plugins: pluginsRouter,
+  versions: versionsRouter,
+  tags: tagsRouter,
+  downloads: downloadsRouter,
   installations: installationsRouter,
 });
 

@@ -1,5 +1,6 @@
 import { describeIssues, type Identity, type RequestFacts, type Role, validationIssues } from "@plugins/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { UploadLimits } from "./bundle-upload";
 import type { Database } from "./database";
 
 /** Everything a procedure may use. Built per request; tests build it directly for `createCaller`. */
@@ -8,11 +9,20 @@ export interface Context {
   bucket: R2Bucket;
   identity: Identity;
   request: RequestFacts;
-  limits: { maxBundleBytes: number };
+  limits: { upload: UploadLimits };
   /** Work to finish after the response (logging, cache fills); `ctx.waitUntil` in a Worker. */
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Asks the gateway to drop these public bundle paths from its caches once this call answers. */
+  purgeFromEdge: (paths: readonly string[]) => void;
   /** Whether error responses may carry internal details (local development only). */
   exposeErrors: boolean;
+}
+
+/** Marks a NOT_FOUND that is permanent (a blocked version): REST answers it with 410. */
+class Gone extends Error {}
+
+export function gone(message: string): TRPCError {
+  return new TRPCError({ code: "NOT_FOUND", message, cause: new Gone(message) });
 }
 
 const t = initTRPC.context<Context>().create({
@@ -30,6 +40,7 @@ const t = initTRPC.context<Context>().create({
         httpStatus: shape.data.httpStatus,
         path: shape.data.path,
         requestId: ctx?.request.requestId ?? null,
+        gone: error.cause instanceof Gone,
       },
     };
   },

@@ -1,64 +1,160 @@
-import { bundleFilePathSchema, pluginIdSchema, versionSchema } from "@plugins/schema";
-import type { Hono } from "hono";
+import {
+  BUNDLE_ENTRY_HEADER,
+  bundleFilePathSchema,
+  bundleUrlPath,
+  type DownloadBatch,
+  guestIdentity,
+  internalToken,
+  pluginIdSchema,
+  versionReferenceSchema,
+  versionSchema,
+} from "@plugins/schema";
+import { TRPCClientError } from "@trpc/client";
+import type { Context, Hono } from "hono";
+import { edgeCacheKey, hotObjects } from "../bundle-cache";
+import { answerFromMemory, answerFromStream, CROSS_ORIGIN_HEADERS, SHORT_LIVED } from "../bundle-responses";
+import { DownloadCounter } from "../download-counter";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
-import { callPlugins, PLUGINS_ORIGIN } from "../plugins-client";
+import { ApiError, fromPluginsWorker } from "../errors";
+import { logEvent } from "../log";
+import {
+  callPlugins,
+  internalClaims,
+  mintInternalToken,
+  PLUGINS_ORIGIN,
+  pluginsClient,
+  publicOrigin,
+} from "../plugins-client";
 
-/** Headers every bundle answer carries, so a page on any origin can `import()` it. */
-const CROSS_ORIGIN_HEADERS = {
-  "access-control-allow-origin": "*",
-  "cross-origin-resource-policy": "cross-origin",
-  "x-content-type-options": "nosniff",
-} as const;
+/** Isolate-wide download counts waiting for their batch. */
+const downloads = new DownloadCounter();
 
-const IMMUTABLE = "public, max-age=31536000, immutable";
+const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
 
 /**
- * The hot path: `/plugins/bundles/:pluginId/v:version/:path`. The R2 key follows from the
- * URL, so no database and no token are involved; repeated requests are answered from the
- * edge cache without crossing to the plugins worker.
+ * Public bundle URLs:
+ * - `/plugins/bundles/:id/v:version/:path`: the immutable file (the hot path: no database,
+ *   no token; answered from isolate memory, then the edge cache, then R2);
+ * - `/plugins/bundles/:id@:ref/:path?`: a tag or semver range, redirected (302) to the
+ *   exact URL with a short cache.
  */
 export function registerBundles(app: Hono<AppEnv>) {
-  app.on(["GET", "HEAD"], "/plugins/bundles/:pluginId/:ref/:path{.+}", async (c) => {
-    const { pluginId, ref, path } = c.req.param();
-    const version = ref.startsWith("v") ? ref.slice(1) : "";
-    if (
-      !pluginIdSchema.safeParse(pluginId).success ||
-      versionSchema.safeParse(version).data !== version ||
-      !bundleFilePathSchema.safeParse(path).success
-    ) {
-      throw notFound();
-    }
-
-    const cacheKey = new Request(new URL(c.req.path, c.req.url).toString());
-    const cache = caches.default;
-    const cached = await cache.match(cacheKey);
-    if (cached) return bodyFor(c.req.method, cached);
-
-    const upstream = await callPlugins(c.env, `${PLUGINS_ORIGIN}/bundles/${pluginId}/${version}/${path}`);
-    if (upstream.status === 404) throw notFound();
-    if (!upstream.ok) throw new ApiError("SERVICE_UNAVAILABLE", "The bundle store is unavailable");
-
-    const headers = new Headers(CROSS_ORIGIN_HEADERS);
-    for (const name of ["content-type", "content-length", "etag"]) {
-      const value = upstream.headers.get(name);
-      if (value) headers.set(name, value);
-    }
-    headers.set("cache-control", IMMUTABLE);
-    const response = new Response(upstream.body, { headers });
-    c.executionCtx.waitUntil(cache.put(cacheKey, response.clone()));
-    return bodyFor(c.req.method, response);
+  app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
+    const reference = c.req.param("reference");
+    if (!reference.includes("@")) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
+    return redirectToVersion(c, reference, "");
+  });
+  app.on(["GET", "HEAD"], "/plugins/bundles/:reference/:rest{.+}", (c) => {
+    const { reference, rest } = c.req.param();
+    return reference.includes("@") ? redirectToVersion(c, reference, rest) : serveExactFile(c, reference, rest);
   });
 }
 
-function notFound() {
-  return new ApiError("NOT_FOUND", "No such bundle file", {
-    ...CROSS_ORIGIN_HEADERS,
-    "cache-control": "public, max-age=60",
-  });
+async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string): Promise<Response> {
+  const slash = rest.indexOf("/");
+  const versionSegment = slash > 0 ? rest.slice(0, slash) : "";
+  const version = versionSegment.startsWith("v") ? versionSegment.slice(1) : "";
+  const path = rest.slice(slash + 1);
+  if (
+    slash < 0 ||
+    !pluginIdSchema.safeParse(pluginId).success ||
+    versionSchema.safeParse(version).data !== version ||
+    !bundleFilePathSchema.safeParse(path).success
+  ) {
+    throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
+  }
+  const method = c.req.method;
+  const key = `${pluginId}/${version}/${path}`;
+
+  const memory = hotObjects(c.env);
+  const held = memory.get(key);
+  if (held) return countDownload(c, pluginId, version, held.isEntry, answerFromMemory(method, c.req.raw.headers, held));
+
+  const cacheKey = edgeCacheKey(c, bundleUrlPath(pluginId, version, path));
+  const cache = caches.default;
+  const cached = await cache.match(cacheKey);
+  const response = cached ?? (await callPlugins(c, `${PLUGINS_ORIGIN}/bundles/${key}`));
+  if (response.status === 404) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
+  if (response.status === 410) throw new ApiError("GONE", `${pluginId}@${version} was blocked`, MISS_HEADERS);
+  if (!response.ok) throw new ApiError("SERVICE_UNAVAILABLE", "The bundle store is unavailable", MISS_HEADERS);
+
+  const isEntry = response.headers.get(BUNDLE_ENTRY_HEADER) === "1";
+  const size = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (!memory.accepts(size)) {
+    if (!cached) c.executionCtx.waitUntil(cache.put(cacheKey, response.clone()));
+    return countDownload(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, response));
+  }
+  const object = {
+    bytes: new Uint8Array(await response.arrayBuffer()),
+    etag: response.headers.get("etag") ?? "",
+    contentType: response.headers.get("content-type") ?? "application/octet-stream",
+    isEntry,
+    storedAt: Date.now(),
+  };
+  memory.set(key, object);
+  if (!cached) {
+    const stored = answerFromMemory("GET", new Headers(), object);
+    if (isEntry) stored.headers.set(BUNDLE_ENTRY_HEADER, "1");
+    c.executionCtx.waitUntil(cache.put(cacheKey, stored));
+  }
+  return countDownload(c, pluginId, version, isEntry, answerFromMemory(method, c.req.raw.headers, object));
 }
 
-/** A fresh response with mutable headers (cached and fetched ones are immutable); no body for HEAD. */
-function bodyFor(method: string, response: Response): Response {
-  return new Response(method === "HEAD" ? null : response.body, response);
+/** Counts a full download (200 or a 304 revalidation) of an entry file; flushes a due batch. */
+function countDownload(c: Context<AppEnv>, pluginId: string, version: string, isEntry: boolean, response: Response) {
+  if (isEntry && c.req.method === "GET" && (response.status === 200 || response.status === 304)) {
+    downloads.count(pluginId, version);
+    const batch = downloads.takeBatchIfDue();
+    if (batch) c.executionCtx.waitUntil(flushDownloads(c, batch));
+  }
+  return response;
+}
+
+async function flushDownloads(c: Context<AppEnv>, batch: DownloadBatch): Promise<void> {
+  const token = await mintInternalToken(
+    { ...internalClaims(c), identity: { ...guestIdentity, sub: "system:download-counter" } },
+    c.env.INTERNAL_TOKEN_SECRET,
+  );
+  const response = await callPlugins(c, `${PLUGINS_ORIGIN}/downloads`, {
+    method: "POST",
+    headers: { "content-type": "application/json", [internalToken.header]: token },
+    body: JSON.stringify(batch),
+  }).catch((error: unknown) => new Response(String(error), { status: 599 }));
+  if (!response.ok)
+    logEvent("warn", "download_flush_failed", { status: response.status, entries: batch.counts.length });
+}
+
+/** `id@ref[/path]` → 302 to the exact URL. The redirect itself is cached at the edge for a minute. */
+export async function redirectToVersion(c: Context<AppEnv>, reference: string, path: string): Promise<Response> {
+  const at = reference.indexOf("@");
+  const pluginId = reference.slice(0, at);
+  const ref = versionReferenceSchema.safeParse(reference.slice(at + 1));
+  if (!pluginIdSchema.safeParse(pluginId).success) throw new ApiError("NOT_FOUND", "No such plugin", MISS_HEADERS);
+  if (!ref.success) {
+    throw new ApiError(
+      "BAD_REQUEST",
+      "The reference after '@' must be a tag, a version or a semver range",
+      MISS_HEADERS,
+    );
+  }
+  if (path && !bundleFilePathSchema.safeParse(path).success) {
+    throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
+  }
+  const cacheKey = edgeCacheKey(c, c.req.path);
+  const cached = await caches.default.match(cacheKey);
+  if (cached) return new Response(null, cached);
+
+  const resolved = await pluginsClient(c)
+    .plugins.resolve.query({ pluginId, range: ref.data })
+    .catch((error: unknown) => {
+      throw error instanceof TRPCClientError ? fromPluginsWorker(error, MISS_HEADERS) : error;
+    });
+  const headers = new Headers({
+    ...MISS_HEADERS,
+    location: `${publicOrigin(c)}${bundleUrlPath(resolved.pluginId, resolved.version, path || resolved.entry)}`,
+  });
+  if (resolved.deprecated) headers.set("x-plugin-deprecated", encodeURIComponent(resolved.deprecated.message));
+  const redirect = new Response(null, { status: 302, headers });
+  c.executionCtx.waitUntil(caches.default.put(cacheKey, redirect.clone()));
+  return redirect;
 }

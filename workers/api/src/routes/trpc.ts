@@ -20,7 +20,7 @@ export function registerTrpc(app: Hono<AppEnv>) {
     }
     headers.set(internalToken.header, await mintInternalToken(internalClaims(c), c.env.INTERNAL_TOKEN_SECRET));
     const url = new URL(c.req.url);
-    const upstream = await callPlugins(c.env, `${PLUGINS_ORIGIN}${url.pathname}${url.search}`, {
+    const upstream = await callPlugins(c, `${PLUGINS_ORIGIN}${url.pathname}${url.search}`, {
       method: c.req.method,
       headers,
       body: c.req.method === "GET" ? undefined : await c.req.arrayBuffer(),

@@ -1,79 +1,76 @@
 import {
   bundleUrlPath,
-  pluginIdSchema,
-  pluginMetadataJsonSchema,
+  distTags,
+  pluginRefSchema,
   plugins,
   pluginVersions,
   resolveInputSchema,
-  SINGLE_FILE_ENTRY,
+  searchInputSchema,
 } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { readUpload } from "../bundle-upload";
 import { publishVersion } from "../publish-version";
 import { resolveVersion } from "../resolve-version";
+import { searchPlugins } from "../search";
 import { publicProcedure, roleProcedure, router } from "../trpc";
 
-/** The multipart form of a publish: `metadata` (JSON text) and `file` (the bundle). */
-const publishFormSchema = z
-  .instanceof(FormData, { message: "must be multipart/form-data with 'metadata' and 'file'" })
-  .transform((form) => ({ metadata: form.get("metadata"), file: form.get("file") }))
-  .pipe(
-    z.object({
-      metadata: pluginMetadataJsonSchema,
-      file: z.instanceof(File, { message: "must be a file upload" }),
-    }),
-  );
-
-const listInputSchema = z.object({
-  cursor: pluginIdSchema.optional(),
-  limit: z.number().int().min(1).max(100).default(20),
+const publishFormSchema = z.instanceof(FormData, {
+  message: "must be multipart/form-data with 'file', and 'metadata' for a single-file bundle",
 });
 
 export const pluginsRouter = router({
+  /** Publish a version: a single JS file with its `metadata`, or an archive with plugin.json. */
   publish: roleProcedure("admin", "editor")
     .input(publishFormSchema)
-    .mutation(async ({ ctx, input }) => {
-      const bundle = await input.file.arrayBuffer();
-      return publishVersion(ctx, { metadata: input.metadata, bundle });
-    }),
+    .mutation(async ({ ctx, input }) => publishVersion(ctx, await readUpload(input, ctx.limits.upload))),
 
-  list: publicProcedure.input(listInputSchema).query(async ({ ctx, input }) => {
-    const rows = await ctx.db
-      .select()
-      .from(plugins)
-      .where(input.cursor ? gt(plugins.id, input.cursor) : undefined)
-      .orderBy(asc(plugins.id))
-      .limit(input.limit + 1);
-    const page = rows.slice(0, input.limit);
-    return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
-  }),
+  /** Browse or search the registry: ranked full-text search, filters, cursor pagination. */
+  search: publicProcedure.input(searchInputSchema).query(({ ctx, input }) => searchPlugins(ctx.db, input)),
 
-  get: publicProcedure.input(z.object({ pluginId: pluginIdSchema })).query(async ({ ctx, input }) => {
-    const plugin = await ctx.db.query.plugins.findFirst({ where: eq(plugins.id, input.pluginId) });
+  /** A plugin with its versions (status, deprecation), dist-tags and owner. */
+  get: publicProcedure.input(pluginRefSchema).query(async ({ ctx, input }) => {
+    const plugin = await ctx.db.query.plugins.findFirst({
+      where: eq(plugins.id, input.pluginId),
+      columns: { searchVector: false },
+    });
     if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${input.pluginId}' does not exist` });
-    const versions = await ctx.db
-      .select()
-      .from(pluginVersions)
-      .where(eq(pluginVersions.pluginId, input.pluginId))
-      .orderBy(asc(pluginVersions.publishedAt));
+    const [versions, tags] = await Promise.all([
+      ctx.db
+        .select()
+        .from(pluginVersions)
+        .where(eq(pluginVersions.pluginId, input.pluginId))
+        .orderBy(asc(pluginVersions.publishedAt)),
+      ctx.db
+        .select({ tag: distTags.tag, version: distTags.version })
+        .from(distTags)
+        .where(eq(distTags.pluginId, input.pluginId)),
+    ]);
     return {
       ...plugin,
+      distTags: Object.fromEntries(tags.map((row) => [row.tag, row.version])),
       versions: versions.map((version) => ({
         ...version,
-        bundlePath: bundleUrlPath(version.pluginId, version.version, SINGLE_FILE_ENTRY),
+        bundlePath:
+          version.status === "blocked" ? null : bundleUrlPath(version.pluginId, version.version, version.entry),
       })),
     };
   }),
 
-  /** Turns `latest` or a semver range into the exact, immutable version to load. */
+  /** Turns a tag, a version or a semver range into the exact, immutable version to load. */
   resolve: publicProcedure.input(resolveInputSchema).query(async ({ ctx, input }) => {
     const match = await resolveVersion(ctx.db, input.pluginId, input.range);
     return {
       pluginId: match.pluginId,
       version: match.version,
+      status: match.status,
+      entry: match.entry,
       integrity: match.integrity,
-      bundlePath: bundleUrlPath(match.pluginId, match.version, SINGLE_FILE_ENTRY),
+      bundlePath: bundleUrlPath(match.pluginId, match.version, match.entry),
+      deprecated: match.deprecationMessage
+        ? { message: match.deprecationMessage, replacement: match.deprecationReplacement }
+        : null,
     };
   }),
 });

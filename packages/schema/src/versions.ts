@@ -1,0 +1,151 @@
+import { boolean, foreignKey, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import {
+  type PluginManifest,
+  pluginIdSchema,
+  plugins,
+  tagSchema,
+  versionReferenceSchema,
+  versionSchema,
+} from "./plugins";
+
+/**
+ * `published` versions are resolvable; `yanked` ones keep serving at their exact URL but
+ * are never chosen by a tag or range; `blocked` ones (malware) are gone everywhere.
+ */
+export const versionStatus = pgEnum("version_status", ["published", "yanked", "blocked"]);
+export type VersionStatus = (typeof versionStatus.enumValues)[number];
+
+export const pluginVersions = pgTable(
+  "plugin_versions",
+  {
+    pluginId: text("plugin_id")
+      .notNull()
+      .references(() => plugins.id),
+    version: text("version").notNull(),
+    manifest: jsonb("manifest").$type<PluginManifest>().notNull(),
+    /** The file a host imports. */
+    entry: text("entry").notNull(),
+    fileCount: integer("file_count").notNull(),
+    /** Total bytes of all files. */
+    size: integer("size").notNull(),
+    /** Digest over every file's path and sha256: equal exactly when the content is equal. */
+    sha256: text("sha256").notNull(),
+    /** Subresource Integrity of the entry file, `sha384-<base64>`. */
+    integrity: text("integrity").notNull(),
+    status: versionStatus("status").notNull().default("published"),
+    statusReason: text("status_reason"),
+    deprecationMessage: text("deprecation_message"),
+    /** A plugin that replaces a deprecated one. */
+    deprecationReplacement: text("deprecation_replacement"),
+    publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
+    publishedBy: text("published_by").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.pluginId, table.version] })],
+);
+export type PluginVersion = typeof pluginVersions.$inferSelect;
+
+/** Every file of a version, with the digests a browser or a mirror verifies it by. */
+export const versionFiles = pgTable(
+  "version_files",
+  {
+    pluginId: text("plugin_id").notNull(),
+    version: text("version").notNull(),
+    path: text("path").notNull(),
+    size: integer("size").notNull(),
+    contentType: text("content_type").notNull(),
+    sha256: text("sha256").notNull(),
+    integrity: text("integrity").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.pluginId, table.version, table.path] }),
+    foreignKey({
+      columns: [table.pluginId, table.version],
+      foreignColumns: [pluginVersions.pluginId, pluginVersions.version],
+    }),
+  ],
+);
+export type VersionFile = typeof versionFiles.$inferSelect;
+
+/** Named pointers to versions, like npm's dist-tags. `latest` always exists once a stable version does. */
+export const distTags = pgTable(
+  "dist_tags",
+  {
+    pluginId: text("plugin_id")
+      .notNull()
+      .references(() => plugins.id),
+    tag: text("tag").notNull(),
+    version: text("version").notNull(),
+    /** Set by hand: `latest` then stops following new publishes until the tag is removed. */
+    explicit: boolean("explicit").notNull().default(false),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.pluginId, table.tag] }),
+    foreignKey({
+      columns: [table.pluginId, table.version],
+      foreignColumns: [pluginVersions.pluginId, pluginVersions.version],
+    }),
+  ],
+);
+
+export const LATEST_TAG = "latest";
+
+export const resolveInputSchema = z.object({
+  pluginId: pluginIdSchema,
+  range: versionReferenceSchema.default(LATEST_TAG),
+});
+
+export const versionRefSchema = z.object({ pluginId: pluginIdSchema, version: versionSchema });
+
+export const setTagInputSchema = z.object({ pluginId: pluginIdSchema, tag: tagSchema, version: versionSchema });
+export const removeTagInputSchema = z.object({ pluginId: pluginIdSchema, tag: tagSchema });
+
+export const deprecateInputSchema = z.object({
+  pluginId: pluginIdSchema,
+  version: versionSchema,
+  /** An empty message lifts the deprecation. */
+  message: z.string().trim().max(500),
+  replacement: pluginIdSchema.optional(),
+});
+
+export const yankInputSchema = z.object({
+  pluginId: pluginIdSchema,
+  version: versionSchema,
+  reason: z.string().trim().max(500).optional(),
+});
+
+export const blockInputSchema = z.object({
+  pluginId: pluginIdSchema,
+  version: versionSchema,
+  reason: z.string().trim().min(1, "must say why the version is blocked").max(500),
+});
+
+/** R2 keys derive from the URL, so the immutable path never needs Postgres to find the bytes. */
+export function bundleObjectKey(pluginId: string, version: string, path: string): string {
+  return `${pluginId}/${version}/${path}`;
+}
+
+/**
+ * Marks a blocked version in R2, outside every plugin's key space (plugin ids cannot
+ * start with "~"), so the bundle path can answer 410 without asking Postgres.
+ */
+export function blockedMarkerKey(pluginId: string, version: string): string {
+  return `~blocked/${pluginId}/${version}`;
+}
+
+/** The public, immutable URL path of a file of a published version. */
+export function bundleUrlPath(pluginId: string, version: string, path: string): string {
+  return `/plugins/bundles/${pluginId}/v${version}/${path}`;
+}
+
+/** The entry file of a single-file upload, and the default entry inside an archive. */
+export const SINGLE_FILE_ENTRY = "bundle.js";
+export const ARCHIVE_DEFAULT_ENTRY = "index.js";
+/** The manifest's file name inside an archive. */
+export const MANIFEST_FILE = "plugin.json";
+
+/** On a bundle file answered by the plugins worker: this file is its version's entry. */
+export const BUNDLE_ENTRY_HEADER = "x-bundle-entry";
+/** On a plugins-worker answer: JSON list of public bundle paths the gateway must purge from its caches. */
+export const EDGE_PURGE_HEADER = "x-purge-paths";

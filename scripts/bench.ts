@@ -1,0 +1,185 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { Miniflare } from "miniflare";
+import { MEMORY_BASELINE, R2_PASSTHROUGH_BASELINE } from "./bench/baselines";
+import { signDevToken } from "./local-stack/dev-token";
+import { applyMigrations } from "./local-stack/migrate";
+import { startNeonBridge } from "./local-stack/neon-bridge";
+import { COMPATIBILITY_DATE, platformWorkers } from "./local-stack/platform-workers";
+import { startLocalPostgres } from "./local-stack/postgres";
+import { buildWorkerBundles } from "./local-stack/worker-bundles";
+
+const HELP = `Usage: pnpm bench [--duration <seconds>] [--connections <n>]
+
+Starts the platform under Miniflare (real workerd, service binding, R2, Cache API,
+PostgreSQL or PGlite), publishes a 100 KB bundle, and measures each request type beside
+a baseline worker measured in the same run on the same machine:
+
+  warm immutable GET     vs  a worker serving the same bytes from memory   (target >= 0.85)
+  cache-miss GET         vs  a worker passing the R2 object through        (target >= 0.90)
+  304 revalidation       vs  the memory worker answering 304
+  floating-ref 302       vs  the memory worker answering 302
+  tRPC resolve           vs  the memory worker answering a small JSON
+
+Options:
+  --duration <s>     seconds of load per measurement   (default 8)
+  --connections <n>  concurrent connections            (default 16)
+  -h, --help         show this help
+`;
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: "string", default: "8" },
+    connections: { type: "string", default: "16" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const duration = Number(values.duration);
+const connections = Number(values.connections);
+const step = (message: string) => console.info(`• ${message}`);
+
+const PLUGIN = "bench-plugin";
+const KEY = `${PLUGIN}/1.0.0/bundle.js`;
+
+interface Figure {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(url: string, headers: Record<string, string> = {}, expectStatus = 200): Promise<Figure> {
+  // A short warm-up fills caches and JIT before the measured run.
+  await autocannon({ url, headers, connections, duration: 1 });
+  const result = await autocannon({ url, headers, connections, duration, maxRedirects: 0 } as autocannon.Options);
+  const statusKey = `${Math.floor(expectStatus / 100)}xx` as "2xx" | "3xx";
+  if (result.errors > 0 || result.non2xx > 0 !== expectStatus >= 300 || result[statusKey] === 0) {
+    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers; expected ${expectStatus}`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+const persist = mkdtempSync(join(tmpdir(), "plugin-platform-bench-"));
+step("Building both workers (wrangler deploy --dry-run)");
+const bundles = buildWorkerBundles(join(persist, "build"));
+step("Starting Postgres");
+const postgres = await startLocalPostgres();
+await applyMigrations(postgres.url);
+const bridge = await startNeonBridge();
+const r2Persist = join(persist, "r2");
+
+const instances: Miniflare[] = [];
+async function start(options: ConstructorParameters<typeof Miniflare>[0]): Promise<string> {
+  const mf = new Miniflare({ host: "127.0.0.1", port: 0, r2Persist, ...options } as ConstructorParameters<
+    typeof Miniflare
+  >[0]);
+  instances.push(mf);
+  return (await mf.ready).origin;
+}
+
+try {
+  step("Starting the platform, a copy without caches, and the baselines");
+  const stack = { bundles, databaseUrl: postgres.url, bridgeAddress: bridge.address };
+  const platform = await start({ workers: platformWorkers(stack) });
+  const uncached = await start({
+    workers: platformWorkers({ ...stack, edgeCache: false, apiBindings: { HOT_CACHE_MAX_BYTES: "0" } }),
+  });
+
+  step("Publishing a 100 KB bundle");
+  const token = await signDevToken({ sub: "bench", role: "admin", tenant: "bench" });
+  const form = new FormData();
+  const bundle = `export default ${JSON.stringify("x".repeat(100 * 1024 - 20))};\n`;
+  form.set("file", new File([bundle], "bundle.js"));
+  form.set("metadata", JSON.stringify({ id: PLUGIN, name: "Bench", version: "1.0.0", category: "bench" }));
+  const published = await fetch(`${platform}/api/plugins/upload`, {
+    method: "POST",
+    body: form,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${await published.text()}`);
+
+  const baselineWorker = (name: string, script: string) => ({
+    name,
+    modules: true,
+    script,
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { KEY },
+    r2Buckets: { BUNDLES: "plugin-bundles" },
+  });
+  const memory = await start({ workers: [baselineWorker("memory", MEMORY_BASELINE)] });
+  const passthrough = await start({ workers: [baselineWorker("r2", R2_PASSTHROUGH_BASELINE)] });
+
+  const exact = `/plugins/bundles/${PLUGIN}/v1.0.0/bundle.js`;
+  const etag = (await fetch(`${platform}${exact}`)).headers.get("etag") ?? "";
+  const resolveInput = encodeURIComponent(JSON.stringify({ pluginId: PLUGIN, range: "^1.0.0" }));
+  const scenarios: { name: string; target?: number; run: () => Promise<[Figure, Figure]> }[] = [
+    {
+      name: "warm immutable GET",
+      target: 0.85,
+      run: async () => [await measure(`${platform}${exact}`), await measure(`${memory}/bundle.js`)],
+    },
+    {
+      name: "cache-miss GET",
+      target: 0.9,
+      run: async () => [await measure(`${uncached}${exact}`), await measure(`${passthrough}/bundle.js`)],
+    },
+    {
+      name: "304 revalidation",
+      run: async () => [
+        await measure(`${platform}${exact}`, { "if-none-match": etag }, 304),
+        await measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
+      ],
+    },
+    {
+      name: "floating-ref 302",
+      run: async () => [
+        await measure(`${platform}/plugins/bundles/${PLUGIN}@%5E1.0.0/bundle.js`, {}, 302),
+        await measure(`${memory}/redirect`, {}, 302),
+      ],
+    },
+    {
+      name: "tRPC resolve",
+      run: async () => [
+        await measure(`${platform}/trpc/plugins.resolve?input=${resolveInput}`),
+        await measure(`${memory}/json`),
+      ],
+    },
+  ];
+
+  const rows: string[] = [];
+  let missed = false;
+  for (const scenario of scenarios) {
+    step(`Measuring ${scenario.name} (${duration}s + baseline)`);
+    const [figure, baseline] = await scenario.run();
+    const ratio = figure.rps / baseline.rps;
+    const verdict =
+      scenario.target === undefined
+        ? ""
+        : ratio >= scenario.target
+          ? `>= ${scenario.target} ok`
+          : `< ${scenario.target} MISSED`;
+    if (scenario.target !== undefined && ratio < scenario.target) missed = true;
+    rows.push(
+      `| ${scenario.name} | ${figure.rps.toFixed(0)} | ${figure.p50} / ${figure.p99} | ${baseline.rps.toFixed(0)} | ${baseline.p50} / ${baseline.p99} | ${ratio.toFixed(2)} ${verdict} |`,
+    );
+  }
+  console.info(`
+Postgres: ${postgres.kind}; ${connections} connections, ${duration}s per measurement; latencies in ms.
+
+| request | req/s | p50 / p99 | baseline req/s | baseline p50 / p99 | ratio |
+| --- | --- | --- | --- | --- | --- |
+${rows.join("\n")}
+`);
+  process.exitCode = missed ? 1 : 0;
+} finally {
+  await Promise.all(instances.map((mf) => mf.dispose()));
+  await bridge.stop();
+  await postgres.stop();
+  rmSync(persist, { recursive: true, force: true });
+}

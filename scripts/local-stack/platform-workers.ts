@@ -1,0 +1,66 @@
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { WorkerOptions } from "miniflare";
+import { DEV_INTERNAL_TOKEN_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from "./dev-token";
+import type { WorkerBundles } from "./worker-bundles";
+
+/** Must match both wrangler.toml files. */
+export const COMPATIBILITY_DATE = "2026-04-20";
+
+export interface PlatformOptions {
+  bundles: WorkerBundles;
+  databaseUrl: string;
+  /** NEON_LOCAL_PROXY: the WebSocket bridge to the local Postgres. */
+  bridgeAddress: string;
+  apiBindings?: Record<string, string>;
+  pluginsBindings?: Record<string, string>;
+  /** Turns the API worker's edge cache off (Miniflare's Cache API). */
+  edgeCache?: boolean;
+}
+
+/**
+ * The single module `wrangler deploy` would upload. Declared explicitly: Miniflare's own
+ * import scan refuses the bundle's (unused) dynamic `import()` inside zip.js.
+ */
+function bundleModule(path: string): WorkerOptions["modules"] {
+  return [{ type: "ESModule", path, contents: readFileSync(path, "utf8") }];
+}
+
+/**
+ * Both workers as Miniflare runs them: the API worker first (the entry), joined to the
+ * plugins worker by the PLUGINS service binding, with the dev secrets.
+ */
+export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
+  return [
+    {
+      name: "api",
+      modules: bundleModule(options.bundles.api),
+      modulesRoot: dirname(options.bundles.api),
+      compatibilityDate: COMPATIBILITY_DATE,
+      cache: options.edgeCache ?? true,
+      bindings: {
+        JWT_SECRET: DEV_JWT_SECRET,
+        JWT_ISSUER: DEV_JWT_ISSUER,
+        JWT_AUDIENCE: DEV_JWT_AUDIENCE,
+        INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
+        ENVIRONMENT: "test",
+        ...options.apiBindings,
+      },
+      serviceBindings: { PLUGINS: "plugins" },
+    },
+    {
+      name: "plugins",
+      modules: bundleModule(options.bundles.plugins),
+      modulesRoot: dirname(options.bundles.plugins),
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: {
+        DATABASE_URL: options.databaseUrl,
+        NEON_LOCAL_PROXY: options.bridgeAddress,
+        INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
+        ENVIRONMENT: "test",
+        ...options.pluginsBindings,
+      },
+      r2Buckets: { BUNDLES: "plugin-bundles" },
+    },
+  ];
+}

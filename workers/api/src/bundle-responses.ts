@@ -1,0 +1,79 @@
+import fresh from "fresh";
+import parseRange from "range-parser";
+import type { HotObject } from "./hot-objects";
+
+/** Headers every bundle answer carries, so a page on any origin can `import()` it. */
+export const CROSS_ORIGIN_HEADERS: Readonly<Record<string, string>> = {
+  "access-control-allow-origin": "*",
+  "access-control-expose-headers": "etag, content-length, content-range",
+  "cross-origin-resource-policy": "cross-origin",
+  "x-content-type-options": "nosniff",
+};
+
+export const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Floating references and misses: long enough to absorb a burst, short enough for a publish to show. */
+export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
+
+function bundleHeaders(object: Pick<HotObject, "etag" | "contentType">): Headers {
+  const headers = new Headers(CROSS_ORIGIN_HEADERS);
+  headers.set("cache-control", IMMUTABLE);
+  headers.set("content-type", object.contentType);
+  headers.set("etag", object.etag);
+  headers.set("accept-ranges", "bytes");
+  return headers;
+}
+
+/**
+ * Whether `If-None-Match` names this ETag (weak comparison, `*`, lists), by the rules of
+ * the `fresh` package. Its `Cache-Control: no-cache` rule is left out on purpose: that
+ * directive binds caches, and this is the origin, whose validation is authoritative.
+ */
+export function isNotModified(request: Headers, etag: string): boolean {
+  return fresh({ "if-none-match": request.get("if-none-match") ?? undefined }, { etag });
+}
+
+/**
+ * Answers a request for an object held in memory: 304 for a matching `If-None-Match`,
+ * 206 for one satisfiable byte range, 416 for an unsatisfiable one, otherwise 200.
+ * Several ranges at once get the whole object, as RFC 9110 allows.
+ */
+export function answerFromMemory(method: string, request: Headers, object: HotObject): Response {
+  const headers = bundleHeaders(object);
+  if (isNotModified(request, object.etag)) return new Response(null, { status: 304, headers });
+  const size = object.bytes.byteLength;
+  const rangeHeader = request.get("range");
+  const ifRange = request.get("if-range");
+  if (rangeHeader && (ifRange === null || ifRange === object.etag)) {
+    const ranges = parseRange(size, rangeHeader, { combine: true });
+    if (ranges === -1) {
+      headers.set("content-range", `bytes */${size}`);
+      return new Response(null, { status: 416, headers });
+    }
+    if (Array.isArray(ranges) && ranges.type === "bytes" && ranges.length === 1 && ranges[0]) {
+      const { start, end } = ranges[0];
+      headers.set("content-range", `bytes ${start}-${end}/${size}`);
+      headers.set("content-length", String(end - start + 1));
+      return new Response(method === "HEAD" ? null : object.bytes.subarray(start, end + 1), { status: 206, headers });
+    }
+  }
+  headers.set("content-length", String(size));
+  return new Response(method === "HEAD" ? null : object.bytes, { status: 200, headers });
+}
+
+/** Answers with a streamed object too large to hold in memory: 304 or 200, ranges ignored. */
+export function answerFromStream(method: string, request: Headers, response: Response): Response {
+  const etag = response.headers.get("etag") ?? "";
+  const headers = bundleHeaders({
+    etag,
+    contentType: response.headers.get("content-type") ?? "application/octet-stream",
+  });
+  const length = response.headers.get("content-length");
+  if (length) headers.set("content-length", length);
+  headers.delete("accept-ranges");
+  if (etag && isNotModified(request, etag)) {
+    response.body?.cancel();
+    return new Response(null, { status: 304, headers });
+  }
+  if (method === "HEAD") response.body?.cancel();
+  return new Response(method === "HEAD" ? null : response.body, { status: 200, headers });
+}

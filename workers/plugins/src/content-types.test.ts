@@ -1,0 +1,18 @@
+import { expect, it } from "vitest";
+import { contentTypeFor } from "./content-types";
+
+it.each([
+  ["index.js", "text/javascript; charset=utf-8"],
+  ["chunks/a.mjs", "text/javascript; charset=utf-8"],
+  ["legacy.CJS", "text/javascript; charset=utf-8"],
+  ["index.js.map", "application/json; charset=utf-8"],
+  ["styles/main.css", "text/css; charset=utf-8"],
+  ["plugin.json", "application/json; charset=utf-8"],
+  ["icon.svg", "image/svg+xml; charset=utf-8"],
+  ["logo.png", "image/png"],
+  ["font.woff2", "font/woff2"],
+  ["core.wasm", "application/wasm"],
+  ["README", "application/octet-stream"],
+])("serves %s as %s", (path, expected) => {
+  expect(contentTypeFor(path)).toBe(expected);
+});
