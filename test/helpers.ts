@@ -1,0 +1,207 @@
+import { createHash } from "node:crypto";
+import { createServer } from "node:net";
+import type { AppRouter } from "@plugins/api/client";
+import { type InternalClaims, internalToken } from "@plugins/schema";
+import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpLink } from "@trpc/client";
+import { SignJWT } from "jose";
+import { expect } from "vitest";
+import { DEV_INTERNAL_TOKEN_SECRET } from "../scripts/local-stack/dev-token";
+import type { Stack } from "./stack";
+
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What a publisher sends beside the bundle; every field valid unless overridden. */
+export function pluginMetadata(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: "test-plugin",
+    name: "Test Plugin",
+    version: "1.0.0",
+    description: "A test plugin",
+    category: "payment",
+    extensionPoints: ["payment-methods"],
+    ...overrides,
+  };
+}
+
+export interface UploadOptions {
+  token?: string;
+  /** An object is sent as JSON; a string as it is; `null` leaves the field out. */
+  metadata?: Record<string, unknown> | string | null;
+  /** The bundle bytes; `null` leaves the field out. */
+  file?: string | Uint8Array | null;
+  headers?: Record<string, string>;
+}
+
+export function multipartForm(options: Pick<UploadOptions, "metadata" | "file">): FormData {
+  const form = new FormData();
+  const file = options.file === undefined ? "export default function activate() {}\n" : options.file;
+  if (file !== null) form.set("file", new File([typeof file === "string" ? file : Buffer.from(file)], "plugin.js"));
+  const metadata = options.metadata === undefined ? pluginMetadata() : options.metadata;
+  if (metadata !== null) form.set("metadata", typeof metadata === "string" ? metadata : JSON.stringify(metadata));
+  return form;
+}
+
+/** `POST /api/plugins/upload` as a publisher's terminal would send it. */
+export function upload(stack: Stack, options: UploadOptions = {}): Promise<Response> {
+  return fetch(`${stack.url}/api/plugins/upload`, {
+    method: "POST",
+    body: multipartForm(options),
+    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+  });
+}
+
+/** Uploads and insists on success, for tests whose subject comes after the publish. */
+export async function publish(stack: Stack, token: string, metadata: Record<string, unknown>, file?: string) {
+  const response = await upload(stack, {
+    token,
+    metadata,
+    file: file ?? `export default ${JSON.stringify(metadata)};`,
+  });
+  const body = await response.text();
+  expect(response.status, body).toBe(201);
+  return JSON.parse(body) as PublishedVersion;
+}
+
+export interface PublishedVersion {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  category: string;
+  extensionPoints: string[];
+  status: string;
+  size: number;
+  sha256: string;
+  integrity: string;
+  bundleUrl: string;
+  publishedAt: string;
+  publishedBy: string;
+}
+
+export function install(stack: Stack, token: string | null, tenant: string | null, body: unknown): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (tenant !== null) headers["x-tenant-id"] = tenant;
+  return fetch(`${stack.url}/api/plugins/install`, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+export interface ErrorEnvelope {
+  error: { code: string; message: string; requestId: string };
+}
+
+/**
+ * Asserts the REST error envelope: the status, the code, a non-empty message, and a
+ * `requestId` equal to the response's `x-request-id`. Returns the message.
+ */
+export async function expectError(response: Response, status: number, code: string): Promise<string> {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  const body = JSON.parse(text) as ErrorEnvelope;
+  expect(Object.keys(body)).toEqual(["error"]);
+  expect(Object.keys(body.error).sort()).toEqual(["code", "message", "requestId"]);
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  const requestId = response.headers.get("x-request-id");
+  expect(requestId).toMatch(UUID);
+  expect(body.error.requestId).toBe(requestId);
+  return body.error.message;
+}
+
+export function sha256Hex(bytes: string | Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function sriSha384(bytes: string | Uint8Array): string {
+  return `sha384-${createHash("sha384").update(bytes).digest("base64")}`;
+}
+
+/** The typed client a frontend builds, pointed at this stack's `/trpc`. */
+export function trpc(stack: Stack, token?: string, options: { link?: "batch" | "stream" } = {}) {
+  const linkOptions = { url: `${stack.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) };
+  const link =
+    options.link === "batch"
+      ? httpBatchLink(linkOptions)
+      : options.link === "stream"
+        ? httpBatchStreamLink(linkOptions)
+        : httpLink(linkOptions);
+  return createTRPCClient<AppRouter>({ links: [link] });
+}
+
+export interface InternalTokenOptions {
+  secret?: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds since the epoch. */
+  issuedAt?: number;
+  expiresAt?: number;
+  algorithm?: string;
+}
+
+export function internalClaimsFor(identity: Partial<InternalClaims["identity"]> = {}): InternalClaims {
+  return {
+    identity: { sub: "alice", role: "admin", tenant: "acme", email: null, ...identity },
+    request: { requestId: "test-request", ip: null, userAgent: null, publicOrigin: "http://127.0.0.1" },
+  };
+}
+
+/** Mints an internal identity token the way the API worker does, with every part overridable. */
+export function signInternalToken(
+  claims: Record<string, unknown> = { ...internalClaimsFor() },
+  options: InternalTokenOptions = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: options.algorithm ?? internalToken.algorithm })
+    .setIssuer(options.issuer ?? internalToken.issuer)
+    .setAudience(options.audience ?? internalToken.audience)
+    .setIssuedAt(options.issuedAt ?? now)
+    .setExpirationTime(options.expiresAt ?? now + internalToken.ttlSeconds)
+    .sign(new TextEncoder().encode(options.secret ?? DEV_INTERNAL_TOKEN_SECRET));
+}
+
+/** A loopback port nothing listens on. */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/**
+ * The bytes stored in R2 under `key`, read by the plugins worker itself (its R2 route, past
+ * the API's edge cache), or null when there is no such object. Reading an object body through
+ * miniflare's Node proxy (`stack.bucket.get(key).text()`) is synchronous under the hood and
+ * flaky under load, so tests read bytes this way.
+ */
+export async function storedBytes(stack: Stack, key: string): Promise<Buffer | null> {
+  const plugins = await stack.mf.getWorker("plugins");
+  const response = await plugins.fetch(`http://plugins.internal/bundles/${key}`);
+  if (response.status === 404) {
+    await response.arrayBuffer();
+    return null;
+  }
+  expect(response.status).toBe(200);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** Asserts that a value is there and narrows its type, instead of a non-null assertion. */
+export function present<T>(value: T | null | undefined, what = "value"): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what} to be present`);
+  return value;
+}
+
+/** `base64url(JSON)` of a JWT segment, for hand-made tokens. */
+export function jwtSegment(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
