@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Each integration file starts its own pair of workers; two cores gain nothing from more.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -16,8 +18,6 @@ export default defineConfig({
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 120_000,
-          // Each file starts its own pair of workers; two cores do not gain from more at once.
-          maxWorkers: 2,
         },
       },
     ],

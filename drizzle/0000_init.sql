@@ -63,7 +63,7 @@ CREATE TABLE "plugin_versions" (
 	"entry" text NOT NULL,
 	"file_count" integer NOT NULL,
 	"size" integer NOT NULL,
-	"sha256" text NOT NULL,
+	"content_digest" text NOT NULL,
 	"integrity" text NOT NULL,
 	"status" "version_status" DEFAULT 'published' NOT NULL,
 	"status_reason" text,

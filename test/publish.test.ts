@@ -284,24 +284,30 @@ describe("versions", () => {
     expect(resolved).toEqual({
       pluginId: "ordered",
       version: "1.2.0",
+      status: "published",
+      entry: "bundle.js",
       integrity: rows[0].integrity,
       bundlePath: "/plugins/bundles/ordered/v1.2.0/bundle.js",
+      deprecated: null,
     });
     // The client is typed by the plugins worker's router through `@plugins/api/client`.
     expectTypeOf(resolved).toEqualTypeOf<{
       pluginId: string;
       version: string;
+      status: "published" | "yanked" | "blocked";
+      entry: string;
       integrity: string;
       bundlePath: string;
+      deprecated: { message: string; replacement: string | null } | null;
     }>();
   });
 
-  it("pages plugins.list over tRPC by id with a cursor", async () => {
+  it("pages plugins.search over tRPC by id with an opaque cursor", async () => {
     const api = trpc(stack);
-    const first = await api.plugins.list.query({ limit: 2 });
+    const first = await api.plugins.search.query({ limit: 2 });
     expect(first.items.map((plugin) => plugin.id)).toEqual(["early", "normalized"]);
-    expect(first.nextCursor).toBe("normalized");
-    const second = await api.plugins.list.query({ cursor: present(first.nextCursor), limit: 2 });
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await api.plugins.search.query({ cursor: present(first.nextCursor), limit: 2 });
     expect(second.items.map((plugin) => plugin.id)).toEqual(["ordered", "test-plugin"]);
     expect(second.nextCursor).toBeNull();
     expect(second.items.find((plugin) => plugin.id === "ordered")?.latestVersion).toBe("1.10.0");

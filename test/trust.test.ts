@@ -40,7 +40,7 @@ describe("the plugins worker, reached directly", () => {
     const response = await plugins.fetch(`http://x${path}`, { headers });
     return { status: response.status, body: await response.text() };
   }
-  const LIST = `/trpc/plugins.list?input=${encodeURIComponent("{}")}`;
+  const LIST = `/trpc/plugins.search?input=${encodeURIComponent("{}")}`;
 
   const refused: [string, () => Promise<Record<string, string>>][] = [
     ["no internal token", async () => ({})],

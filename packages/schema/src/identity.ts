@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { plainText } from "./text";
 
 /** Roles carried in a caller's JWT; `guest` is what an anonymous caller gets. */
 export const roles = ["admin", "editor", "viewer", "guest"] as const;
@@ -10,10 +11,10 @@ export const tenantIdSchema = z
 
 /** Who is calling, as verified by the API worker. */
 export const identitySchema = z.object({
-  sub: z.string().min(1).max(256),
+  sub: plainText().min(1).max(256),
   role: z.enum(roles),
   tenant: tenantIdSchema.nullable(),
-  email: z.string().max(320).nullable(),
+  email: plainText().max(320).nullable(),
 });
 export type Identity = z.infer<typeof identitySchema>;
 
@@ -25,8 +26,8 @@ export const guestIdentity: Identity = { sub: "anonymous", role: "guest", tenant
  */
 export const requestFactsSchema = z.object({
   requestId: z.string().min(1).max(128),
-  ip: z.string().max(64).nullable(),
-  userAgent: z.string().max(512).nullable(),
+  ip: plainText().max(64).nullable(),
+  userAgent: plainText().max(512).nullable(),
   publicOrigin: z.url(),
 });
 export type RequestFacts = z.infer<typeof requestFactsSchema>;

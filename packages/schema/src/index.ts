@@ -4,4 +4,5 @@ export * from "./identity";
 export * from "./installations";
 export * from "./issues";
 export * from "./plugins";
+export * from "./text";
 export * from "./versions";

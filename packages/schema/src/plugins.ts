@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import semver from "semver";
 import { z } from "zod";
+import { isStorableJson, isStorableText, plainText, storableJsonIssue } from "./text";
 
 /**
  * Plugin ids appear in URLs and R2 keys, so they are restricted to a slug in which
@@ -64,7 +65,8 @@ export const bundleFilePathSchema = z
   .refine(
     (path) =>
       path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..") &&
-      !hasControlOrBackslash(path),
+      !hasControlOrBackslash(path) &&
+      isStorableText(path),
     { message: "must be a relative path of plain names (no '..', '.', empty segments or backslashes)" },
   );
 
@@ -77,9 +79,9 @@ function hasControlOrBackslash(path: string): boolean {
 }
 
 const authorSchema = z.union([
-  z.string().trim().min(1).max(200),
+  plainText().trim().min(1).max(200),
   z.strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: plainText().trim().min(1).max(200),
     email: z.email().optional(),
     url: z.url().optional(),
   }),
@@ -91,7 +93,9 @@ const configSchemaSchema = z
   .refine((schema) => schema.type === undefined || schema.type === "object", {
     message: "must describe an object (type: 'object')",
   })
-  .refine((schema) => JSON.stringify(schema).length <= 64 * 1024, { message: "must be at most 64 KiB" });
+  .refine((schema) => JSON.stringify(schema).length <= 64 * 1024, { message: "must be at most 64 KiB" })
+  // Stored in a jsonb column, which refuses what text columns refuse.
+  .refine(isStorableJson, { message: storableJsonIssue });
 
 /**
  * The plugin manifest: `plugin.json` inside an archive, or the `metadata` field beside a
@@ -99,9 +103,9 @@ const configSchemaSchema = z
  */
 export const pluginManifestSchema = z.strictObject({
   id: pluginIdSchema,
-  name: z.string().trim().min(1, "must not be empty").max(100),
+  name: plainText().trim().min(1, "must not be empty").max(100),
   version: versionSchema,
-  description: z.string().max(2000).default(""),
+  description: plainText().max(2000).default(""),
   category: labelSchema,
   author: authorSchema.optional(),
   license: z
@@ -174,7 +178,7 @@ const cursorSchema = z.string().max(512);
 
 export const searchInputSchema = z.object({
   /** Words to look for in id, name and description (web-search syntax: quotes, `-word`, `or`). */
-  query: z.string().trim().max(200).optional(),
+  query: plainText().trim().max(200).optional(),
   category: labelSchema.optional(),
   extensionPoint: labelSchema.optional(),
   cursor: cursorSchema.optional(),

@@ -8,6 +8,7 @@ import {
   versionReferenceSchema,
   versionSchema,
 } from "./plugins";
+import { plainText } from "./text";
 
 /**
  * `published` versions are resolvable; `yanked` ones keep serving at their exact URL but
@@ -30,7 +31,7 @@ export const pluginVersions = pgTable(
     /** Total bytes of all files. */
     size: integer("size").notNull(),
     /** Digest over every file's path and sha256: equal exactly when the content is equal. */
-    sha256: text("sha256").notNull(),
+    contentDigest: text("content_digest").notNull(),
     /** Subresource Integrity of the entry file, `sha384-<base64>`. */
     integrity: text("integrity").notNull(),
     status: versionStatus("status").notNull().default("published"),
@@ -105,20 +106,20 @@ export const deprecateInputSchema = z.object({
   pluginId: pluginIdSchema,
   version: versionSchema,
   /** An empty message lifts the deprecation. */
-  message: z.string().trim().max(500),
+  message: plainText().trim().max(500),
   replacement: pluginIdSchema.optional(),
 });
 
 export const yankInputSchema = z.object({
   pluginId: pluginIdSchema,
   version: versionSchema,
-  reason: z.string().trim().max(500).optional(),
+  reason: plainText().trim().max(500).optional(),
 });
 
 export const blockInputSchema = z.object({
   pluginId: pluginIdSchema,
   version: versionSchema,
-  reason: z.string().trim().min(1, "must say why the version is blocked").max(500),
+  reason: plainText().trim().min(1, "must say why the version is blocked").max(500),
 });
 
 /** R2 keys derive from the URL, so the immutable path never needs Postgres to find the bytes. */

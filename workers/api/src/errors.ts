@@ -1,4 +1,5 @@
 import { TRPCClientError } from "@trpc/client";
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -51,12 +52,29 @@ export function fromPluginsWorker(error: TRPCClientError<never>, headers: Record
   return new ApiError("INTERNAL_SERVER_ERROR", "Internal error", headers);
 }
 
+/**
+ * The error body: the REST envelope, or on `/trpc` the shape a tRPC client reads, so a
+ * frontend told "sign in again" by the gateway sees UNAUTHORIZED like any other error.
+ */
 export function errorResponse(c: Context<AppEnv>, error: ApiError) {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
-  return c.json(
-    { error: { code: error.code, message: error.message, requestId: c.get("requestId") } },
-    errorStatus[error.code],
-  );
+  const status = errorStatus[error.code];
+  const requestId = c.get("requestId");
+  if (c.req.path.startsWith("/trpc/")) {
+    const code = error.code in TRPC_ERROR_CODES_BY_KEY ? (error.code as TRPC_ERROR_CODE_KEY) : "NOT_FOUND";
+    const path = c.req.path.slice("/trpc/".length);
+    return c.json(
+      {
+        error: {
+          message: error.message,
+          code: TRPC_ERROR_CODES_BY_KEY[code],
+          data: { code, httpStatus: status, path, requestId, gone: error.code === "GONE" },
+        },
+      },
+      status,
+    );
+  }
+  return c.json({ error: { code: error.code, message: error.message, requestId } }, status);
 }
 
 /** The one place a thrown error becomes a response: `{"error":{"code","message","requestId"}}`. */

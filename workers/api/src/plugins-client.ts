@@ -31,7 +31,7 @@ export function internalClaims(c: Context<AppEnv>): InternalClaims {
     identity: c.get("identity"),
     request: {
       requestId: c.get("requestId"),
-      ip: c.req.header("cf-connecting-ip") ?? null,
+      ip: c.req.header("cf-connecting-ip")?.slice(0, 64) ?? null,
       userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
       publicOrigin: publicOrigin(c),
     },

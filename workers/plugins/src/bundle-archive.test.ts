@@ -18,15 +18,16 @@ import {
 } from "./bundle-archive";
 
 const MiB = 1024 * 1024;
-const text = (value: string) => new TextEncoder().encode(value);
+/** Fixtures are ArrayBuffer-backed, as uploads are (`File.arrayBuffer()`). */
+const text = (value: string) => new TextEncoder().encode(value).slice();
 
 // ---- fixtures --------------------------------------------------------------------------
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+async function gzip(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return collect(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")));
 }
 
@@ -41,7 +42,7 @@ function tarSpecial(name: string, type: NonNullable<TarHeader["type"]>, linkname
 
 const tarDir = (name: string) => tarSpecial(name, "directory");
 
-async function tarGz(entries: TarEntry[]): Promise<Uint8Array> {
+async function tarGz(entries: TarEntry[]): Promise<Uint8Array<ArrayBuffer>> {
   return gzip(await packTar(entries));
 }
 
@@ -52,7 +53,7 @@ interface ZipInput {
   unixMode?: number;
 }
 
-async function zip(entries: ZipInput[]): Promise<Uint8Array> {
+async function zip(entries: ZipInput[]): Promise<Uint8Array<ArrayBuffer>> {
   const writer = new ZipWriter(new Uint8ArrayWriter(), { useWebWorkers: false });
   for (const { name, body = "", directory, unixMode } of entries) {
     const reader = typeof body === "string" ? new TextReader(body) : new Uint8ArrayReader(body);
@@ -61,7 +62,7 @@ async function zip(entries: ZipInput[]): Promise<Uint8Array> {
       ...(unixMode === undefined ? {} : { unixMode }),
     });
   }
-  return writer.close();
+  return (await writer.close()).slice();
 }
 
 /** `count` MiB of zeros, produced one reused MiB at a time so the fixture itself stays small. */
@@ -77,7 +78,7 @@ function zeros(count: number): ReadableStream<Uint8Array> {
 }
 
 /** A tar.gz with one file of `count` MiB of zeros, packed and compressed as a stream. */
-async function zeroTarGz(name: string, count: number): Promise<Uint8Array> {
+async function zeroTarGz(name: string, count: number): Promise<Uint8Array<ArrayBuffer>> {
   const { readable, controller } = createTarPacker();
   const archive = collect(readable.pipeThrough(new CompressionStream("gzip")));
   await zeros(count).pipeTo(controller.add({ name, size: count * MiB, type: "file" }));
@@ -98,10 +99,10 @@ class ZeroReader extends Reader<number> {
 }
 
 /** A zip with one deflated file of `count` MiB of zeros (sizes in the headers, no data descriptor). */
-async function zeroZip(name: string, count: number): Promise<Uint8Array> {
+async function zeroZip(name: string, count: number): Promise<Uint8Array<ArrayBuffer>> {
   const writer = new ZipWriter(new Uint8ArrayWriter(), { useWebWorkers: false });
   await writer.add(name, new ZeroReader(count * MiB), { dataDescriptor: false, zip64: false });
-  return writer.close();
+  return (await writer.close()).slice();
 }
 
 /** Random bytes: they do not compress, so only the size limits can trip. */

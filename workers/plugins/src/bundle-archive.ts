@@ -41,7 +41,7 @@ export const DEFAULT_BUNDLE_LIMITS: BundleLimits = {
 
 export interface BundleFile {
   path: string;
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 export type BundleFormat = "js" | "zip" | "tar.gz";
@@ -86,7 +86,7 @@ export function detectBundleFormat(bytes: Uint8Array): BundleFormat {
  * manifest, not the folder's name, is what shows the folder is a wrapper.
  */
 export async function readBundleArchive(
-  bytes: Uint8Array,
+  bytes: Uint8Array<ArrayBuffer>,
   format: "zip" | "tar.gz",
   limits: BundleLimits = DEFAULT_BUNDLE_LIMITS,
 ): Promise<BundleFile[]> {
@@ -251,7 +251,7 @@ class FileSink {
 const TAR_OVERHEAD_PER_FILE = 4096;
 const TAR_OVERHEAD_SLACK = 1024 * 1024;
 
-async function readTarGz(bytes: Uint8Array, collector: Collector, limits: BundleLimits): Promise<void> {
+async function readTarGz(bytes: Uint8Array<ArrayBuffer>, collector: Collector, limits: BundleLimits): Promise<void> {
   const streamBudget = limits.maxTotalBytes + limits.maxFiles * TAR_OVERHEAD_PER_FILE + TAR_OVERHEAD_SLACK;
   let streamBytes = 0;
   const budget = new TransformStream<Uint8Array, Uint8Array>({
@@ -369,9 +369,9 @@ async function readZipEntry(entry: Entry, collector: Collector): Promise<void> {
 }
 
 /** A stream over the bytes in small slices, produced only as the consumer asks for them. */
-function sliced(bytes: Uint8Array): ReadableStream<Uint8Array> {
+function sliced(bytes: Uint8Array<ArrayBuffer>): ReadableStream<Uint8Array<ArrayBuffer>> {
   let offset = 0;
-  return new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array<ArrayBuffer>>(
     {
       pull(controller) {
         if (offset >= bytes.byteLength) {

@@ -35,7 +35,7 @@ export async function readUpload(form: FormData, limits: UploadLimits): Promise<
   if (file.size > limits.maxUploadBytes) {
     throw new TRPCError({
       code: "PAYLOAD_TOO_LARGE",
-      message: `file: the upload is ${file.size} bytes; the limit is ${limits.maxUploadBytes}`,
+      message: `file: the bundle is ${file.size} bytes; the limit is ${limits.maxUploadBytes}`,
     });
   }
   const metadata = form.get("metadata");
@@ -82,7 +82,11 @@ function parseManifest(text: string, field: string): PluginManifest {
   return manifest.data;
 }
 
-async function readArchive(bytes: Uint8Array, format: "zip" | "tar.gz", limits: BundleLimits): Promise<BundleFile[]> {
+async function readArchive(
+  bytes: Uint8Array<ArrayBuffer>,
+  format: "zip" | "tar.gz",
+  limits: BundleLimits,
+): Promise<BundleFile[]> {
   try {
     return await readBundleArchive(bytes, format, limits);
   } catch (error) {

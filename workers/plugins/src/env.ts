@@ -1,3 +1,4 @@
+import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
 import { DEFAULT_BUNDLE_LIMITS } from "./bundle-archive";
 import type { UploadLimits } from "./bundle-upload";
 

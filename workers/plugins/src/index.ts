@@ -68,8 +68,14 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
       });
     },
   });
-  c.executionCtx.waitUntil(database.close());
-  return response;
+  // A streamed batch keeps querying while its body is written: close the pool only after.
+  if (!response.body) {
+    c.executionCtx.waitUntil(database.close());
+    return response;
+  }
+  const { readable, writable } = new TransformStream();
+  c.executionCtx.waitUntil(response.body.pipeTo(writable).finally(() => database.close()));
+  return new Response(readable, response);
 });
 
 app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such route" } }, 404));

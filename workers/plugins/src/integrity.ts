@@ -4,7 +4,7 @@ export interface FileDigests {
   integrity: string;
 }
 
-export async function digestFile(bytes: Uint8Array): Promise<FileDigests> {
+export async function digestFile(bytes: Uint8Array<ArrayBuffer>): Promise<FileDigests> {
   const [sha256, sha384] = await Promise.all([
     crypto.subtle.digest("SHA-256", bytes),
     crypto.subtle.digest("SHA-384", bytes),

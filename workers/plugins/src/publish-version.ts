@@ -14,19 +14,21 @@ import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "./audit";
 import { contentTypeFor } from "./content-types";
 import { digestContent, digestFile } from "./integrity";
+import { logEvent } from "./log";
 import { moveLatest } from "./tags";
 import type { Context } from "./trpc";
 
 export interface PublishRequest {
   manifest: PluginManifest;
   /** Every file of the version, the entry among them. */
-  files: ReadonlyArray<{ path: string; bytes: Uint8Array }>;
+  files: ReadonlyArray<{ path: string; bytes: Uint8Array<ArrayBuffer> }>;
   entry: string;
   /** A dist-tag to point at the new version besides `latest` following the highest stable. */
   tag?: string;
 }
 
-export type PublishedVersion = PluginVersion & { bundlePath: string };
+/** The stored version, its entry file's digests and the entry's public path. */
+export type PublishedVersion = PluginVersion & { bundlePath: string; entrySha256: string };
 
 /** R2 accepts many parallel puts; a bounded number keeps memory and sockets in check. */
 const PUT_CONCURRENCY = 8;
@@ -37,8 +39,8 @@ const PUT_CONCURRENCY = 8;
  * once used by a yanked or blocked version, is refused with CONFLICT.
  *
  * The plugin row is locked for the whole publish so two publishers of one plugin run one
- * after the other, and the bytes go to R2 while the lock is held, so a losing publisher
- * can never overwrite the winner's objects.
+ * after the other, and the bytes go to R2 last, while the lock is held, so a losing
+ * publisher can never overwrite the winner's objects and a refused publish stores nothing.
  */
 export async function publishVersion(
   ctx: Context,
@@ -56,115 +58,151 @@ export async function publishVersion(
   if (!entryDigests) throw new Error("the entry file lost its digests");
   const totalSize = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
   const { identity } = ctx;
+  let storedKeys: string[] = [];
 
-  const outcome = await ctx.db.transaction(async (tx) => {
-    await tx
-      .insert(plugins)
-      .values({
-        id: manifest.id,
-        name: manifest.name,
-        description: manifest.description,
-        category: manifest.category,
-        extensionPoints: manifest.extensionPoints,
-        ownerId: identity.sub,
-      })
-      .onConflictDoNothing();
-    const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("update");
-    if (!plugin) throw new Error(`plugin ${manifest.id} vanished inside its publish transaction`);
-    if (plugin.ownerId !== identity.sub && identity.role !== "admin") {
-      throw new TRPCError({ code: "FORBIDDEN", message: `Plugin '${manifest.id}' belongs to another publisher` });
-    }
-
-    const [existing] = await tx
-      .select()
-      .from(pluginVersions)
-      .where(and(eq(pluginVersions.pluginId, manifest.id), eq(pluginVersions.version, manifest.version)));
-    if (existing) {
-      if (existing.status !== "published" || existing.sha256 !== contentDigest) {
-        throw new TRPCError({
-          code: "CONFLICT",
-          message:
-            existing.status === "published"
-              ? `${manifest.id}@${manifest.version} is already published with different content; publish a new version`
-              : `${manifest.id}@${manifest.version} was ${existing.status}; a version number is never reused`,
-        });
-      }
-      return { created: false, row: existing };
-    }
-
-    for (let start = 0; start < described.length; start += PUT_CONCURRENCY) {
-      await Promise.all(
-        described.slice(start, start + PUT_CONCURRENCY).map((file) =>
-          ctx.bucket.put(bundleObjectKey(manifest.id, manifest.version, file.path), file.bytes, {
-            sha256: file.sha256,
-            httpMetadata: { contentType: file.contentType },
-            customMetadata: file.path === entry ? { entry: "true" } : {},
-          }),
-        ),
-      );
-    }
-
-    const [row] = await tx
-      .insert(pluginVersions)
-      .values({
-        pluginId: manifest.id,
-        version: manifest.version,
-        manifest,
-        entry,
-        fileCount: files.length,
-        size: totalSize,
-        sha256: contentDigest,
-        integrity: entryDigests.integrity,
-        publishedBy: identity.sub,
-      })
-      .returning();
-    if (!row) throw new Error("insert of a plugin version returned no row");
-    await tx.insert(versionFiles).values(
-      described.map((file) => ({
-        pluginId: manifest.id,
-        version: manifest.version,
-        path: file.path,
-        size: file.bytes.byteLength,
-        contentType: file.contentType,
-        sha256: file.sha256,
-        integrity: file.integrity,
-      })),
-    );
-
-    if (tag && tag !== LATEST_TAG) {
+  const outcome = await ctx.db
+    .transaction(async (tx) => {
       await tx
-        .insert(distTags)
-        .values({ pluginId: manifest.id, tag, version: manifest.version })
-        .onConflictDoUpdate({
-          target: [distTags.pluginId, distTags.tag],
-          set: { version: manifest.version, updatedAt: sql`now()` },
-        });
-    } else {
-      const latest = await moveLatest(tx, manifest.id);
-      if (latest === manifest.version) {
-        await tx
-          .update(plugins)
-          .set({
-            name: manifest.name,
-            description: manifest.description,
-            category: manifest.category,
-            extensionPoints: manifest.extensionPoints,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(plugins.id, manifest.id));
+        .insert(plugins)
+        .values({
+          id: manifest.id,
+          name: manifest.name,
+          description: manifest.description,
+          category: manifest.category,
+          extensionPoints: manifest.extensionPoints,
+          ownerId: identity.sub,
+        })
+        .onConflictDoNothing();
+      const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("update");
+      if (!plugin) throw new Error(`plugin ${manifest.id} vanished inside its publish transaction`);
+      if (plugin.ownerId !== identity.sub && identity.role !== "admin") {
+        throw new TRPCError({ code: "FORBIDDEN", message: `Plugin '${manifest.id}' belongs to another publisher` });
       }
-    }
-    await recordAudit(tx, ctx, {
-      action: "plugin_version.publish",
-      resourceType: "plugin_version",
-      resourceId: `${manifest.id}@${manifest.version}`,
-      details: { files: files.length, size: totalSize, sha256: contentDigest, tag: tag ?? LATEST_TAG },
+
+      const [existing] = await tx
+        .select()
+        .from(pluginVersions)
+        .where(and(eq(pluginVersions.pluginId, manifest.id), eq(pluginVersions.version, manifest.version)));
+      if (existing) {
+        if (existing.status !== "published" || existing.contentDigest !== contentDigest) {
+          throw new TRPCError({
+            code: "CONFLICT",
+            message:
+              existing.status === "published"
+                ? `${manifest.id}@${manifest.version} is already published with different content; publish a new version`
+                : `${manifest.id}@${manifest.version} was ${existing.status}; a version number is never reused`,
+          });
+        }
+        // Equal digests mean equal paths and bytes, so the entry file's digests are these too.
+        return { created: false, row: existing };
+      }
+
+      const [row] = await tx
+        .insert(pluginVersions)
+        .values({
+          pluginId: manifest.id,
+          version: manifest.version,
+          manifest,
+          entry,
+          fileCount: files.length,
+          size: totalSize,
+          contentDigest,
+          integrity: entryDigests.integrity,
+          publishedBy: identity.sub,
+        })
+        .returning();
+      if (!row) throw new Error("insert of a plugin version returned no row");
+      await tx.insert(versionFiles).values(
+        described.map((file) => ({
+          pluginId: manifest.id,
+          version: manifest.version,
+          path: file.path,
+          size: file.bytes.byteLength,
+          contentType: file.contentType,
+          sha256: file.sha256,
+          integrity: file.integrity,
+        })),
+      );
+
+      if (tag && tag !== LATEST_TAG) {
+        await tx
+          .insert(distTags)
+          .values({ pluginId: manifest.id, tag, version: manifest.version })
+          .onConflictDoUpdate({
+            target: [distTags.pluginId, distTags.tag],
+            set: { version: manifest.version, updatedAt: sql`now()` },
+          });
+      } else {
+        const latest = await moveLatest(tx, manifest.id);
+        if (latest === manifest.version) {
+          await tx
+            .update(plugins)
+            .set({
+              name: manifest.name,
+              description: manifest.description,
+              category: manifest.category,
+              extensionPoints: manifest.extensionPoints,
+              updatedAt: sql`now()`,
+            })
+            .where(eq(plugins.id, manifest.id));
+        }
+      }
+      await recordAudit(tx, ctx, {
+        action: "plugin_version.publish",
+        resourceType: "plugin_version",
+        resourceId: `${manifest.id}@${manifest.version}`,
+        details: { files: files.length, size: totalSize, contentDigest, tag: tag ?? LATEST_TAG },
+      });
+      // Bytes last: every row that could fail is written by now. The plugin row stays locked,
+      // so no concurrent publisher of this version reaches this point before the commit.
+      storedKeys = described.map((file) => bundleObjectKey(manifest.id, manifest.version, file.path));
+      for (let start = 0; start < described.length; start += PUT_CONCURRENCY) {
+        await Promise.all(
+          described.slice(start, start + PUT_CONCURRENCY).map((file) =>
+            ctx.bucket.put(bundleObjectKey(manifest.id, manifest.version, file.path), file.bytes, {
+              sha256: file.sha256,
+              httpMetadata: { contentType: file.contentType },
+              customMetadata: file.path === entry ? { entry: "true" } : {},
+            }),
+          ),
+        );
+      }
+      return { created: true, row };
+    })
+    .catch(async (error: unknown) => {
+      if (storedKeys.length > 0) {
+        await removeUncommittedBytes(ctx, manifest, storedKeys).catch((cleanupError: unknown) =>
+          logEvent("error", "publish_cleanup_failed", {
+            requestId: ctx.request.requestId,
+            keys: storedKeys.length,
+            message: String(cleanupError),
+          }),
+        );
+      }
+      throw error;
     });
-    return { created: true, row };
-  });
 
   return {
     created: outcome.created,
-    version: { ...outcome.row, bundlePath: bundleUrlPath(manifest.id, manifest.version, outcome.row.entry) },
+    version: {
+      ...outcome.row,
+      entrySha256: entryDigests.sha256,
+      bundlePath: bundleUrlPath(manifest.id, manifest.version, outcome.row.entry),
+    },
   };
+}
+
+/**
+ * The commit failed after the bytes were stored: remove them, unless a version row exists
+ * by now (a concurrent publisher committed the same version, and the objects are its own).
+ */
+async function removeUncommittedBytes(ctx: Context, manifest: PluginManifest, keys: string[]): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    await tx.select({ id: plugins.id }).from(plugins).where(eq(plugins.id, manifest.id)).for("update");
+    const [committed] = await tx
+      .select({ version: pluginVersions.version })
+      .from(pluginVersions)
+      .where(and(eq(pluginVersions.pluginId, manifest.id), eq(pluginVersions.version, manifest.version)));
+    if (!committed) await ctx.bucket.delete(keys);
+  });
 }

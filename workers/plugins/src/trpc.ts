@@ -1,3 +1,4 @@
+import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
 import { describeIssues, type Identity, type RequestFacts, type Role, validationIssues } from "@plugins/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { UploadLimits } from "./bundle-upload";

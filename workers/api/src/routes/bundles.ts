@@ -124,7 +124,10 @@ async function flushDownloads(c: Context<AppEnv>, batch: DownloadBatch): Promise
     logEvent("warn", "download_flush_failed", { status: response.status, entries: batch.counts.length });
 }
 
-/** `id@ref[/path]` → 302 to the exact URL. The redirect itself is cached at the edge for a minute. */
+/**
+ * `id@ref[/path]` → 302 to the exact URL. Resolved afresh on every request, so a publish
+ * shows at once here; clients and CDNs may keep the answer a minute (Cache-Control).
+ */
 export async function redirectToVersion(c: Context<AppEnv>, reference: string, path: string): Promise<Response> {
   const at = reference.indexOf("@");
   const pluginId = reference.slice(0, at);
@@ -140,10 +143,6 @@ export async function redirectToVersion(c: Context<AppEnv>, reference: string, p
   if (path && !bundleFilePathSchema.safeParse(path).success) {
     throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
   }
-  const cacheKey = edgeCacheKey(c, c.req.path);
-  const cached = await caches.default.match(cacheKey);
-  if (cached) return new Response(null, cached);
-
   const resolved = await pluginsClient(c)
     .plugins.resolve.query({ pluginId, range: ref.data })
     .catch((error: unknown) => {
@@ -154,7 +153,5 @@ export async function redirectToVersion(c: Context<AppEnv>, reference: string, p
     location: `${publicOrigin(c)}${bundleUrlPath(resolved.pluginId, resolved.version, path || resolved.entry)}`,
   });
   if (resolved.deprecated) headers.set("x-plugin-deprecated", encodeURIComponent(resolved.deprecated.message));
-  const redirect = new Response(null, { status: 302, headers });
-  c.executionCtx.waitUntil(caches.default.put(cacheKey, redirect.clone()));
-  return redirect;
+  return new Response(null, { status: 302, headers });
 }

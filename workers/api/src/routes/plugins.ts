@@ -29,7 +29,7 @@ export function registerPlugins(app: Hono<AppEnv>) {
         entry: version.entry,
         fileCount: version.fileCount,
         size: version.size,
-        sha256: version.sha256,
+        sha256: version.entrySha256,
         integrity: version.integrity,
         bundleUrl: `${publicOrigin(c)}${version.bundlePath}`,
         publishedAt: version.publishedAt,
