@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { answerFromMemory } from "./bundle-responses";
+import { answerFromMemory, immutableHeaders } from "./bundle-responses";
 import type { HotObject } from "./hot-objects";
 
 const object: HotObject = {
   bytes: new TextEncoder().encode("0123456789"),
   etag: '"abc"',
-  contentType: "text/javascript; charset=utf-8",
+  headers: immutableHeaders('"abc"', "text/javascript; charset=utf-8"),
   isEntry: true,
   storedAt: 0,
 };

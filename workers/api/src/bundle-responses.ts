@@ -14,13 +14,15 @@ export const IMMUTABLE = "public, max-age=31536000, immutable";
 /** Floating references and misses: long enough to absorb a burst, short enough for a publish to show. */
 export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
 
-function bundleHeaders(object: Pick<HotObject, "etag" | "contentType">): Headers {
-  const headers = new Headers(CROSS_ORIGIN_HEADERS);
-  headers.set("cache-control", IMMUTABLE);
-  headers.set("content-type", object.contentType);
-  headers.set("etag", object.etag);
-  headers.set("accept-ranges", "bytes");
-  return headers;
+/** The headers of every answer for one object, built once per object rather than per request. */
+export function immutableHeaders(etag: string, contentType: string): [string, string][] {
+  return [
+    ...Object.entries(CROSS_ORIGIN_HEADERS),
+    ["cache-control", IMMUTABLE],
+    ["content-type", contentType],
+    ["etag", etag],
+    ["accept-ranges", "bytes"],
+  ];
 }
 
 /**
@@ -38,7 +40,7 @@ export function isNotModified(request: Headers, etag: string): boolean {
  * Several ranges at once get the whole object, as RFC 9110 allows.
  */
 export function answerFromMemory(method: string, request: Headers, object: HotObject): Response {
-  const headers = bundleHeaders(object);
+  const headers = new Headers(object.headers);
   if (isNotModified(request, object.etag)) return new Response(null, { status: 304, headers });
   const size = object.bytes.byteLength;
   const rangeHeader = request.get("range");
@@ -63,10 +65,8 @@ export function answerFromMemory(method: string, request: Headers, object: HotOb
 /** Answers with a streamed object too large to hold in memory: 304 or 200, ranges ignored. */
 export function answerFromStream(method: string, request: Headers, response: Response): Response {
   const etag = response.headers.get("etag") ?? "";
-  const headers = bundleHeaders({
-    etag,
-    contentType: response.headers.get("content-type") ?? "application/octet-stream",
-  });
+  const contentType = response.headers.get("content-type") ?? "application/octet-stream";
+  const headers = new Headers(immutableHeaders(etag, contentType));
   const length = response.headers.get("content-length");
   if (length) headers.set("content-length", length);
   headers.delete("accept-ranges");

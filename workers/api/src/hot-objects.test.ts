@@ -4,7 +4,7 @@ import { type HotObject, HotObjectCache } from "./hot-objects";
 const object = (size: number, storedAt = 0): HotObject => ({
   bytes: new Uint8Array(size),
   etag: `"${size}"`,
-  contentType: "text/javascript",
+  headers: [],
   isEntry: false,
   storedAt,
 });

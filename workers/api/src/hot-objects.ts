@@ -2,7 +2,8 @@
 export interface HotObject {
   bytes: Uint8Array;
   etag: string;
-  contentType: string;
+  /** Every header its answers carry, prepared when the object is stored. */
+  headers: [string, string][];
   isEntry: boolean;
   storedAt: number;
 }

@@ -1,11 +1,13 @@
 import { guestIdentity } from "@plugins/schema";
 import { createMiddleware } from "hono/factory";
+import { IMMUTABLE } from "./bundle-responses";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 
 /**
  * Gives every request an id (returned as `x-request-id`, carried to the plugins worker)
- * and logs one line per request. A client's own `x-request-id` is not trusted. Every
+ * and logs one line per request but immutable bundle hits (the hot path; the platform's
+ * own request logs count those). A client's own `x-request-id` is not trusted. Every
  * request starts as a guest; `authenticate` replaces that with a verified identity.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
@@ -15,6 +17,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
   await next();
   c.res.headers.set("x-request-id", requestId);
+  if (isImmutableHit(c.res)) return;
   logEvent("info", "request", {
     requestId,
     method: c.req.method,
@@ -25,3 +28,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     tenant: c.var.identity.tenant,
   });
 });
+
+function isImmutableHit(response: Response): boolean {
+  return response.status < 400 && response.headers.get("cache-control") === IMMUTABLE;
+}

@@ -12,7 +12,13 @@ import {
 import { TRPCClientError } from "@trpc/client";
 import type { Context, Hono } from "hono";
 import { edgeCacheKey, hotObjects } from "../bundle-cache";
-import { answerFromMemory, answerFromStream, CROSS_ORIGIN_HEADERS, SHORT_LIVED } from "../bundle-responses";
+import {
+  answerFromMemory,
+  answerFromStream,
+  CROSS_ORIGIN_HEADERS,
+  immutableHeaders,
+  SHORT_LIVED,
+} from "../bundle-responses";
 import { DownloadCounter } from "../download-counter";
 import type { AppEnv } from "../env";
 import { ApiError, fromPluginsWorker } from "../errors";
@@ -55,6 +61,13 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
   const versionSegment = slash > 0 ? rest.slice(0, slash) : "";
   const version = versionSegment.startsWith("v") ? versionSegment.slice(1) : "";
   const path = rest.slice(slash + 1);
+  const method = c.req.method;
+  const key = `${pluginId}/${version}/${path}`;
+
+  // Memory first: a key gets there only after passing the checks below, so a hit needs none.
+  const memory = hotObjects(c.env);
+  const held = memory.get(key);
+  if (held) return countDownload(c, pluginId, version, held.isEntry, answerFromMemory(method, c.req.raw.headers, held));
   if (
     slash < 0 ||
     !pluginIdSchema.safeParse(pluginId).success ||
@@ -63,12 +76,6 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
   ) {
     throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
   }
-  const method = c.req.method;
-  const key = `${pluginId}/${version}/${path}`;
-
-  const memory = hotObjects(c.env);
-  const held = memory.get(key);
-  if (held) return countDownload(c, pluginId, version, held.isEntry, answerFromMemory(method, c.req.raw.headers, held));
 
   const cacheKey = edgeCacheKey(c, bundleUrlPath(pluginId, version, path));
   const cache = caches.default;
@@ -84,10 +91,11 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
     if (!cached) c.executionCtx.waitUntil(cache.put(cacheKey, response.clone()));
     return countDownload(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, response));
   }
+  const etag = response.headers.get("etag") ?? "";
   const object = {
     bytes: new Uint8Array(await response.arrayBuffer()),
-    etag: response.headers.get("etag") ?? "",
-    contentType: response.headers.get("content-type") ?? "application/octet-stream",
+    etag,
+    headers: immutableHeaders(etag, response.headers.get("content-type") ?? "application/octet-stream"),
     isEntry,
     storedAt: Date.now(),
   };
