@@ -1,11 +1,11 @@
 import { z } from "zod";
 
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSTORABLE_MESSAGE = "must not contain NUL characters or unpaired UTF-16 surrogates";
 
 /** Postgres stores neither NUL nor unpaired surrogates in text or jsonb; refuse them up front as 400. */
 export function isStorableText(value: string): boolean {
-  return !UNSTORABLE.test(value);
+  return !value.includes("\0") && !UNPAIRED_SURROGATE.test(value);
 }
 
 /** A free-text string that Postgres can store. */
