@@ -16,6 +16,8 @@ export interface Env {
   INTERNAL_TOKEN_SECRET: string;
   /** Origin used in bundle URLs (`https://plugins.example.com`); defaults to the request's origin. */
   PUBLIC_BASE_URL?: string;
+  /** Comma-separated browser origins allowed to call /api and /trpc (`https://app.example.com`). */
+  CORS_ORIGINS?: string;
   /** Largest accepted upload body, in bytes. */
   MAX_UPLOAD_BYTES?: string;
   /** Bytes of hot bundle files each isolate keeps in memory (default 16 MiB; 0 turns it off). */

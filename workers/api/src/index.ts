@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { authenticate } from "./auth";
+import { apiCors } from "./cors";
 import type { AppEnv, Env } from "./env";
 import { ApiError, errorResponse, onError } from "./errors";
 import { requestContext } from "./request-context";
@@ -12,8 +13,8 @@ import { registerTrpc } from "./routes/trpc";
 const app = new Hono<AppEnv>();
 
 app.use(requestContext);
-app.use("/api/*", authenticate);
-app.use("/trpc/*", authenticate);
+app.use("/api/*", apiCors, authenticate);
+app.use("/trpc/*", apiCors, authenticate);
 
 registerHealth(app);
 registerBundles(app);
