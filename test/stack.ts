@@ -3,13 +3,15 @@ import { Miniflare } from "miniflare";
 import pg from "pg";
 import { inject } from "vitest";
 import { type DevTokenClaims, type DevTokenOptions, signDevToken } from "../scripts/local-stack/dev-token";
-import { platformWorkers } from "../scripts/local-stack/platform-workers";
+import { type PlatformOptions, platformWorkers } from "../scripts/local-stack/platform-workers";
 import { TEMPLATE_DATABASE, withDatabase } from "./global-setup";
 
 export interface StackOptions {
   /** Replaces the plugins worker's DATABASE_URL (to simulate an unreachable database). */
   databaseUrl?: string;
   apiBindings?: Record<string, string>;
+  /** Requests per period of the API worker's rate limits (write, read: 60 s; bundle: 10 s). */
+  rateLimits?: PlatformOptions["rateLimits"];
   pluginsBindings?: Record<string, string>;
 }
 
@@ -48,6 +50,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       bridgeAddress: inject("bridgeAddress"),
       apiBindings: options.apiBindings,
       pluginsBindings: options.pluginsBindings,
+      rateLimits: options.rateLimits,
     }),
   });
   const url = (await mf.ready).origin;
@@ -66,7 +69,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         `select 'plugins' as table, count(*) from plugins
          union all select 'plugin_versions', count(*) from plugin_versions
          union all select 'installations', count(*) from installations
-         union all select 'audit_log', count(*) from audit_log`,
+         union all select 'audit_log', count(*) from audit_log
+         union all select 'version_files', count(*) from version_files
+         union all select 'dist_tags', count(*) from dist_tags
+         union all select 'download_counts', count(*) from download_counts`,
       );
       const counts = Object.fromEntries(rows.map((row) => [row.table, Number(row.count)]));
       const objects = await bucket.list();

@@ -16,7 +16,11 @@ export interface PlatformOptions {
   pluginsBindings?: Record<string, string>;
   /** Turns the API worker's edge cache off (Miniflare's Cache API). */
   edgeCache?: boolean;
+  /** Requests per period of each rate-limiting binding; by default too high to reach. */
+  rateLimits?: Partial<Record<"write" | "read" | "bundle", number>>;
 }
+
+const UNREACHABLE_LIMIT = 1_000_000;
 
 /**
  * The single module `wrangler deploy` would upload. Declared explicitly: Miniflare's own
@@ -47,6 +51,11 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         ...options.apiBindings,
       },
       serviceBindings: { PLUGINS: "plugins" },
+      ratelimits: {
+        WRITE_LIMITER: { simple: { limit: options.rateLimits?.write ?? UNREACHABLE_LIMIT, period: 60 } },
+        READ_LIMITER: { simple: { limit: options.rateLimits?.read ?? UNREACHABLE_LIMIT, period: 60 } },
+        BUNDLE_LIMITER: { simple: { limit: options.rateLimits?.bundle ?? UNREACHABLE_LIMIT, period: 10 } },
+      },
     },
     {
       name: "plugins",

@@ -4,6 +4,10 @@ import type { Identity } from "@plugins/schema";
 export interface Env {
   /** Service binding to the plugins worker, its only way in. */
   PLUGINS: Fetcher;
+  /** Rate limits (Workers rate-limiting bindings); a missing one limits nothing. */
+  WRITE_LIMITER?: RateLimit;
+  READ_LIMITER?: RateLimit;
+  BUNDLE_LIMITER?: RateLimit;
   /** HS256 secret for bearer tokens (local development, or an issuer that signs with a shared secret). Secret. */
   JWT_SECRET?: string;
   /** Key set of the identity provider (RS256, ES256, EdDSA). Takes over from JWT_SECRET for asymmetric tokens. */

@@ -3,6 +3,7 @@ import { authenticate } from "./auth";
 import { apiCors } from "./cors";
 import type { AppEnv, Env } from "./env";
 import { ApiError, errorResponse, onError } from "./errors";
+import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
 import { registerBundles } from "./routes/bundles";
 import { registerHealth } from "./routes/health";
@@ -13,8 +14,8 @@ import { registerTrpc } from "./routes/trpc";
 const app = new Hono<AppEnv>();
 
 app.use(requestContext);
-app.use("/api/*", apiCors, authenticate);
-app.use("/trpc/*", apiCors, authenticate);
+app.use("/api/*", apiCors, authenticate, rateLimitApi);
+app.use("/trpc/*", apiCors, authenticate, rateLimitApi);
 
 registerHealth(app);
 registerBundles(app);

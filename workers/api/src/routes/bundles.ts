@@ -31,6 +31,7 @@ import {
   pluginsClient,
   publicOrigin,
 } from "../plugins-client";
+import { enforceBudget } from "../rate-limits";
 
 /** Isolate-wide download counts waiting for their batch. */
 const downloads = new DownloadCounter();
@@ -45,6 +46,14 @@ const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
  *   exact URL with a short cache.
  */
 export function registerBundles(app: Hono<AppEnv>) {
+  app.use("/plugins/bundles/*", async (c, next) => {
+    await enforceBudget(c, "bundle").catch((error: unknown) => {
+      throw error instanceof ApiError
+        ? new ApiError(error.code, error.message, { ...error.headers, ...MISS_HEADERS })
+        : error;
+    });
+    return next();
+  });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
     const reference = c.req.param("reference");
     if (!reference.includes("@")) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "./stack";
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ rateLimits: { write: 3, read: 5, bundle: 8 } });
+});
+afterAll(() => stack?.stop());
+
+async function exhaust(request: () => Promise<Response>, budget: number): Promise<Response> {
+  for (let sent = 0; sent < budget; sent++) expect((await request()).status).not.toBe(429);
+  return request();
+}
+
+function expectTooMany(response: Response, period: number) {
+  expect(response.status).toBe(429);
+  const retryAfter = Number(response.headers.get("retry-after"));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(period);
+}
+
+describe("rate limits", () => {
+  it("answers 429 with Retry-After once a signed-in user spends the write budget, in the envelope", async () => {
+    const token = await stack.token({ sub: "writer", role: "editor", tenant: "acme" });
+    const write = () =>
+      fetch(`${stack.url}/api/plugins/install`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "x-tenant-id": "acme", "content-type": "application/json" },
+        body: JSON.stringify({ pluginId: "missing" }),
+      });
+    const refused = await exhaust(write, 3);
+    expectTooMany(refused, 60);
+    const body = (await refused.json()) as { error: { code: string; requestId: string } };
+    expect(body.error.code).toBe("TOO_MANY_REQUESTS");
+    expect(body.error.requestId).toBe(refused.headers.get("x-request-id"));
+  });
+
+  it("counts reads separately from writes, per IP for guests", async () => {
+    const refused = await exhaust(
+      () => fetch(`${stack.url}/trpc/health.check`, { headers: { "cf-connecting-ip": "198.51.100.7" } }),
+      5,
+    );
+    expectTooMany(refused, 60);
+    // Another address still has its whole budget.
+    const other = await fetch(`${stack.url}/trpc/health.check`, { headers: { "cf-connecting-ip": "198.51.100.8" } });
+    expect(other.status).toBe(200);
+  });
+
+  it("gives bundle downloads their own budget, answered with CORS headers when spent", async () => {
+    const headers = { "cf-connecting-ip": "203.0.113.9" };
+    const refused = await exhaust(() => fetch(`${stack.url}/plugins/bundles/none/v1.0.0/index.js`, { headers }), 8);
+    expectTooMany(refused, 10);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    // The API read budget of the same address is untouched.
+    expect((await fetch(`${stack.url}/trpc/health.check`, { headers })).status).toBe(200);
+  });
+});

@@ -1,0 +1,47 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, Env } from "./env";
+import { ApiError } from "./errors";
+
+/**
+ * The budgets, one Workers rate-limiting binding each (see wrangler.toml): writes are
+ * scarce, reads less so, and bundle downloads, the CDN's whole point, get a budget far
+ * larger than either. Periods are what the binding supports: 10 or 60 seconds.
+ */
+export const BUDGETS = {
+  write: { binding: "WRITE_LIMITER", period: 60 },
+  read: { binding: "READ_LIMITER", period: 60 },
+  bundle: { binding: "BUNDLE_LIMITER", period: 10 },
+} as const satisfies Record<string, { binding: keyof Env; period: 10 | 60 }>;
+
+export type Budget = keyof typeof BUDGETS;
+
+/** Seconds until the fixed window in which the limit was reached ends. */
+function retryAfter(period: number, now = Date.now()): number {
+  return Math.max(1, period - (Math.floor(now / 1000) % period));
+}
+
+/**
+ * Counts the request against `budget` for the client's IP and, when signed in, for the
+ * user as well; either exhausted answers 429 with Retry-After. Without the binding (a
+ * deployment that has not configured it) nothing is limited.
+ */
+export async function enforceBudget(c: Context<AppEnv>, budget: Budget): Promise<void> {
+  const { binding, period } = BUDGETS[budget];
+  const limiter = c.env[binding];
+  if (!limiter) return;
+  const identity = c.get("identity");
+  const keys = [`ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`];
+  if (identity.role !== "guest") keys.push(`user:${identity.sub}`);
+  const outcomes = await Promise.all(keys.map((key) => limiter.limit({ key: `${budget}:${key}` })));
+  if (outcomes.every((outcome) => outcome.success)) return;
+  throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${retryAfter(period)} s`, {
+    "retry-after": String(retryAfter(period)),
+  });
+}
+
+/** Writes for POST, reads otherwise. */
+export const rateLimitApi = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method !== "OPTIONS") await enforceBudget(c, c.req.method === "POST" ? "write" : "read");
+  return next();
+});
