@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import type { AppRouter } from "@plugins/api/client";
 import { type InternalClaims, internalToken } from "@plugins/schema";
 import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpLink } from "@trpc/client";
+import canonicalize from "canonicalize";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
 import { DEV_INTERNAL_TOKEN_SECRET } from "../scripts/local-stack/dev-token";
@@ -70,7 +71,14 @@ export interface PublishedVersion {
   category: string;
   extensionPoints: string[];
   status: string;
+  /** The file a host imports (bundle.js for a single file, index.js or the manifest's entry in an archive). */
+  entry: string;
+  fileCount: number;
+  permissions: string[];
+  dependencies: Record<string, string>;
+  /** Total bytes of all files of the version. */
   size: number;
+  /** Of the entry file. */
   sha256: string;
   integrity: string;
   bundleUrl: string;
@@ -118,6 +126,22 @@ export function sha256Hex(bytes: string | Uint8Array): string {
 
 export function sriSha384(bytes: string | Uint8Array): string {
   return `sha384-${createHash("sha384").update(bytes).digest("base64")}`;
+}
+
+/**
+ * A version's content digest, computed independently of the worker: sha256 over the
+ * `sha256sum`-style listing of every file, sorted by path, then the stored manifest in
+ * RFC 8785 canonical JSON.
+ */
+export function contentDigest(
+  files: ReadonlyArray<{ path: string; bytes: string | Uint8Array }>,
+  manifest: unknown,
+): string {
+  const listing = [...files]
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .map((file) => `${sha256Hex(file.bytes)}  ${file.path}\n`)
+    .join("");
+  return sha256Hex(`${listing}manifest ${canonicalize(manifest)}\n`);
 }
 
 /** The typed client a frontend builds, pointed at this stack's `/trpc`. */

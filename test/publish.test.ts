@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import {
+  contentDigest,
   expectError,
   type PublishedVersion,
   pluginMetadata,
@@ -13,6 +14,9 @@ import {
   upload,
 } from "./helpers";
 import { type Stack, startStack } from "./stack";
+
+/** The manifest as validated and stored: defaults filled in. */
+const STORED_MANIFEST = { ...pluginMetadata(), permissions: [], dependencies: {} };
 
 let stack: Stack;
 let alice: string;
@@ -68,7 +72,11 @@ describe("publishing test-plugin 1.0.0", () => {
       description: "A test plugin",
       category: "payment",
       extensionPoints: ["payment-methods"],
+      permissions: [],
+      dependencies: {},
       status: "published",
+      entry: "bundle.js",
+      fileCount: 1,
       size: BUNDLE_BYTES.byteLength,
       sha256: sha256Hex(BUNDLE_BYTES),
       integrity: sriSha384(BUNDLE_BYTES),
@@ -84,25 +92,46 @@ describe("publishing test-plugin 1.0.0", () => {
 
   it("records the version in plugin_versions and the plugin with alice as owner and 1.0.0 as latest", async () => {
     const { rows: versions } = await stack.db.query(
-      "select plugin_id, version, size, sha256, integrity, r2_key, status, published_by, manifest from plugin_versions where plugin_id = 'test-plugin'",
+      `select plugin_id, version, entry, file_count, size, content_digest, integrity, status, status_reason,
+              deprecation_message, deprecation_replacement, published_by, manifest
+         from plugin_versions where plugin_id = 'test-plugin'`,
     );
     expect(versions).toEqual([
       {
         plugin_id: "test-plugin",
         version: "1.0.0",
+        entry: "bundle.js",
+        file_count: 1,
         size: BUNDLE_BYTES.byteLength,
-        sha256: sha256Hex(BUNDLE_BYTES),
+        content_digest: contentDigest([{ path: "bundle.js", bytes: BUNDLE_BYTES }], STORED_MANIFEST),
         integrity: sriSha384(BUNDLE_BYTES),
-        r2_key: "test-plugin/1.0.0/bundle.js",
         status: "published",
+        status_reason: null,
+        deprecation_message: null,
+        deprecation_replacement: null,
         published_by: "alice",
-        manifest: pluginMetadata(),
+        // The manifest as validated: defaults filled in.
+        manifest: STORED_MANIFEST,
       },
     ]);
-    const { rows: plugins } = await stack.db.query(
-      "select id, owner_id, latest_version, name from plugins where id = 'test-plugin'",
+    const { rows: files } = await stack.db.query(
+      "select path, size, content_type, sha256, integrity from version_files where plugin_id = 'test-plugin'",
     );
-    expect(plugins).toEqual([{ id: "test-plugin", owner_id: "alice", latest_version: "1.0.0", name: "Test Plugin" }]);
+    expect(files).toEqual([
+      {
+        path: "bundle.js",
+        size: BUNDLE_BYTES.byteLength,
+        content_type: "text/javascript; charset=utf-8",
+        sha256: sha256Hex(BUNDLE_BYTES),
+        integrity: sriSha384(BUNDLE_BYTES),
+      },
+    ]);
+    const { rows: plugins } = await stack.db.query("select id, owner_id, name from plugins where id = 'test-plugin'");
+    expect(plugins).toEqual([{ id: "test-plugin", owner_id: "alice", name: "Test Plugin" }]);
+    const { rows: tags } = await stack.db.query(
+      "select tag, version, explicit from dist_tags where plugin_id = 'test-plugin'",
+    );
+    expect(tags).toEqual([{ tag: "latest", version: "1.0.0", explicit: false }]);
   });
 
   it("stores the bytes in R2 under test-plugin/1.0.0/bundle.js as JavaScript", async () => {
@@ -124,7 +153,12 @@ describe("publishing test-plugin 1.0.0", () => {
         action: "plugin_version.publish",
         resource_type: "plugin_version",
         resource_id: "test-plugin@1.0.0",
-        details: { size: BUNDLE_BYTES.byteLength, sha256: sha256Hex(BUNDLE_BYTES) },
+        details: {
+          files: 1,
+          size: BUNDLE_BYTES.byteLength,
+          contentDigest: contentDigest([{ path: "bundle.js", bytes: BUNDLE_BYTES }], STORED_MANIFEST),
+          tag: "latest",
+        },
         request_id: publishResponse.headers.get("x-request-id"),
         user_agent: "plugin-cli/1.2 (tests)",
       },
@@ -174,6 +208,19 @@ describe("publishing test-plugin 1.0.0", () => {
     expect(await auditRows("test-plugin@1.0.0")).toHaveLength(1);
   });
 
+  it("refuses a republish of 1.0.0 with the same bytes but other metadata (409) and keeps the original", async () => {
+    const before = await stack.snapshot();
+    const response = await upload(stack, {
+      token: alice,
+      metadata: pluginMetadata({ description: "A quietly rewritten description" }),
+      file: BUNDLE_BYTES,
+    });
+    expect(await expectError(response, 409, "CONFLICT")).toContain("different content");
+    expect(await stack.snapshot()).toEqual(before);
+    const { rows } = await stack.db.query("select manifest from plugin_versions where plugin_id = 'test-plugin'");
+    expect(rows).toEqual([{ manifest: STORED_MANIFEST }]);
+  });
+
   it("refuses a republish of 1.0.0 with different bytes (409) and keeps the original", async () => {
     const before = await stack.snapshot();
     const response = await upload(stack, { token: alice, metadata: pluginMetadata(), file: "export default 2;\n" });
@@ -183,8 +230,16 @@ describe("publishing test-plugin 1.0.0", () => {
 
     const stored = present(await storedBytes(stack, "test-plugin/1.0.0/bundle.js"));
     expect(sha256Hex(stored)).toBe(sha256Hex(BUNDLE_BYTES));
-    const { rows } = await stack.db.query("select sha256 from plugin_versions where plugin_id = 'test-plugin'");
-    expect(rows).toEqual([{ sha256: sha256Hex(BUNDLE_BYTES) }]);
+    const { rows } = await stack.db.query(
+      "select path, sha256 from version_files where plugin_id = 'test-plugin' and version = '1.0.0'",
+    );
+    expect(rows).toEqual([{ path: "bundle.js", sha256: sha256Hex(BUNDLE_BYTES) }]);
+    const { rows: versions } = await stack.db.query(
+      "select content_digest from plugin_versions where plugin_id = 'test-plugin'",
+    );
+    expect(versions).toEqual([
+      { content_digest: contentDigest([{ path: "bundle.js", bytes: BUNDLE_BYTES }], STORED_MANIFEST) },
+    ]);
     const served = await fetch(published.bundleUrl);
     expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(BUNDLE_BYTES))).toBe(true);
   });
@@ -201,7 +256,7 @@ describe("publishing test-plugin 1.0.0", () => {
 describe("bundle URLs", () => {
   it("answers an unknown version with a 404 envelope, a short cache and the cross-origin headers", async () => {
     const response = await fetch(`${stack.url}/plugins/bundles/test-plugin/v9.9.9/bundle.js`);
-    expect(response.headers.get("cache-control")).toBe("public, max-age=60");
+    expect(response.headers.get("cache-control")).toBe("public, max-age=60, stale-while-revalidate=300");
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     expect(await expectError(response, 404, "NOT_FOUND")).toBe("No such bundle file");
   });
@@ -225,9 +280,13 @@ describe("versions", () => {
     expect(body.version).toBe("1.2.3");
     expect(body.bundleUrl).toBe(`${stack.url}/plugins/bundles/normalized/v1.2.3/bundle.js`);
     const { rows } = await stack.db.query(
-      "select version, manifest->>'version' as manifest_version, r2_key from plugin_versions where plugin_id = 'normalized'",
+      "select version, manifest->>'version' as manifest_version, entry from plugin_versions where plugin_id = 'normalized'",
     );
-    expect(rows).toEqual([{ version: "1.2.3", manifest_version: "1.2.3", r2_key: "normalized/1.2.3/bundle.js" }]);
+    expect(rows).toEqual([{ version: "1.2.3", manifest_version: "1.2.3", entry: "bundle.js" }]);
+    const { rows: files } = await stack.db.query(
+      "select version, path from version_files where plugin_id = 'normalized'",
+    );
+    expect(files).toEqual([{ version: "1.2.3", path: "bundle.js" }]);
     expect(await stack.bucket.head("normalized/1.2.3/bundle.js")).not.toBeNull();
     const served = await fetch(body.bundleUrl);
     expect(served.status).toBe(200);
@@ -362,8 +421,20 @@ describe("concurrent publishers", () => {
     );
     expect(responses.map((response) => response.status).sort()).toEqual([201, 409, 409, 409]);
     const winner = present(files[responses.findIndex((response) => response.status === 201)]);
-    const { rows } = await stack.db.query("select sha256 from plugin_versions where plugin_id = 'raced'");
+    const { rows } = await stack.db.query("select sha256 from version_files where plugin_id = 'raced'");
     expect(rows).toEqual([{ sha256: sha256Hex(winner) }]);
+    const { rows: versions } = await stack.db.query(
+      "select content_digest from plugin_versions where plugin_id = 'raced'",
+    );
+    expect(versions).toEqual([
+      {
+        content_digest: contentDigest([{ path: "bundle.js", bytes: winner }], {
+          ...pluginMetadata({ id: "raced", version: "1.0.0" }),
+          permissions: [],
+          dependencies: {},
+        }),
+      },
+    ]);
     expect(present(await storedBytes(stack, "raced/1.0.0/bundle.js")).toString()).toBe(winner);
     const { rows: audit } = await stack.db.query(
       "select count(*)::int as n from audit_log where resource_id = 'raced@1.0.0'",

@@ -157,8 +157,10 @@ describe("refuses an upload it cannot accept", () => {
       "FORBIDDEN",
     );
     expect(message).toContain("owned");
-    const { rows } = await stack.db.query("select owner_id, latest_version from plugins where id = 'owned'");
-    expect(rows).toEqual([{ owner_id: "alice", latest_version: "1.0.0" }]);
+    const { rows } = await stack.db.query("select owner_id from plugins where id = 'owned'");
+    expect(rows).toEqual([{ owner_id: "alice" }]);
+    const { rows: tags } = await stack.db.query("select tag, version from dist_tags where plugin_id = 'owned'");
+    expect(tags).toEqual([{ tag: "latest", version: "1.0.0" }]);
   });
 
   it("of 1.0.0 again with different bytes (409), keeping the original bytes", async () => {
@@ -169,8 +171,8 @@ describe("refuses an upload it cannot accept", () => {
     );
     expect(message).toContain("owned@1.0.0");
     expect(present(await storedBytes(stack, "owned/1.0.0/bundle.js")).toString()).toBe(ORIGINAL);
-    const { rows } = await stack.db.query("select sha256 from plugin_versions where plugin_id = 'owned'");
-    expect(rows).toEqual([{ sha256: sha256Hex(ORIGINAL) }]);
+    const { rows } = await stack.db.query("select path, sha256 from version_files where plugin_id = 'owned'");
+    expect(rows).toEqual([{ path: "bundle.js", sha256: sha256Hex(ORIGINAL) }]);
   });
 
   it("sent as JSON instead of multipart (415)", async () => {
@@ -422,7 +424,9 @@ describe("refuses an install it cannot accept", () => {
     ["a plugin id with /", { pluginId: "a/b" }, /(^|; )pluginId: /],
     ["an uppercase plugin id", { pluginId: "Owned" }, /(^|; )pluginId: /],
     ["an invalid instance id", { pluginId: "owned", instanceId: "../x" }, /(^|; )instanceId: /],
-    ["a version that is not a range", { pluginId: "owned", version: "newest" }, /(^|; )version: /],
+    ["a version that is not a range", { pluginId: "owned", version: "^^1" }, /(^|; )version: /],
+    ["a version that is neither tag nor range", { pluginId: "owned", version: "not a range!" }, /(^|; )version: /],
+    ["a tag-like word with uppercase", { pluginId: "owned", version: "Latest" }, /(^|; )version: /],
   ])("with %s (400)", async (_, body, expected) => {
     const message = await expectRefusal(() => install(stack, tokens.alice, "acme", body), 400, "BAD_REQUEST");
     expect(message).toMatch(expected);
@@ -444,6 +448,15 @@ describe("refuses an install it cannot accept", () => {
       "NOT_FOUND",
     );
     expect(message).toContain("no-such-plugin");
+  });
+
+  it("of a tag the plugin does not have (404 naming the tag)", async () => {
+    const message = await expectRefusal(
+      () => install(stack, tokens.alice, "acme", { pluginId: "owned", version: "newest", instanceId: "owned-new" }),
+      404,
+      "NOT_FOUND",
+    );
+    expect(message).toContain("newest");
   });
 
   it("of a range no version satisfies (404)", async () => {

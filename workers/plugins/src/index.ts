@@ -48,14 +48,17 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
     endpoint: "/trpc",
     req: c.req.raw,
     router: appRouter,
-    createContext: ({ resHeaders }) => ({
+    createContext: ({ resHeaders, info }) => ({
       db: database.db,
       bucket: c.env.BUNDLES,
       identity: claims.identity,
       request: claims.request,
       limits: { upload: uploadLimits(c.env) },
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-      purgeFromEdge: (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
+      purgeFromEdge:
+        info.accept === "application/jsonl"
+          ? null
+          : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
       exposeErrors: c.env.ENVIRONMENT === "development",
     }),
     onError: ({ error, path }) => {

@@ -53,7 +53,7 @@ export async function publishVersion(
   const described = await Promise.all(
     files.map(async (file) => ({ ...file, ...(await digestFile(file.bytes)), contentType: contentTypeFor(file.path) })),
   );
-  const contentDigest = await digestContent(described);
+  const contentDigest = await digestContent(described, manifest);
   const entryDigests = described.find((file) => file.path === entry);
   if (!entryDigests) throw new Error("the entry file lost its digests");
   const totalSize = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
@@ -132,6 +132,12 @@ export async function publishVersion(
             target: [distTags.pluginId, distTags.tag],
             set: { version: manifest.version, updatedAt: sql`now()` },
           });
+        // A tag leaves `latest` alone, but a plugin's first version must still create it.
+        const latest = await tx.query.distTags.findFirst({
+          where: and(eq(distTags.pluginId, manifest.id), eq(distTags.tag, LATEST_TAG)),
+          columns: { version: true },
+        });
+        if (!latest) await moveLatest(tx, manifest.id);
       } else {
         const latest = await moveLatest(tx, manifest.id);
         if (latest === manifest.version) {

@@ -13,8 +13,11 @@ export interface Context {
   limits: { upload: UploadLimits };
   /** Work to finish after the response (logging, cache fills); `ctx.waitUntil` in a Worker. */
   waitUntil: (promise: Promise<unknown>) => void;
-  /** Asks the gateway to drop these public bundle paths from its caches once this call answers. */
-  purgeFromEdge: (paths: readonly string[]) => void;
+  /**
+   * Asks the gateway to drop these public bundle paths from its caches once this call
+   * answers; null on a streamed call, whose headers are sent before any procedure runs.
+   */
+  purgeFromEdge: ((paths: readonly string[]) => void) | null;
   /** Whether error responses may carry internal details (local development only). */
   exposeErrors: boolean;
 }

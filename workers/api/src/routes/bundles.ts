@@ -97,8 +97,14 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
   const isEntry = response.headers.get(BUNDLE_ENTRY_HEADER) === "1";
   const size = Number(response.headers.get("content-length") ?? Number.NaN);
   if (!memory.accepts(size)) {
-    if (!cached) c.executionCtx.waitUntil(cache.put(cacheKey, response.clone()));
-    return countDownload(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, response));
+    // The edge cache keeps what carries the immutable Cache-Control, so store our own answer.
+    const full = answerFromStream("GET", new Headers(), response);
+    if (!cached) {
+      const stored = full.clone();
+      if (isEntry) stored.headers.set(BUNDLE_ENTRY_HEADER, "1");
+      c.executionCtx.waitUntil(cache.put(cacheKey, stored));
+    }
+    return countDownload(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, full));
   }
   const etag = response.headers.get("etag") ?? "";
   const object = {

@@ -123,6 +123,13 @@ export const versionsRouter = router({
     .input(blockInputSchema)
     .mutation(({ ctx, input }) =>
       changeVersion(ctx, input, async (tx, version) => {
+        const purgeFromEdge = ctx.purgeFromEdge;
+        if (!purgeFromEdge) {
+          throw new TRPCError({
+            code: "BAD_REQUEST",
+            message: "versions.block cannot run over a streaming link: its cache purge rides on the answer's headers",
+          });
+        }
         if (version.status === "blocked") {
           throw new TRPCError({ code: "CONFLICT", message: `${input.pluginId}@${input.version} is already blocked` });
         }
@@ -140,7 +147,7 @@ export const versionsRouter = router({
         // The marker goes first, so the bundle path answers 410 even before the deletes finish.
         await ctx.bucket.put(blockedMarkerKey(input.pluginId, input.version), input.reason);
         await ctx.bucket.delete(files.map((file) => bundleObjectKey(input.pluginId, input.version, file.path)));
-        ctx.purgeFromEdge(files.map((file) => bundleUrlPath(input.pluginId, input.version, file.path)));
+        purgeFromEdge(files.map((file) => bundleUrlPath(input.pluginId, input.version, file.path)));
         return {
           result: { pluginId: input.pluginId, version: input.version, status: "blocked" as const, removedTags },
           audit: {
