@@ -4,11 +4,9 @@
  */
 
 import { TRPCClientError } from "@trpc/client";
+import { Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from "@zip.js/zip.js";
 import { createTarPacker, packTar, type TarEntry, type TarHeader } from "modern-tar";
 import { expect } from "vitest";
-// zip.js is a dependency of the plugins worker only, not of the root package the tests
-// belong to, so it is reached through that worker's node_modules (its index.d.ts types it).
-import { Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from "../workers/plugins/node_modules/@zip.js/zip.js/index.js";
 import type { Stack } from "./stack";
 
 export const MiB = 1024 * 1024;
