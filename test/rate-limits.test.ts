@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { present } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -47,11 +48,18 @@ describe("rate limits", () => {
     expect(other.status).toBe(200);
   });
 
-  it("gives bundle downloads their own budget, answered with CORS headers when spent", async () => {
+  it("gives bundle downloads their own budget, counted off the hot path, refused with CORS headers", async () => {
     const headers = { "cf-connecting-ip": "203.0.113.9" };
-    const refused = await exhaust(() => fetch(`${stack.url}/plugins/bundles/none/v1.0.0/index.js`, { headers }), 8);
-    expectTooMany(refused, 10);
-    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    const download = () => fetch(`${stack.url}/plugins/bundles/none/v1.0.0/index.js`, { headers });
+    for (let sent = 0; sent < 8; sent++) expect((await download()).status).toBe(404);
+    // Counting happens after each answer, so the refusal may trail the budget by a request or two.
+    let refused: Response | undefined;
+    for (let extra = 0; extra < 5 && !refused; extra++) {
+      const response = await download();
+      if (response.status === 429) refused = response;
+    }
+    expectTooMany(present(refused), 10);
+    expect(refused?.headers.get("access-control-allow-origin")).toBe("*");
     // The API read budget of the same address is untouched.
     expect((await fetch(`${stack.url}/trpc/health.check`, { headers })).status).toBe(200);
   });

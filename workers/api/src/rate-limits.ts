@@ -40,6 +40,37 @@ export async function enforceBudget(c: Context<AppEnv>, budget: Budget): Promise
   });
 }
 
+/** Keys over the bundle budget, until the end of the window in which they went over. */
+const deniedUntil = new Map<string, number>();
+
+/**
+ * The bundle budget without an await on the hot path: a download is counted after the
+ * answer (`waitUntil`), and a key found over budget is refused from this isolate's memory
+ * until its window ends. An abusive client gets a few answers more than its budget;
+ * every other download pays only a map lookup.
+ */
+export function enforceBundleBudget(c: Context<AppEnv>, refusalHeaders: Record<string, string>): void {
+  const limiter = c.env.BUNDLE_LIMITER;
+  if (!limiter) return;
+  const { period } = BUDGETS.bundle;
+  const key = `bundle:ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`;
+  const now = Date.now();
+  const until = deniedUntil.get(key);
+  if (until !== undefined && until > now) {
+    const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+    throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${seconds} s`, {
+      ...refusalHeaders,
+      "retry-after": String(seconds),
+    });
+  }
+  if (until !== undefined) deniedUntil.delete(key);
+  c.executionCtx.waitUntil(
+    limiter.limit({ key }).then((outcome) => {
+      if (!outcome.success) deniedUntil.set(key, now + retryAfter(period, now) * 1000);
+    }),
+  );
+}
+
 /** Writes for POST, reads otherwise. */
 export const rateLimitApi = createMiddleware<AppEnv>(async (c, next) => {
   if (c.req.method !== "OPTIONS") await enforceBudget(c, c.req.method === "POST" ? "write" : "read");

@@ -31,7 +31,7 @@ import {
   pluginsClient,
   publicOrigin,
 } from "../plugins-client";
-import { enforceBudget } from "../rate-limits";
+import { enforceBundleBudget } from "../rate-limits";
 
 /** Isolate-wide download counts waiting for their batch. */
 const downloads = new DownloadCounter();
@@ -46,12 +46,8 @@ const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
  *   exact URL with a short cache.
  */
 export function registerBundles(app: Hono<AppEnv>) {
-  app.use("/plugins/bundles/*", async (c, next) => {
-    await enforceBudget(c, "bundle").catch((error: unknown) => {
-      throw error instanceof ApiError
-        ? new ApiError(error.code, error.message, { ...error.headers, ...MISS_HEADERS })
-        : error;
-    });
+  app.use("/plugins/bundles/*", (c, next) => {
+    enforceBundleBudget(c, MISS_HEADERS);
     return next();
   });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
