@@ -1,9 +1,16 @@
 import { defineConfig } from "vitest/config";
+import { findPostgresBinaries } from "./scripts/local-stack/postgres";
+
+/**
+ * PGlite (the fallback where no PostgreSQL server is installed) is one session shared by
+ * every connection, so concurrent transactions from two test files would interleave.
+ */
+const sharedSession = process.env.LOCAL_POSTGRES === "pglite" || findPostgresBinaries() === null;
 
 export default defineConfig({
   test: {
     // Each integration file starts its own pair of workers; two cores gain nothing from more.
-    maxWorkers: 2,
+    maxWorkers: sharedSession ? 1 : 2,
     projects: [
       {
         test: {

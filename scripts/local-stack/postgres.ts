@@ -117,8 +117,11 @@ export async function startPglite(dataDir?: string, port?: number): Promise<Runn
   };
 }
 
-/** A real PostgreSQL server when one is installed, PGlite otherwise. */
+/**
+ * A real PostgreSQL server when one is installed, PGlite otherwise.
+ * `LOCAL_POSTGRES=pglite` picks PGlite even where a server is installed.
+ */
 export async function startLocalPostgres(options: { pgliteDir?: string } = {}): Promise<RunningPostgres> {
-  const binaries = findPostgresBinaries();
+  const binaries = process.env.LOCAL_POSTGRES === "pglite" ? null : findPostgresBinaries();
   return binaries ? startPostgresServer(binaries) : startPglite(options.pgliteDir);
 }
