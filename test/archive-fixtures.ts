@@ -3,7 +3,6 @@
  * the optional `tag` field, for the integration tests of issue 3.
  */
 
-import { TRPCClientError } from "@trpc/client";
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from "@zip.js/zip.js";
 import { createTarPacker, packTar, type TarEntry, type TarHeader } from "modern-tar";
 import { expect } from "vitest";
@@ -143,57 +142,4 @@ export async function publishFields(stack: Stack, fields: UploadFields): Promise
   const text = await response.text();
   expect(response.status, text).toBe(201);
   return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** The error a tRPC call failed with; fails the test when the call succeeded or failed otherwise. */
-export async function trpcError(call: Promise<unknown>): Promise<TRPCClientError<never>> {
-  const outcome = await call.then(
-    (value) => ({ value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!("error" in outcome)) throw new Error(`expected the call to fail, it answered ${JSON.stringify(outcome.value)}`);
-  expect(outcome.error).toBeInstanceOf(TRPCClientError);
-  return outcome.error as TRPCClientError<never>;
-}
-
-/** Asserts a tRPC failure's code and HTTP status, returning its message. */
-export async function expectTrpcError(call: Promise<unknown>, code: string, httpStatus: number): Promise<string> {
-  const error = await trpcError(call);
-  expect(error.data, error.message).toMatchObject({ code, httpStatus });
-  return error.message;
-}
-
-/** The headers every bundle answer carries, whatever its status. */
-export function expectCrossOrigin(response: Response) {
-  expect(response.headers.get("access-control-allow-origin")).toBe("*");
-  expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
-  expect(response.headers.get("x-content-type-options")).toBe("nosniff");
-}
-
-export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
-export const IMMUTABLE = "public, max-age=31536000, immutable";
-
-/** GET without following redirects. */
-export function getManual(url: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { redirect: "manual", ...init });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 15_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
 }

@@ -8,7 +8,6 @@ import {
   type ArchiveFile,
   type Bytes,
   gzip,
-  IMMUTABLE,
   pluginFolder,
   publishFields,
   tarEntry,
@@ -18,7 +17,7 @@ import {
   zeroTarGz,
   zip,
 } from "./archive-fixtures";
-import { contentDigest, expectError, pluginMetadata, sha256Hex, sriSha384, trpc } from "./helpers";
+import { contentDigest, expectError, IMMUTABLE, pluginMetadata, sha256Hex, sriSha384, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;

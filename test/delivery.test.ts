@@ -4,19 +4,19 @@
  * references (`id@tag`, `id@range`) redirected afresh on every request.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MiB, pluginFolder, publishFields, tarGz, utf8 } from "./archive-fixtures";
 import {
   expectCrossOrigin,
+  expectError,
   getManual,
   IMMUTABLE,
-  MiB,
-  pluginFolder,
-  publishFields,
+  pluginMetadata,
+  present,
+  publish,
   SHORT_LIVED,
   sleep,
-  tarGz,
-  utf8,
-} from "./archive-fixtures";
-import { expectError, pluginMetadata, present, publish, trpc } from "./helpers";
+  trpc,
+} from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;

@@ -5,8 +5,8 @@
  * starts or flushes the batch this file waits for.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, expectTrpcError, pluginFolder, publishFields, sleep, tarGz } from "./archive-fixtures";
-import { pluginMetadata, publish, trpc } from "./helpers";
+import { pluginFolder, publishFields, tarGz } from "./archive-fixtures";
+import { eventually, expectTrpcError, pluginMetadata, publish, sleep, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;

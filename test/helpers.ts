@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import type { AppRouter } from "@plugins/api/client";
 import { type InternalClaims, internalToken } from "@plugins/schema";
-import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpLink, TRPCClientError } from "@trpc/client";
 import canonicalize from "canonicalize";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
@@ -228,4 +228,57 @@ export function present<T>(value: T | null | undefined, what = "value"): T {
 /** `base64url(JSON)` of a JWT segment, for hand-made tokens. */
 export function jwtSegment(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+/** The error a tRPC call failed with; fails the test when the call succeeded or failed otherwise. */
+export async function trpcError(call: Promise<unknown>): Promise<TRPCClientError<never>> {
+  const outcome = await call.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!("error" in outcome)) throw new Error(`expected the call to fail, it answered ${JSON.stringify(outcome.value)}`);
+  expect(outcome.error).toBeInstanceOf(TRPCClientError);
+  return outcome.error as TRPCClientError<never>;
+}
+
+/** Asserts a tRPC failure's code and HTTP status, returning its message. */
+export async function expectTrpcError(call: Promise<unknown>, code: string, httpStatus: number): Promise<string> {
+  const error = await trpcError(call);
+  expect(error.data, error.message).toMatchObject({ code, httpStatus });
+  return error.message;
+}
+
+/** The headers every bundle answer carries, whatever its status. */
+export function expectCrossOrigin(response: Response) {
+  expect(response.headers.get("access-control-allow-origin")).toBe("*");
+  expect(response.headers.get("cross-origin-resource-policy")).toBe("cross-origin");
+  expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+}
+
+export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
+export const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** GET without following redirects. */
+export function getManual(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { redirect: "manual", ...init });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 15_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
 }

@@ -12,8 +12,7 @@
  * idx_scan proves that the counters did arrive before seq_tup_read is judged.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectTrpcError, sleep } from "./archive-fixtures";
-import { present, trpc } from "./helpers";
+import { expectTrpcError, present, sleep, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;

@@ -4,8 +4,7 @@
  * cursor, in id order and in ranked order alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectTrpcError } from "./archive-fixtures";
-import { pluginMetadata, present, publish, trpc } from "./helpers";
+import { expectTrpcError, pluginMetadata, present, publish, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;

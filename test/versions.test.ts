@@ -3,21 +3,22 @@
  * deprecation, yanking and blocking, through the public HTTP API and the typed tRPC client.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pluginFolder, publishFields, tarGz, uploadFields, uploadForm, utf8 } from "./archive-fixtures";
 import {
   expectCrossOrigin,
+  expectError,
   expectTrpcError,
   getManual,
-  pluginFolder,
-  publishFields,
+  install,
+  type PublishedVersion,
+  pluginMetadata,
+  publish,
   SHORT_LIVED,
+  sha256Hex,
   sleep,
-  tarGz,
+  trpc,
   trpcError,
-  uploadFields,
-  uploadForm,
-  utf8,
-} from "./archive-fixtures";
-import { expectError, install, type PublishedVersion, pluginMetadata, publish, sha256Hex, trpc } from "./helpers";
+} from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;

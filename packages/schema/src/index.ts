@@ -3,6 +3,7 @@ export * from "./downloads";
 export * from "./identity";
 export * from "./installations";
 export * from "./issues";
+export * from "./maintainers";
 export * from "./plugins";
 export * from "./text";
 export * from "./versions";

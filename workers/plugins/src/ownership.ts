@@ -1,21 +1,51 @@
-import { plugins } from "@plugins/schema";
+import { type Identity, pluginMaintainers, plugins } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Transaction } from "./audit";
-import type { Context } from "./trpc";
 
-/**
- * Locks and returns a plugin the caller may manage: its owner, or an admin. Others get
- * FORBIDDEN; an unknown id NOT_FOUND.
- */
-export async function lockManagedPlugin(tx: Transaction, ctx: Pick<Context, "identity">, pluginId: string) {
+/** Whether `identity` may publish to and manage a plugin: its owner, a maintainer, or an admin. */
+export async function maySteward(
+  tx: Transaction,
+  identity: Identity,
+  plugin: { id: string; ownerId: string },
+): Promise<boolean> {
+  if (identity.role === "admin" || plugin.ownerId === identity.sub) return true;
+  const [maintainer] = await tx
+    .select({ userId: pluginMaintainers.userId })
+    .from(pluginMaintainers)
+    .where(and(eq(pluginMaintainers.pluginId, plugin.id), eq(pluginMaintainers.userId, identity.sub)));
+  return maintainer !== undefined;
+}
+
+async function lockPlugin(tx: Transaction, pluginId: string) {
   const [plugin] = await tx
     .select({ id: plugins.id, ownerId: plugins.ownerId })
     .from(plugins)
     .where(eq(plugins.id, pluginId))
     .for("update");
   if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${pluginId}' does not exist` });
-  if (plugin.ownerId !== ctx.identity.sub && ctx.identity.role !== "admin") {
+  return plugin;
+}
+
+/**
+ * Locks and returns a plugin the caller may manage (owner, maintainer or admin). Others
+ * get FORBIDDEN; an unknown id NOT_FOUND.
+ */
+export async function lockManagedPlugin(tx: Transaction, identity: Identity, pluginId: string) {
+  const plugin = await lockPlugin(tx, pluginId);
+  if (!(await maySteward(tx, identity, plugin))) {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: `Only the owner, a maintainer or an admin may manage '${pluginId}'`,
+    });
+  }
+  return plugin;
+}
+
+/** Locks and returns a plugin the caller owns (or any plugin, for an admin): who maintains it is the owner's call. */
+export async function lockOwnedPlugin(tx: Transaction, identity: Identity, pluginId: string) {
+  const plugin = await lockPlugin(tx, pluginId);
+  if (plugin.ownerId !== identity.sub && identity.role !== "admin") {
     throw new TRPCError({ code: "FORBIDDEN", message: `Only the owner of '${pluginId}' or an admin may do this` });
   }
   return plugin;

@@ -15,6 +15,7 @@ import { recordAudit } from "./audit";
 import { contentTypeFor } from "./content-types";
 import { digestContent, digestFile } from "./integrity";
 import { logEvent } from "./log";
+import { maySteward } from "./ownership";
 import { moveLatest } from "./tags";
 import type { Context } from "./trpc";
 
@@ -75,8 +76,11 @@ export async function publishVersion(
         .onConflictDoNothing();
       const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("update");
       if (!plugin) throw new Error(`plugin ${manifest.id} vanished inside its publish transaction`);
-      if (plugin.ownerId !== identity.sub && identity.role !== "admin") {
-        throw new TRPCError({ code: "FORBIDDEN", message: `Plugin '${manifest.id}' belongs to another publisher` });
+      if (!(await maySteward(tx, identity, plugin))) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Plugin '${manifest.id}' belongs to another publisher; its owner can add you as a maintainer`,
+        });
       }
 
       const [existing] = await tx

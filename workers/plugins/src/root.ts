@@ -1,6 +1,7 @@
 import { downloadsRouter } from "./routers/downloads";
 import { healthRouter } from "./routers/health";
 import { installationsRouter } from "./routers/installations";
+import { maintainersRouter } from "./routers/maintainers";
 import { pluginsRouter } from "./routers/plugins";
 import { tagsRouter } from "./routers/tags";
 import { versionsRouter } from "./routers/versions";
@@ -11,6 +12,7 @@ export const appRouter = router({
   plugins: pluginsRouter,
   versions: versionsRouter,
   tags: tagsRouter,
+  maintainers: maintainersRouter,
   downloads: downloadsRouter,
   installations: installationsRouter,
 });

@@ -12,7 +12,7 @@ export const tagsRouter = router({
     .input(setTagInputSchema)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction(async (tx) => {
-        await lockManagedPlugin(tx, ctx, input.pluginId);
+        await lockManagedPlugin(tx, ctx.identity, input.pluginId);
         const version = await tx.query.pluginVersions.findFirst({
           where: and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)),
           columns: { status: true },
@@ -48,7 +48,7 @@ export const tagsRouter = router({
     .input(removeTagInputSchema)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction(async (tx) => {
-        await lockManagedPlugin(tx, ctx, input.pluginId);
+        await lockManagedPlugin(tx, ctx.identity, input.pluginId);
         const [removed] = await tx
           .delete(distTags)
           .where(and(eq(distTags.pluginId, input.pluginId), eq(distTags.tag, input.tag)))

@@ -36,7 +36,7 @@ function changeVersion<T>(
   ) => Promise<{ result: T; audit: AuditEntry }>,
 ): Promise<T> {
   return ctx.db.transaction(async (tx) => {
-    await lockManagedPlugin(tx, ctx, ref.pluginId);
+    await lockManagedPlugin(tx, ctx.identity, ref.pluginId);
     const version = await lockVersion(tx, ref.pluginId, ref.version);
     const { result, audit } = await change(tx, version);
     await recordAudit(tx, ctx, audit);
