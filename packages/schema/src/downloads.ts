@@ -17,7 +17,8 @@ export const downloadCounts = pgTable(
   ],
 );
 
-const daySchema = z.iso.date();
+/** A calendar day Postgres can store (its dates start at year 1). */
+const daySchema = z.iso.date().refine((day) => day >= "0001-01-01", { message: "must be a day from 0001-01-01" });
 
 /** A batch the API worker flushes: counts per plugin version since its last flush. */
 export const downloadBatchSchema = z.object({

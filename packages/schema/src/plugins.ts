@@ -65,18 +65,19 @@ export const bundleFilePathSchema = z
   .refine(
     (path) =>
       path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..") &&
-      !hasControlOrBackslash(path) &&
+      !UNSAFE_IN_PATH.test(path) &&
       isStorableText(path),
-    { message: "must be a relative path of plain names (no '..', '.', empty segments or backslashes)" },
+    {
+      message:
+        "must be a relative path of plain names (no '..', '.', empty segments, backslashes, control characters, '%', '?' or '#')",
+    },
   );
 
-function hasControlOrBackslash(path: string): boolean {
-  for (const char of path) {
-    const code = char.charCodeAt(0);
-    if (char === "\\" || code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
+/**
+ * Control characters and backslashes play tricks on file systems and logs; '%', '?' and
+ * '#' change what a URL means, so a name holding them could decode into another file's.
+ */
+export const UNSAFE_IN_PATH = /[\p{Cc}\\%?#]/u;
 
 const authorSchema = z.union([
   plainText().trim().min(1).max(200),

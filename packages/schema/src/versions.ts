@@ -135,9 +135,14 @@ export function blockedMarkerKey(pluginId: string, version: string): string {
   return `~blocked/${pluginId}/${version}`;
 }
 
+/** A file path as it goes in a URL: each segment percent-encoded. */
+export function encodeFilePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
 /** The public, immutable URL path of a file of a published version. */
 export function bundleUrlPath(pluginId: string, version: string, path: string): string {
-  return `/plugins/bundles/${pluginId}/v${version}/${path}`;
+  return `/plugins/bundles/${pluginId}/v${version}/${encodeFilePath(path)}`;
 }
 
 /** The entry file of a single-file upload, and the default entry inside an archive. */

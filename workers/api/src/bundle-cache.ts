@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AppEnv, Env } from "./env";
+import { type AppEnv, type Env, publicOrigin } from "./env";
 import { DEFAULT_HOT_OBJECT_LIMITS, HotObjectCache } from "./hot-objects";
 
 let isolateCache: HotObjectCache | undefined;
@@ -19,9 +19,12 @@ export function hotObjects(env: Env): HotObjectCache {
   return isolateCache;
 }
 
-/** The edge cache key of a public bundle path: the URL on the origin the request came to. */
+/**
+ * The edge cache key of a public bundle path: its URL on the public origin, the same for
+ * the download that fills the cache and the admin request that purges it.
+ */
 export function edgeCacheKey(c: Context<AppEnv>, path: string): string {
-  return new URL(path, c.req.url).toString();
+  return `${publicOrigin(c)}${path}`;
 }
 
 /**
@@ -32,8 +35,9 @@ export function edgeCacheKey(c: Context<AppEnv>, path: string): string {
 export function purgeBundlePaths(c: Context<AppEnv>, paths: readonly string[]): void {
   for (const path of paths) {
     const [, , , pluginId, versionSegment, ...file] = path.split("/");
-    if (pluginId && versionSegment)
-      hotObjects(c.env).delete(`${pluginId}/${versionSegment.slice(1)}/${file.join("/")}`);
+    if (pluginId && versionSegment) {
+      hotObjects(c.env).delete(`${pluginId}/${versionSegment.slice(1)}/${file.map(decodeURIComponent).join("/")}`);
+    }
   }
   c.executionCtx.waitUntil(Promise.all(paths.map((path) => caches.default.delete(edgeCacheKey(c, path)))));
 }

@@ -49,6 +49,7 @@ export function answerFromMemory(method: string, request: Headers, object: HotOb
     const ranges = parseRange(size, rangeHeader, { combine: true });
     if (ranges === -1) {
       headers.set("content-range", `bytes */${size}`);
+      headers.set("cache-control", "no-store");
       return new Response(null, { status: 416, headers });
     }
     if (Array.isArray(ranges) && ranges.type === "bytes" && ranges.length === 1 && ranges[0]) {

@@ -1,4 +1,5 @@
 import type { Identity } from "@plugins/schema";
+import type { Context } from "hono";
 
 /** Bindings, vars and secrets of the API worker (see the root wrangler.toml). */
 export interface Env {
@@ -43,4 +44,9 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 12 * 1024 * 1024;
 export function maxUploadBytes(env: Env): number {
   const configured = Number(env.MAX_UPLOAD_BYTES);
   return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+/** The origin bundle URLs are published under: PUBLIC_BASE_URL, else the request's own. */
+export function publicOrigin(c: Context<AppEnv>): string {
+  return c.env.PUBLIC_BASE_URL || new URL(c.req.url).origin;
 }

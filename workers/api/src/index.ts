@@ -14,6 +14,7 @@ import { registerTrpc } from "./routes/trpc";
 const app = new Hono<AppEnv>();
 
 app.use(requestContext);
+app.use("/health", rateLimitApi);
 app.use("/api/*", apiCors, authenticate, rateLimitApi);
 app.use("/trpc/*", apiCors, authenticate, rateLimitApi);
 

@@ -4,7 +4,7 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
 import { purgeBundlePaths } from "./bundle-cache";
-import type { AppEnv } from "./env";
+import { type AppEnv, publicOrigin } from "./env";
 
 /** The plugins worker has no public hostname; the service binding ignores the host. */
 export const PLUGINS_ORIGIN = "https://plugins.internal";
@@ -19,10 +19,6 @@ export function mintInternalToken(claims: InternalClaims, secret: string): Promi
     .setIssuedAt()
     .setExpirationTime(`${internalToken.ttlSeconds}s`)
     .sign(new TextEncoder().encode(secret));
-}
-
-export function publicOrigin(c: Context<AppEnv>): string {
-  return c.env.PUBLIC_BASE_URL || new URL(c.req.url).origin;
 }
 
 /** What the gateway vouches for about the current request. */

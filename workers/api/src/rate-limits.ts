@@ -26,7 +26,11 @@ function retryAfter(period: number, now = Date.now()): number {
  * user as well; either exhausted answers 429 with Retry-After. Without the binding (a
  * deployment that has not configured it) nothing is limited.
  */
-export async function enforceBudget(c: Context<AppEnv>, budget: Budget): Promise<void> {
+export async function enforceBudget(
+  c: Context<AppEnv>,
+  budget: Budget,
+  refusalHeaders: Record<string, string> = {},
+): Promise<void> {
   const { binding, period } = BUDGETS[budget];
   const limiter = c.env[binding];
   if (!limiter) return;
@@ -36,12 +40,19 @@ export async function enforceBudget(c: Context<AppEnv>, budget: Budget): Promise
   const outcomes = await Promise.all(keys.map((key) => limiter.limit({ key: `${budget}:${key}` })));
   if (outcomes.every((outcome) => outcome.success)) return;
   throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${retryAfter(period)} s`, {
+    ...refusalHeaders,
     "retry-after": String(retryAfter(period)),
   });
 }
 
 /** Keys over the bundle budget, until the end of the window in which they went over. */
 const deniedUntil = new Map<string, number>();
+/** Past this many denied keys, expired ones are swept so the map stays bounded. */
+const MAX_DENIED_KEYS = 10_000;
+
+function forgetExpired(now: number): void {
+  for (const [key, until] of deniedUntil) if (until <= now) deniedUntil.delete(key);
+}
 
 /**
  * The bundle budget without an await on the hot path: a download is counted after the
@@ -64,6 +75,7 @@ export function enforceBundleBudget(c: Context<AppEnv>, refusalHeaders: Record<s
     });
   }
   if (until !== undefined) deniedUntil.delete(key);
+  if (deniedUntil.size > MAX_DENIED_KEYS) forgetExpired(now);
   c.executionCtx.waitUntil(
     limiter.limit({ key }).then((outcome) => {
       if (!outcome.success) deniedUntil.set(key, now + retryAfter(period, now) * 1000);

@@ -18,6 +18,7 @@
  * Sizes declared in headers are never trusted: every decompressed chunk is counted as it
  * arrives and the read is aborted as soon as a limit is crossed.
  */
+import { UNSAFE_IN_PATH } from "@plugins/schema";
 import { type Entry, Uint8ArrayReader, ZipReader } from "@zip.js/zip.js/lib/zip-core-native.js";
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
 
@@ -130,6 +131,7 @@ function checkPath(name: string, isDirectory: boolean): string {
   // play tricks on terminals and logs.
   if (/\p{Cc}/u.test(path)) throw refuse("paths may not contain control characters");
   if (path.includes("\\")) throw refuse("paths may not contain backslashes");
+  if (UNSAFE_IN_PATH.test(path)) throw refuse("paths may not contain '%', '?' or '#', which change a URL's meaning");
   if (path.startsWith("/")) throw refuse("paths may not be absolute");
   if (/^[A-Za-z]:/.test(path)) throw refuse("paths may not start with a drive letter");
   if (path.length > MAX_PATH_LENGTH) throw refuse(`paths may not be longer than ${MAX_PATH_LENGTH} characters`);

@@ -1,4 +1,4 @@
-import { distTags, LATEST_TAG, plugins, type searchInputSchema } from "@plugins/schema";
+import { distTags, LATEST_TAG, pluginIdSchema, plugins, type searchInputSchema } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
 import { and, arrayContains, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -7,7 +7,7 @@ import type { Database } from "./database";
 type SearchInput = z.output<typeof searchInputSchema>;
 
 /** Where the previous page ended: the last id, and its rank when the listing is ranked. */
-const cursorSchema = z.object({ id: z.string(), rank: z.number().optional() });
+const cursorSchema = z.object({ id: pluginIdSchema, rank: z.number().optional() });
 type Cursor = z.infer<typeof cursorSchema>;
 
 function encodeCursor(cursor: Cursor): string {

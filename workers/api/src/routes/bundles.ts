@@ -3,6 +3,7 @@ import {
   bundleFilePathSchema,
   bundleUrlPath,
   type DownloadBatch,
+  encodeFilePath,
   guestIdentity,
   internalToken,
   pluginIdSchema,
@@ -20,23 +21,19 @@ import {
   SHORT_LIVED,
 } from "../bundle-responses";
 import { DownloadCounter } from "../download-counter";
-import type { AppEnv } from "../env";
+import { type AppEnv, publicOrigin } from "../env";
 import { ApiError, fromPluginsWorker } from "../errors";
 import { logEvent } from "../log";
-import {
-  callPlugins,
-  internalClaims,
-  mintInternalToken,
-  PLUGINS_ORIGIN,
-  pluginsClient,
-  publicOrigin,
-} from "../plugins-client";
-import { enforceBundleBudget } from "../rate-limits";
+import { callPlugins, internalClaims, mintInternalToken, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
+import { enforceBudget, enforceBundleBudget } from "../rate-limits";
 
 /** Isolate-wide download counts waiting for their batch. */
 const downloads = new DownloadCounter();
 
+/** On answers that may be cached briefly: unknown files, blocked versions, redirects. */
 const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
+/** On answers no cache may keep: a spent budget, an unavailable store. */
+const REFUSAL_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": "no-store" };
 
 /**
  * Public bundle URLs:
@@ -47,7 +44,7 @@ const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
  */
 export function registerBundles(app: Hono<AppEnv>) {
   app.use("/plugins/bundles/*", (c, next) => {
-    enforceBundleBudget(c, MISS_HEADERS);
+    enforceBundleBudget(c, REFUSAL_HEADERS);
     return next();
   });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
@@ -85,10 +82,11 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
   const cacheKey = edgeCacheKey(c, bundleUrlPath(pluginId, version, path));
   const cache = caches.default;
   const cached = await cache.match(cacheKey);
-  const response = cached ?? (await callPlugins(c, `${PLUGINS_ORIGIN}/bundles/${key}`));
+  const response =
+    cached ?? (await callPlugins(c, `${PLUGINS_ORIGIN}/bundles/${pluginId}/${version}/${encodeFilePath(path)}`));
   if (response.status === 404) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
   if (response.status === 410) throw new ApiError("GONE", `${pluginId}@${version} was blocked`, MISS_HEADERS);
-  if (!response.ok) throw new ApiError("SERVICE_UNAVAILABLE", "The bundle store is unavailable", MISS_HEADERS);
+  if (!response.ok) throw new ApiError("SERVICE_UNAVAILABLE", "The bundle store is unavailable", REFUSAL_HEADERS);
 
   const isEntry = response.headers.get(BUNDLE_ENTRY_HEADER) === "1";
   const size = Number(response.headers.get("content-length") ?? Number.NaN);
@@ -148,6 +146,8 @@ async function flushDownloads(c: Context<AppEnv>, batch: DownloadBatch): Promise
  * shows at once here; clients and CDNs may keep the answer a minute (Cache-Control).
  */
 export async function redirectToVersion(c: Context<AppEnv>, reference: string, path: string): Promise<Response> {
+  // Each redirect resolves in Postgres, so it spends the read budget, not the bundle one.
+  await enforceBudget(c, "read", REFUSAL_HEADERS);
   const at = reference.indexOf("@");
   const pluginId = reference.slice(0, at);
   const ref = versionReferenceSchema.safeParse(reference.slice(at + 1));

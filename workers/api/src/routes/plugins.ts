@@ -1,8 +1,9 @@
 import type { Hono } from "hono";
 import { requireSignedIn } from "../auth";
 import type { AppEnv } from "../env";
+import { publicOrigin } from "../env";
 import { ApiError } from "../errors";
-import { pluginsClient, publicOrigin } from "../plugins-client";
+import { pluginsClient } from "../plugins-client";
 import { limitBody } from "../request-limits";
 import { redirectToVersion } from "./bundles";
 

@@ -17,9 +17,10 @@ export const installationsRouter = router({
     .input(installInputSchema)
     .mutation(async ({ ctx, input }) => {
       assertTenantAccess(ctx.identity, input.tenantId);
-      const version = await resolveVersion(ctx.db, input.pluginId, input.version);
       const instanceId = input.instanceId ?? input.pluginId;
       return ctx.db.transaction(async (tx) => {
+        // Resolved and held inside the transaction, so a concurrent block cannot slip in between.
+        const version = await resolveVersion(tx, input.pluginId, input.version, { lock: true });
         const [installation] = await tx
           .insert(installations)
           .values({

@@ -146,7 +146,10 @@ export const versionsRouter = router({
         // gone and an admin blocks again; for malware, removal errs on the side of removing.
         // The marker goes first, so the bundle path answers 410 even before the deletes finish.
         await ctx.bucket.put(blockedMarkerKey(input.pluginId, input.version), input.reason);
-        await ctx.bucket.delete(files.map((file) => bundleObjectKey(input.pluginId, input.version, file.path)));
+        const keys = files.map((file) => bundleObjectKey(input.pluginId, input.version, file.path));
+        // R2 deletes at most 1,000 keys per call.
+        for (let start = 0; start < keys.length; start += 1000)
+          await ctx.bucket.delete(keys.slice(start, start + 1000));
         purgeFromEdge(files.map((file) => bundleUrlPath(input.pluginId, input.version, file.path)));
         return {
           result: { pluginId: input.pluginId, version: input.version, status: "blocked" as const, removedTags },
