@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { grantSchema } from "./publish-tokens";
 import { plainText } from "./text";
 
 /** Roles carried in a caller's JWT; `guest` is what an anonymous caller gets. */
@@ -32,7 +33,12 @@ export const requestFactsSchema = z.object({
 });
 export type RequestFacts = z.infer<typeof requestFactsSchema>;
 
-export const internalClaimsSchema = z.object({ identity: identitySchema, request: requestFactsSchema });
+export const internalClaimsSchema = z.object({
+  identity: identitySchema,
+  request: requestFactsSchema,
+  /** Present when the caller authenticated with a publish token: all it may do. */
+  grant: grantSchema.optional(),
+});
 export type InternalClaims = z.infer<typeof internalClaimsSchema>;
 
 /**

@@ -5,5 +5,6 @@ export * from "./installations";
 export * from "./issues";
 export * from "./maintainers";
 export * from "./plugins";
+export * from "./publish-tokens";
 export * from "./text";
 export * from "./versions";

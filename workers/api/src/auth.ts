@@ -1,8 +1,11 @@
-import { type Identity, identitySchema } from "@plugins/schema";
+import { type Grant, grantSchema, type Identity, identitySchema, PUBLISH_TOKEN_PREFIX } from "@plugins/schema";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { z } from "zod";
 import type { AppEnv, Env } from "./env";
 import { ApiError } from "./errors";
+import { callPluginsAsGateway } from "./plugins-client";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
 const CLOCK_SKEW_SECONDS = 30;
@@ -70,7 +73,14 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (header === undefined) return next();
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match?.[1]) throw new ApiError("UNAUTHORIZED", "The Authorization header must be 'Bearer <token>'");
-  c.set("identity", await verifyBearer(match[1], c.env));
+  const bearer = match[1];
+  if (bearer.startsWith(PUBLISH_TOKEN_PREFIX)) {
+    const { identity, grant } = await redeemPublishToken(c, bearer);
+    c.set("identity", identity);
+    c.set("grant", grant);
+  } else {
+    c.set("identity", await verifyBearer(bearer, c.env));
+  }
   return next();
 });
 
@@ -81,3 +91,20 @@ export const requireSignedIn = createMiddleware<AppEnv>(async (c, next) => {
   }
   return next();
 });
+
+/**
+ * A publish token is checked where tokens live, in the plugins worker (by hash, expiry,
+ * revocation), asked as the gateway itself rather than as the unknown caller.
+ */
+async function redeemPublishToken(c: Context<AppEnv>, token: string): Promise<{ identity: Identity; grant: Grant }> {
+  const response = await callPluginsAsGateway(c, "token-redeemer", "/publish-tokens/redeem", { token });
+  if (response.status === 401 || response.status === 400) {
+    throw new ApiError("UNAUTHORIZED", "The publish token is unknown, revoked or expired");
+  }
+  if (!response.ok) throw new ApiError("SERVICE_UNAVAILABLE", "Publish tokens cannot be checked right now");
+  const redeemed = redeemedSchema.safeParse(await response.json());
+  if (!redeemed.success) throw new ApiError("SERVICE_UNAVAILABLE", "Publish tokens cannot be checked right now");
+  return redeemed.data;
+}
+
+const redeemedSchema = z.object({ identity: identitySchema, grant: grantSchema });

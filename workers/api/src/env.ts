@@ -1,4 +1,4 @@
-import type { Identity } from "@plugins/schema";
+import type { Grant, Identity } from "@plugins/schema";
 import type { Context } from "hono";
 
 /** Bindings, vars and secrets of the API worker (see the root wrangler.toml). */
@@ -35,6 +35,8 @@ export interface Variables {
   requestId: string;
   /** The verified caller; a guest when the request carried no bearer token. */
   identity: Identity;
+  /** What a publish token allows, when the bearer was one. */
+  grant?: Grant;
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables };

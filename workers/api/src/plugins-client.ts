@@ -1,5 +1,5 @@
 import type { AppRouter } from "@plugins/plugins-worker/router";
-import { EDGE_PURGE_HEADER, type InternalClaims, internalToken } from "@plugins/schema";
+import { EDGE_PURGE_HEADER, guestIdentity, type InternalClaims, internalToken } from "@plugins/schema";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
@@ -23,8 +23,10 @@ export function mintInternalToken(claims: InternalClaims, secret: string): Promi
 
 /** What the gateway vouches for about the current request. */
 export function internalClaims(c: Context<AppEnv>): InternalClaims {
+  const grant = c.get("grant");
   return {
     identity: c.get("identity"),
+    ...(grant ? { grant } : {}),
     request: {
       requestId: c.get("requestId"),
       ip: c.req.header("cf-connecting-ip")?.slice(0, 64) ?? null,
@@ -63,5 +65,21 @@ export function pluginsClient(c: Context<AppEnv>) {
         headers: async () => ({ [internalToken.header]: await token }),
       }),
     ],
+  });
+}
+
+/**
+ * POSTs JSON to an internal route of the plugins worker (outside /trpc, so no client can
+ * reach it) as the gateway itself: a `system:` identity with no rights, never the caller's.
+ */
+export async function callPluginsAsGateway(c: Context<AppEnv>, task: string, path: string, body: unknown) {
+  const claims = { identity: { ...guestIdentity, sub: `system:${task}` }, request: internalClaims(c).request };
+  return callPlugins(c, `${PLUGINS_ORIGIN}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [internalToken.header]: await mintInternalToken(claims, c.env.INTERNAL_TOKEN_SECRET),
+    },
+    body: JSON.stringify(body),
   });
 }

@@ -1,4 +1,10 @@
-import { downloadBatchSchema, EDGE_PURGE_HEADER, type InternalClaims, internalToken } from "@plugins/schema";
+import {
+  downloadBatchSchema,
+  EDGE_PURGE_HEADER,
+  type InternalClaims,
+  internalToken,
+  publishTokenRedeemSchema,
+} from "@plugins/schema";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -8,6 +14,7 @@ import { recordDownloads } from "./downloads";
 import { type Env, uploadLimits } from "./env";
 import { verifyInternalToken } from "./identity";
 import { logEvent } from "./log";
+import { redeemToken } from "./publish-tokens";
 import { appRouter } from "./root";
 
 type PluginsEnv = { Bindings: Env; Variables: { claims: InternalClaims } };
@@ -41,6 +48,21 @@ app.post("/downloads", requireInternalIdentity, async (c) => {
   return c.body(null, 204);
 });
 
+/** The gateway asks who a publish token speaks for; clients cannot reach this (not under /trpc). */
+app.post("/publish-tokens/redeem", requireInternalIdentity, async (c) => {
+  const body = publishTokenRedeemSchema.safeParse(await c.req.json().catch(() => null));
+  if (!body.success) return c.json({ error: { code: "BAD_REQUEST", message: "Malformed redeem request" } }, 400);
+  const database = openDatabase(c.env);
+  try {
+    const redeemed = await redeemToken(database.db, body.data.token);
+    return redeemed
+      ? c.json(redeemed)
+      : c.json({ error: { code: "UNAUTHORIZED", message: "The publish token is unknown, revoked or expired" } }, 401);
+  } finally {
+    c.executionCtx.waitUntil(database.close());
+  }
+});
+
 app.all("/trpc/*", requireInternalIdentity, async (c) => {
   const claims = c.get("claims");
   const database = openDatabase(c.env);
@@ -52,6 +74,7 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
       db: database.db,
       bucket: c.env.BUNDLES,
       identity: claims.identity,
+      grant: claims.grant ?? null,
       request: claims.request,
       limits: { upload: uploadLimits(c.env) },
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),

@@ -4,6 +4,7 @@ import { installationsRouter } from "./routers/installations";
 import { maintainersRouter } from "./routers/maintainers";
 import { pluginsRouter } from "./routers/plugins";
 import { tagsRouter } from "./routers/tags";
+import { tokensRouter } from "./routers/tokens";
 import { versionsRouter } from "./routers/versions";
 import { createCallerFactory, router } from "./trpc";
 
@@ -13,6 +14,7 @@ export const appRouter = router({
   versions: versionsRouter,
   tags: tagsRouter,
   maintainers: maintainersRouter,
+  tokens: tokensRouter,
   downloads: downloadsRouter,
   installations: installationsRouter,
 });

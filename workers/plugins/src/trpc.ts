@@ -1,5 +1,12 @@
 import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
-import { describeIssues, type Identity, type RequestFacts, type Role, validationIssues } from "@plugins/schema";
+import {
+  describeIssues,
+  type Grant,
+  type Identity,
+  type RequestFacts,
+  type Role,
+  validationIssues,
+} from "@plugins/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { UploadLimits } from "./bundle-upload";
 import type { Database } from "./database";
@@ -9,6 +16,8 @@ export interface Context {
   db: Database;
   bucket: R2Bucket;
   identity: Identity;
+  /** Set when the caller used a publish token: the only things it may do. */
+  grant: Grant | null;
   request: RequestFacts;
   limits: { upload: UploadLimits };
   /** Work to finish after the response (logging, cache fills); `ctx.waitUntil` in a Worker. */
@@ -56,10 +65,25 @@ export const createCallerFactory = t.createCallerFactory;
 /** Reachable by any caller the gateway vouched for, guests included. */
 export const publicProcedure = t.procedure;
 
-/** Procedures that need one of `allowed` roles; a guest is told to sign in instead. */
+/**
+ * Procedures that need one of `allowed` roles; a guest is told to sign in instead. A
+ * publish token is refused unless the procedure is `grantable` (and then checks its grant).
+ */
 export function roleProcedure(...allowed: Role[]) {
+  return roleProcedureFor(allowed, false);
+}
+
+/** For publish, deprecate and yank: a publish token may call these, within its grant. */
+export function grantableProcedure(...allowed: Role[]) {
+  return roleProcedureFor(allowed, true);
+}
+
+function roleProcedureFor(allowed: Role[], grantable: boolean) {
   return t.procedure.use(({ ctx, next }) => {
     if (ctx.identity.role === "guest") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to do this" });
+    if (ctx.grant && !grantable) {
+      throw new TRPCError({ code: "FORBIDDEN", message: "A publish token may only publish, deprecate or yank" });
+    }
     if (!allowed.includes(ctx.identity.role)) {
       throw new TRPCError({
         code: "FORBIDDEN",

@@ -4,8 +4,6 @@ import {
   bundleUrlPath,
   type DownloadBatch,
   encodeFilePath,
-  guestIdentity,
-  internalToken,
   pluginIdSchema,
   versionReferenceSchema,
   versionSchema,
@@ -24,7 +22,7 @@ import { DownloadCounter } from "../download-counter";
 import { type AppEnv, publicOrigin } from "../env";
 import { ApiError, fromPluginsWorker } from "../errors";
 import { logEvent } from "../log";
-import { callPlugins, internalClaims, mintInternalToken, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
+import { callPlugins, callPluginsAsGateway, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
 import { enforceBudget, enforceBundleBudget } from "../rate-limits";
 
 /** Isolate-wide download counts waiting for their batch. */
@@ -128,15 +126,9 @@ function countDownload(c: Context<AppEnv>, pluginId: string, version: string, is
 }
 
 async function flushDownloads(c: Context<AppEnv>, batch: DownloadBatch): Promise<void> {
-  const token = await mintInternalToken(
-    { ...internalClaims(c), identity: { ...guestIdentity, sub: "system:download-counter" } },
-    c.env.INTERNAL_TOKEN_SECRET,
+  const response = await callPluginsAsGateway(c, "download-counter", "/downloads", batch).catch(
+    (error: unknown) => new Response(String(error), { status: 599 }),
   );
-  const response = await callPlugins(c, `${PLUGINS_ORIGIN}/downloads`, {
-    method: "POST",
-    headers: { "content-type": "application/json", [internalToken.header]: token },
-    body: JSON.stringify(batch),
-  }).catch((error: unknown) => new Response(String(error), { status: 599 }));
   if (!response.ok)
     logEvent("warn", "download_flush_failed", { status: response.status, entries: batch.counts.length });
 }

@@ -11,10 +11,11 @@ import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { readUpload } from "../bundle-upload";
+import { assertGrantCovers } from "../publish-tokens";
 import { publishVersion } from "../publish-version";
 import { resolveVersion } from "../resolve-version";
 import { searchPlugins } from "../search";
-import { publicProcedure, roleProcedure, router } from "../trpc";
+import { grantableProcedure, publicProcedure, router } from "../trpc";
 
 const publishFormSchema = z.instanceof(FormData, {
   message: "must be multipart/form-data with 'file', and 'metadata' for a single-file bundle",
@@ -22,9 +23,13 @@ const publishFormSchema = z.instanceof(FormData, {
 
 export const pluginsRouter = router({
   /** Publish a version: a single JS file with its `metadata`, or an archive with plugin.json. */
-  publish: roleProcedure("admin", "editor")
+  publish: grantableProcedure("admin", "editor")
     .input(publishFormSchema)
-    .mutation(async ({ ctx, input }) => publishVersion(ctx, await readUpload(input, ctx.limits.upload))),
+    .mutation(async ({ ctx, input }) => {
+      const upload = await readUpload(input, ctx.limits.upload);
+      assertGrantCovers(ctx, "publish", upload.manifest.id);
+      return publishVersion(ctx, upload);
+    }),
 
   /** Browse or search the registry: ranked full-text search, filters, cursor pagination. */
   search: publicProcedure.input(searchInputSchema).query(({ ctx, input }) => searchPlugins(ctx.db, input)),

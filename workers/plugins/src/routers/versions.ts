@@ -13,8 +13,9 @@ import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import { type AuditEntry, recordAudit, type Transaction } from "../audit";
 import { lockManagedPlugin } from "../ownership";
+import { assertGrantCovers } from "../publish-tokens";
 import { untagVersion } from "../tags";
-import { type Context, gone, publicProcedure, roleProcedure, router } from "../trpc";
+import { type Context, gone, grantableProcedure, publicProcedure, roleProcedure, router } from "../trpc";
 
 async function lockVersion(tx: Transaction, pluginId: string, version: string) {
   const [row] = await tx
@@ -69,10 +70,11 @@ export const versionsRouter = router({
   }),
 
   /** Flags a version (still served and resolvable); an empty message lifts the flag. */
-  deprecate: roleProcedure("admin", "editor")
+  deprecate: grantableProcedure("admin", "editor")
     .input(deprecateInputSchema)
     .mutation(({ ctx, input }) =>
       changeVersion(ctx, input, async (tx) => {
+        assertGrantCovers(ctx, "deprecate", input.pluginId);
         const message = input.message || null;
         await tx
           .update(pluginVersions)
@@ -91,10 +93,11 @@ export const versionsRouter = router({
     ),
 
   /** No tag or range chooses a yanked version any more; its exact URL keeps serving. */
-  yank: roleProcedure("admin", "editor")
+  yank: grantableProcedure("admin", "editor")
     .input(yankInputSchema)
     .mutation(({ ctx, input }) =>
       changeVersion(ctx, input, async (tx, version) => {
+        assertGrantCovers(ctx, "yank", input.pluginId);
         if (version.status !== "published") {
           throw new TRPCError({ code: "CONFLICT", message: `${input.pluginId}@${input.version} is ${version.status}` });
         }
