@@ -1,4 +1,6 @@
 import { bigint, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import { tenantIdSchema } from "./identity";
 
 /** One row per mutation: who did what to which resource, from where, in which request. */
 export const auditLog = pgTable(
@@ -17,5 +19,14 @@ export const auditLog = pgTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
   },
-  (table) => [index("audit_log_tenant_idx").on(table.tenantId, table.occurredAt)],
+  // Pages are read newest first by id, per tenant.
+  (table) => [index("audit_log_tenant_id_idx").on(table.tenantId, table.id)],
 );
+
+export const auditListInputSchema = z.object({
+  /** Admins may leave it out to read every tenant's entries and the registry's own. */
+  tenantId: tenantIdSchema.optional(),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.number().int().positive().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});

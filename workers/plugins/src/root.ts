@@ -1,3 +1,4 @@
+import { auditRouter } from "./routers/audit";
 import { downloadsRouter } from "./routers/downloads";
 import { healthRouter } from "./routers/health";
 import { installationsRouter } from "./routers/installations";
@@ -15,6 +16,7 @@ export const appRouter = router({
   tags: tagsRouter,
   maintainers: maintainersRouter,
   tokens: tokensRouter,
+  audit: auditRouter,
   downloads: downloadsRouter,
   installations: installationsRouter,
 });

@@ -1,0 +1,33 @@
+import { auditListInputSchema, auditLog } from "@plugins/schema";
+import { TRPCError } from "@trpc/server";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { roleProcedure, router } from "../trpc";
+
+export const auditRouter = router({
+  /**
+   * The audit log, newest first, a page at a time. Admins read any tenant's entries (or
+   * all of them); an editor reads its own tenant's and nobody else's.
+   */
+  list: roleProcedure("admin", "editor")
+    .input(auditListInputSchema)
+    .query(async ({ ctx, input }) => {
+      const { identity } = ctx;
+      const tenantId = identity.role === "admin" ? input.tenantId : (input.tenantId ?? identity.tenant ?? undefined);
+      if (identity.role !== "admin" && (tenantId === undefined || tenantId !== identity.tenant)) {
+        throw new TRPCError({ code: "FORBIDDEN", message: "You may read your own tenant's audit log only" });
+      }
+      const rows = await ctx.db
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            tenantId === undefined ? undefined : eq(auditLog.tenantId, tenantId),
+            input.cursor === undefined ? undefined : lt(auditLog.id, input.cursor),
+          ),
+        )
+        .orderBy(desc(auditLog.id))
+        .limit(input.limit + 1);
+      const page = rows.slice(0, input.limit);
+      return { items: page, nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+    }),
+});
