@@ -7,7 +7,13 @@ import type { Database } from "./database";
 type SearchInput = z.output<typeof searchInputSchema>;
 
 /** Where the previous page ended: the last id, and its rank when the listing is ranked. */
-const cursorSchema = z.object({ id: pluginIdSchema, rank: z.number().optional() });
+const cursorSchema = z.object({ id: pluginIdSchema, rank: z.number().refine(fitsReal).optional() });
+
+/** Postgres refuses a `real` that overflows or underflows to zero; a tampered cursor must not reach it. */
+function fitsReal(value: number): boolean {
+  const single = Math.fround(value);
+  return Number.isFinite(single) && (value === 0 || single !== 0);
+}
 type Cursor = z.infer<typeof cursorSchema>;
 
 function encodeCursor(cursor: Cursor): string {

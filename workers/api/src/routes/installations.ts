@@ -4,12 +4,13 @@ import { requireSignedIn } from "../auth";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { pluginsClient } from "../plugins-client";
+import { limitBody } from "../request-limits";
 
 export const TENANT_HEADER = "x-tenant-id";
 
 export function registerInstallations(app: Hono<AppEnv>) {
   /** Install a plugin for the tenant in `x-tenant-id`: `{"pluginId", "version"?, "instanceId"?}`. */
-  app.post("/api/plugins/install", requireSignedIn, async (c) => {
+  app.post("/api/plugins/install", requireSignedIn, limitBody, async (c) => {
     const tenantId = c.req.header(TENANT_HEADER);
     if (!tenantId) throw new ApiError("BAD_REQUEST", `The ${TENANT_HEADER} header is required`);
     const identity = c.get("identity");
