@@ -1,0 +1,694 @@
+import {
+  auditListInputSchema,
+  blockInputSchema,
+  createTokenInputSchema,
+  deprecateInputSchema,
+  downloadStatsInputSchema,
+  installInputSchema,
+  maintainerInputSchema,
+  pluginRefSchema,
+  removeTagInputSchema,
+  resolveInputSchema,
+  searchInputSchema,
+  setTagInputSchema,
+  tenantRefSchema,
+  tokenRefSchema,
+  versionRefSchema,
+  yankInputSchema,
+} from "@plugins/schema";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, type StoredState, storedState, type TrpcErrorBody } from "./attack-helpers";
+import { install, pluginMetadata, present, publish, trpc } from "./helpers";
+import { type Stack, startStack } from "./stack";
+
+/**
+ * Property-based fuzzing of every tRPC procedure through the gateway, as raw HTTP (GET
+ * `?input=` for queries, a POST JSON body for mutations), with an admin token so that
+ * authorization never masks validation. Malformed inputs must answer 400 BAD_REQUEST in
+ * tRPC's shape; well-formed but hostile ones must never answer 5xx; nothing may change.
+ */
+
+interface Schema {
+  safeParse(value: unknown): { success: boolean };
+}
+
+interface Procedure {
+  path: string;
+  kind: "query" | "mutation";
+  schema: Schema;
+  keys: string[];
+  /** A valid value per key, mixed into "right keys, wrong types" inputs. */
+  plausible: Record<string, fc.Arbitrary<unknown>>;
+  /**
+   * Schema-valid, hostile inputs, and the statuses a correct answer may have; empty for a
+   * procedure whose well-formed input would store something (creating a token).
+   */
+  wellFormed: fc.Arbitrary<Record<string, unknown>>;
+  wellFormedStatuses: number[];
+}
+
+/** Inputs sent concurrently per property run, and runs per procedure. */
+const BATCH = 8;
+const MALFORMED_RUNS = 12;
+const RAW_RUNS = 4;
+const WELL_FORMED_RUNS = 6;
+
+let stack: Stack;
+let admin: string;
+let initial: StoredState;
+const sent = { malformed: 0, raw: 0, wellFormed: 0 };
+
+beforeAll(async () => {
+  stack = await startStack();
+  admin = await stack.token({ sub: "root", role: "admin" });
+  // Real rows for the queries to find: a plugin with two versions, a tag, a maintainer and an installation.
+  await publish(stack, admin, pluginMetadata({ id: "target", version: "1.0.0" }));
+  await publish(stack, admin, pluginMetadata({ id: "target", version: "1.1.0-beta.1" }));
+  await trpc(stack, admin).tags.set.mutate({ pluginId: "target", tag: "beta", version: "1.1.0-beta.1" });
+  await trpc(stack, admin).maintainers.add.mutate({ pluginId: "target", userId: "keeper" });
+  expect((await install(stack, admin, "acme", { pluginId: "target" })).status).toBe(201);
+  initial = await storedState(stack);
+});
+afterAll(() => stack?.stop());
+
+// ---------------------------------------------------------------------------------------
+// Generators
+
+const nastyNumbers = fc.constantFrom(
+  0,
+  -0,
+  1,
+  -1,
+  1.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  1e308,
+  -1e308,
+  5e-324,
+  2 ** 53 + 2,
+  -(2 ** 31),
+);
+
+const nastyStrings = fc.oneof(
+  fc.constantFrom(
+    "",
+    " ",
+    "\u0000",
+    "a\u0000b",
+    "target\u0000",
+    "\ud800",
+    "\udfff",
+    "\udfff\ud800",
+    "target\ud800",
+    "..",
+    "../target",
+    "target/../x",
+    "%2e%2e",
+    "..%2f",
+    "\\",
+    "target\n",
+    " target",
+    "TARGET",
+    "ｔａｒｇｅｔ",
+    "\u202eget",
+    "1.0.0\u0000",
+    "v",
+    "1.0",
+    "latest!",
+    "^^1",
+    "' or 1=1 --",
+    "'; drop table plugins; --",
+    "$1",
+    "__proto__",
+    "constructor",
+    "0000-01-01",
+    "2024-02-30",
+    "2024-13-01",
+    "99999-01-01",
+    "-001-01-01",
+    "2024-01-01T00:00:00Z",
+  ),
+  fc.string({ unit: "binary", maxLength: 40 }),
+  fc.string({ unit: "grapheme", minLength: 65, maxLength: 300 }),
+  fc.constantFrom("x".repeat(501), "é".repeat(257), "a".repeat(2000), "\ud83d\ude00".repeat(1000)),
+);
+
+const nastyValues: fc.Arbitrary<unknown> = fc.oneof(
+  nastyNumbers,
+  nastyStrings,
+  fc.constantFrom(null, true, false, [], {}, [null], [""], { length: 1 }, { __proto__: null }),
+  fc.constant(JSON.parse('{"__proto__": {"pluginId": "target", "tenantId": "acme"}}')),
+  fc.array(nastyStrings, { maxLength: 3 }),
+  fc.double(),
+  fc.integer(),
+);
+
+const anyJson = fc.anything({
+  withBigInt: false,
+  withBoxedValues: false,
+  withDate: false,
+  withMap: false,
+  withSet: false,
+  withTypedArray: false,
+  withNullPrototype: true,
+  withSparseArray: true,
+  withObjectString: true,
+  withUnicodeString: true,
+});
+
+/** What the worker parses out of what we send: JSON has no NaN, -0 survives only in raw text. */
+function wireOf(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
+}
+
+function parsed(wire: string | undefined): { ok: true; value: unknown } | { ok: false } {
+  if (wire === undefined) return { ok: true, value: undefined };
+  try {
+    return { ok: true, value: JSON.parse(wire) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Whether the procedure's own input schema refuses what the worker will parse from `wire`. */
+function refuses(procedure: Procedure, wire: string | undefined): boolean {
+  // A POST body is decoded as UTF-8 text, which drops a byte-order mark; a query parameter keeps it.
+  const text = procedure.kind === "mutation" && wire !== undefined ? wire.replace(/^\ufeff/, "") : wire;
+  const value = parsed(text);
+  return !value.ok || !procedure.schema.safeParse(value.value).success;
+}
+
+/** "Right keys, wrong types": every key of the input, each a plausible or a nasty value, some left out. */
+function wrongTyped(procedure: Procedure): fc.Arbitrary<unknown> {
+  const fields = Object.fromEntries(
+    procedure.keys.map((key) => [key, fc.oneof(nastyValues, procedure.plausible[key] ?? nastyValues)]),
+  );
+  return fc.record(fields, { requiredKeys: [] });
+}
+
+/** Inputs the procedure's schema refuses, as the wire text sent. */
+function malformed(procedure: Procedure): fc.Arbitrary<string | undefined> {
+  const limit = procedure.kind === "query" ? 20_000 : Number.POSITIVE_INFINITY;
+  return fc
+    .oneof(
+      { weight: 3, arbitrary: wrongTyped(procedure) },
+      { weight: 2, arbitrary: anyJson },
+      { weight: 2, arbitrary: fc.jsonValue() },
+      { weight: 1, arbitrary: nastyValues },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(undefined, "a".repeat(procedure.kind === "query" ? 5000 : 200_000), {
+          [procedure.keys[0] ?? "x"]: "a".repeat(procedure.kind === "query" ? 5000 : 200_000),
+        }),
+      },
+    )
+    .map(wireOf)
+    .filter((wire) => (wire?.length ?? 0) <= limit && refuses(procedure, wire));
+}
+
+const rawLiterals = fc.constantFrom(
+  "-0",
+  "1e309",
+  "-1e309",
+  "1e-400",
+  "NaN",
+  "Infinity",
+  "-Infinity",
+  "0x10",
+  "01",
+  "1.",
+  ".5",
+  "+1",
+  "'x'",
+  "undefined",
+  '"\\u0000"',
+  '"\\ud800"',
+  '"\\udc00\\ud800"',
+  '"\\x41"',
+  '"\t"',
+  '"\\uZZZZ"',
+  "[1,]",
+  '{"a":1,}',
+  "9007199254740993",
+  "1e308",
+  "true",
+  "null",
+  '""',
+  "[]",
+  "{}",
+  '"latest"',
+  '"1.0.0"',
+  '"target"',
+  '"acme"',
+  '{"__proto__":{"pluginId":"target"}}',
+  "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+);
+
+/** Wire text that is not JSON at all, or JSON only a hand could write (duplicate keys, -0, 1e309, \u0000). */
+function rawWire(procedure: Procedure): fc.Arbitrary<string> {
+  const keys = [...procedure.keys, "__proto__", "constructor"];
+  const object = fc
+    .array(fc.tuple(fc.constantFrom(...keys), rawLiterals), { minLength: 1, maxLength: keys.length + 1 })
+    .map((pairs) => `{${pairs.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(",")}}`);
+  return fc
+    .oneof(
+      object,
+      rawLiterals,
+      fc.string({ unit: "grapheme", maxLength: 200 }),
+      fc.constantFrom("", "{", "}", '{"', "\u0000", '{"pluginId":"target"}garbage', "\ufeff{}", "[".repeat(5000)),
+    )
+    .filter((wire) => refuses(procedure, wire));
+}
+
+// Schema-valid building blocks, some of them hostile.
+
+const knownOrUnknownId = fc.oneof(
+  fc.constant("target"),
+  fc.stringMatching(/^[a-z0-9]{1,20}(?:[-_.][a-z0-9]{1,10}){0,3}$/),
+);
+/** Plugin ids nothing was published under, so a well-formed mutation can only answer 404. */
+const unknownId = fc.stringMatching(/^zz[a-z0-9]{0,20}(?:[-_.][a-z0-9]{1,10}){0,3}$/);
+const hostileText = fc.oneof(
+  fc.string({ unit: "grapheme", maxLength: 60 }),
+  fc.constantFrom(
+    "' or 1=1 --",
+    "'; drop table plugins; --",
+    "a & b | !c",
+    "a <-> b",
+    '"unterminated',
+    "-",
+    "or or or",
+    "*",
+    ":*",
+    "a:*",
+    "!!!",
+    "(((",
+    "\\",
+    "%",
+    "_",
+    "'",
+    "''",
+    "\u202e",
+    "😀",
+    "ǅ İ ß ﬁ",
+    "$1 $2",
+    "\r\n\t",
+    "ａｂｃ",
+  ),
+);
+const label = fc.stringMatching(/^[a-z0-9][a-z0-9.:-]{0,20}$/);
+const tenantId = fc.oneof(fc.constant("acme"), fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?$/));
+const version = fc.oneof(
+  fc.constantFrom(
+    "1.0.0",
+    "v1.0.0",
+    " 1.0.0 ",
+    "=1.0.0",
+    "1.0.0+build.7",
+    "1.1.0-beta.1",
+    "0.0.0-0",
+    "99999.99999.99999",
+  ),
+  fc
+    .tuple(fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.option(fc.stringMatching(/^[0-9A-Za-z-]{1,12}$/)))
+    .map(([major, minor, patch, pre]) => `${major}.${minor}.${patch}${pre === null ? "" : `-${pre}`}`),
+);
+const reference = fc.oneof(
+  fc.constantFrom("latest", "beta", "^1.0.0", "1.x", "*", ">=0.0.0 <2", "~1", "1.0.0 - 2.0.0", ">=1.1.0-0", "x || 1"),
+  fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/),
+  version,
+);
+const tag = fc.stringMatching(/^[a-z][a-z0-9-]{0,31}$/);
+const day = fc
+  .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T00:00:00Z"), noInvalidDate: true })
+  .map((date) => date.toISOString().slice(0, 10));
+const cursor = fc
+  .record(
+    {
+      id: fc.oneof(knownOrUnknownId, nastyStrings),
+      rank: fc.oneof(fc.double(), fc.constantFrom(1e39, -1e39, 1e-50, 3.4e38, 5e-324, 0, -0.5)),
+    },
+    { requiredKeys: ["id"] },
+  )
+  .map((value) => Buffer.from(JSON.stringify(value)).toString("base64url"));
+
+function validOnly(procedure: Pick<Procedure, "schema">, record: fc.Arbitrary<Record<string, unknown>>) {
+  return record.filter((value) => procedure.schema.safeParse(value).success);
+}
+
+function procedure(
+  path: string,
+  kind: Procedure["kind"],
+  schema: Schema,
+  fields: Record<string, { plausible: fc.Arbitrary<unknown>; wellFormed: fc.Arbitrary<unknown>; optional?: boolean }>,
+  wellFormedStatuses: number[],
+): Procedure {
+  const keys = Object.keys(fields);
+  const wellFormed = validOnly(
+    { schema },
+    fc.record(Object.fromEntries(keys.map((key) => [key, fields[key]?.wellFormed ?? fc.constant(null)])), {
+      requiredKeys: keys.filter((key) => !fields[key]?.optional),
+    }),
+  );
+  return {
+    path,
+    kind,
+    schema,
+    keys,
+    plausible: Object.fromEntries(keys.map((key) => [key, fields[key]?.plausible ?? fc.constant(null)])),
+    wellFormed,
+    wellFormedStatuses,
+  };
+}
+
+const id = { plausible: fc.constantFrom("target", "zz-unknown"), wellFormed: knownOrUnknownId };
+const mutationId = { plausible: fc.constantFrom("target", "zz-unknown"), wellFormed: unknownId };
+const versionField = { plausible: fc.constant("1.0.0"), wellFormed: version };
+const text = (optional = false) => ({ plausible: fc.constant("why"), wellFormed: hostileText, optional });
+
+const PROCEDURES: Procedure[] = [
+  procedure(
+    "plugins.search",
+    "query",
+    searchInputSchema,
+    {
+      query: { plausible: fc.constant("plugin"), wellFormed: hostileText, optional: true },
+      category: { plausible: fc.constant("payment"), wellFormed: label, optional: true },
+      extensionPoint: { plausible: fc.constant("payment-methods"), wellFormed: label, optional: true },
+      cursor: { plausible: cursor, wellFormed: cursor, optional: true },
+      limit: { plausible: fc.constant(5), wellFormed: fc.integer({ min: 1, max: 100 }), optional: true },
+    },
+    [200, 400],
+  ),
+  procedure("plugins.get", "query", pluginRefSchema, { pluginId: id }, [200, 404]),
+  procedure(
+    "plugins.resolve",
+    "query",
+    resolveInputSchema,
+    { pluginId: id, range: { plausible: fc.constant("^1.0.0"), wellFormed: reference, optional: true } },
+    [200, 404],
+  ),
+  procedure("versions.get", "query", versionRefSchema, { pluginId: id, version: versionField }, [200, 404]),
+  procedure(
+    "downloads.stats",
+    "query",
+    downloadStatsInputSchema,
+    {
+      pluginId: id,
+      from: { plausible: fc.constant("2024-01-01"), wellFormed: day, optional: true },
+      to: { plausible: fc.constant("2024-12-31"), wellFormed: day, optional: true },
+    },
+    [200],
+  ),
+  procedure(
+    "installations.list",
+    "query",
+    tenantRefSchema,
+    { tenantId: { plausible: fc.constant("acme"), wellFormed: tenantId } },
+    [200],
+  ),
+  procedure(
+    "versions.deprecate",
+    "mutation",
+    deprecateInputSchema,
+    {
+      pluginId: mutationId,
+      version: versionField,
+      message: text(),
+      replacement: { plausible: fc.constant("target"), wellFormed: knownOrUnknownId, optional: true },
+    },
+    [404],
+  ),
+  procedure(
+    "versions.yank",
+    "mutation",
+    yankInputSchema,
+    { pluginId: mutationId, version: versionField, reason: text(true) },
+    [404],
+  ),
+  procedure(
+    "versions.block",
+    "mutation",
+    blockInputSchema,
+    { pluginId: mutationId, version: versionField, reason: text() },
+    [404],
+  ),
+  procedure(
+    "tags.set",
+    "mutation",
+    setTagInputSchema,
+    { pluginId: mutationId, tag: { plausible: fc.constant("beta"), wellFormed: tag }, version: versionField },
+    [404],
+  ),
+  procedure(
+    "tags.remove",
+    "mutation",
+    removeTagInputSchema,
+    { pluginId: mutationId, tag: { plausible: fc.constant("beta"), wellFormed: tag } },
+    [404],
+  ),
+  procedure(
+    "installations.install",
+    "mutation",
+    installInputSchema,
+    {
+      tenantId: { plausible: fc.constant("acme"), wellFormed: tenantId },
+      pluginId: mutationId,
+      instanceId: { plausible: fc.constant("copy"), wellFormed: knownOrUnknownId, optional: true },
+      version: { plausible: fc.constant("latest"), wellFormed: reference, optional: true },
+    },
+    [404],
+  ),
+  procedure(
+    "audit.list",
+    "query",
+    auditListInputSchema,
+    {
+      tenantId: { plausible: fc.constant("acme"), wellFormed: tenantId, optional: true },
+      cursor: { plausible: fc.constant(1), wellFormed: fc.integer({ min: 1 }), optional: true },
+      limit: { plausible: fc.constant(5), wellFormed: fc.integer({ min: 1, max: 200 }), optional: true },
+    },
+    [200],
+  ),
+  procedure(
+    "tokens.create",
+    "mutation",
+    createTokenInputSchema,
+    {
+      name: { plausible: fc.constant("ci"), wellFormed: hostileText },
+      plugins: { plausible: fc.constant(["target"]), wellFormed: fc.constant(["target"]) },
+      actions: { plausible: fc.constant(["publish"]), wellFormed: fc.constant(["publish"]) },
+      expiresInDays: { plausible: fc.constant(30), wellFormed: fc.constant(30), optional: true },
+    },
+    [],
+  ),
+  procedure(
+    "tokens.revoke",
+    "mutation",
+    tokenRefSchema,
+    { id: { plausible: fc.constant("00000000-0000-4000-8000-000000000000"), wellFormed: fc.uuid({ version: 4 }) } },
+    [404],
+  ),
+  procedure(
+    "maintainers.add",
+    "mutation",
+    maintainerInputSchema,
+    { pluginId: mutationId, userId: { plausible: fc.constant("keeper"), wellFormed: hostileText } },
+    [404],
+  ),
+  procedure(
+    "maintainers.remove",
+    "mutation",
+    maintainerInputSchema,
+    { pluginId: mutationId, userId: { plausible: fc.constant("keeper"), wellFormed: hostileText } },
+    [404],
+  ),
+];
+
+// ---------------------------------------------------------------------------------------
+// Sending and judging
+
+interface Answer {
+  wire: string | undefined;
+  status: number;
+  text: string;
+}
+
+async function send(procedure: Procedure, wire: string | undefined): Promise<Answer> {
+  const headers = bearer(admin);
+  const response =
+    procedure.kind === "query"
+      ? await fetch(
+          `${stack.url}/trpc/${procedure.path}${wire === undefined ? "" : `?input=${encodeURIComponent(wire)}`}`,
+          { headers },
+        )
+      : await fetch(`${stack.url}/trpc/${procedure.path}`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: wire ?? "",
+        });
+  return { wire, status: response.status, text: await response.text() };
+}
+
+/** What is wrong with an answer, or null: its status must be allowed and any error in tRPC's shape. */
+function judge(procedure: Procedure, answer: Answer, allowed: number[]): string | null {
+  const shown = `${procedure.path} ${answer.wire === undefined ? "(no input)" : answer.wire.slice(0, 300)}`;
+  if (!allowed.includes(answer.status)) {
+    return `${shown}\n  answered ${answer.status}, expected ${allowed.join(" or ")}: ${answer.text.slice(0, 500)}`;
+  }
+  if (/ {4}at |node_modules|Failed query|\bselect\b.*\bfrom\b/i.test(answer.text)) {
+    return `${shown}\n  leaked internals: ${answer.text.slice(0, 500)}`;
+  }
+  if (answer.status < 400) return null;
+  let body: TrpcErrorBody;
+  try {
+    body = JSON.parse(answer.text) as TrpcErrorBody;
+  } catch {
+    return `${shown}\n  answered ${answer.status} with a body that is not JSON: ${answer.text.slice(0, 300)}`;
+  }
+  const expectedCode = { 400: "BAD_REQUEST", 404: "NOT_FOUND" }[answer.status];
+  if (body.error?.data?.code !== expectedCode || body.error.data.httpStatus !== answer.status) {
+    return `${shown}\n  answered ${answer.status} with code ${body.error?.data?.code}: ${answer.text.slice(0, 300)}`;
+  }
+  if (body.error.data.path !== procedure.path) return `${shown}\n  names path ${body.error.data.path}`;
+  return null;
+}
+
+async function sendAll(procedure: Procedure, wires: (string | undefined)[], allowed: number[]) {
+  const answers = await Promise.all(wires.map((wire) => send(procedure, wire)));
+  const problems = answers.map((answer) => judge(procedure, answer, allowed)).filter((problem) => problem !== null);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+}
+
+const runOptions = (numRuns: number) => ({
+  numRuns,
+  // Each run is a network round trip: bound the whole property, shrinking included.
+  interruptAfterTimeLimit: 40_000,
+  markInterruptAsFailure: true,
+});
+
+describe.each(PROCEDURES)("$path ($kind)", (procedure) => {
+  it("answers malformed JSON inputs 400 BAD_REQUEST", { timeout: 60_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(malformed(procedure), { minLength: BATCH, maxLength: BATCH }), async (wires) => {
+        sent.malformed += wires.length;
+        await sendAll(procedure, wires, [400]);
+      }),
+      runOptions(MALFORMED_RUNS),
+    );
+  });
+
+  it("answers wire text that is not JSON, or JSON only a hand writes, 400 BAD_REQUEST", {
+    timeout: 60_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(rawWire(procedure), { minLength: BATCH, maxLength: BATCH }), async (wires) => {
+        sent.raw += wires.length;
+        await sendAll(procedure, wires, [400]);
+      }),
+      runOptions(RAW_RUNS),
+    );
+  });
+
+  it.skipIf(procedure.wellFormedStatuses.length === 0)(
+    `answers well-formed, hostile inputs ${procedure.wellFormedStatuses.join(" or ")}, never 5xx`,
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(procedure.wellFormed, { minLength: BATCH, maxLength: BATCH }), async (inputs) => {
+          sent.wellFormed += inputs.length;
+          await sendAll(procedure, inputs.map(wireOf), procedure.wellFormedStatuses);
+        }),
+        runOptions(WELL_FORMED_RUNS),
+      );
+    },
+  );
+});
+
+describe("tRPC batches", () => {
+  it("answers a batch of malformed mutations 400 for every call in it, changing nothing", async () => {
+    const mutations = PROCEDURES.filter((candidate) => candidate.kind === "mutation");
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(fc.constantFrom(...mutations), { minLength: 2, maxLength: 6 })
+          .chain((chosen) =>
+            fc.tuple(fc.constant(chosen), fc.tuple(...chosen.map((candidate) => malformed(candidate)))),
+          ),
+        async ([chosen, wires]) => {
+          sent.malformed += wires.length;
+          const body = Object.fromEntries(
+            wires.map((wire, index) => [String(index), wire === undefined ? undefined : JSON.parse(wire)]),
+          );
+          const response = await fetch(`${stack.url}/trpc/${chosen.map((c) => c.path).join(",")}?batch=1`, {
+            method: "POST",
+            headers: { ...bearer(admin), "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          const text = await response.text();
+          expect(response.status, text).toBe(400);
+          const answers = JSON.parse(text) as TrpcErrorBody[];
+          expect(answers.map((answer) => answer.error?.data?.code)).toEqual(chosen.map(() => "BAD_REQUEST"));
+          expect(answers.map((answer) => answer.error.data.path)).toEqual(chosen.map((c) => c.path));
+        },
+      ),
+      runOptions(10),
+    );
+  });
+});
+
+describe("deeply nested JSON", () => {
+  it.each([
+    ["a mutation body", "versions.yank", "mutation", "[".repeat(100_000)],
+    ["a mutation body, closed", "versions.yank", "mutation", `${"[".repeat(50_000)}${"]".repeat(50_000)}`],
+    ["a field of a mutation", "tags.set", "mutation", `{"pluginId":${"[".repeat(20_000)}${"]".repeat(20_000)}}`],
+    ["a query input", "plugins.get", "query", `{"pluginId":${"[".repeat(3_000)}${"]".repeat(3_000)}}`],
+  ] as const)("in %s answers 400", async (_, path, kind, wire) => {
+    const target = present(
+      PROCEDURES.find((candidate) => candidate.path === path),
+      path,
+    );
+    expect(target.kind).toBe(kind);
+    sent.raw += 1;
+    await sendAll(target, [wire], [400]);
+  });
+});
+
+describe("found by fuzzing", () => {
+  const searchPage = (query: string, rank: number) =>
+    fetch(
+      `${stack.url}/trpc/plugins.search?input=${encodeURIComponent(
+        JSON.stringify({ query, cursor: Buffer.from(JSON.stringify({ id: "target", rank })).toString("base64url") }),
+      )}`,
+    );
+
+  // The worker casts a cursor's rank to Postgres `real`; a rank no `real` can hold fails there (500).
+  // No page ever hands out such a cursor (ranks come from ts_rank_cd, a real), so it is a bad cursor.
+  it.each([1e39, -1e39, 1e-50, -5e-324, 5e-324])(
+    "answers a search cursor whose rank %d no float4 can hold 400, not 500",
+    async (rank) => {
+      const response = await searchPage("plugin", rank);
+      const text = await response.text();
+      expect(response.status, text).toBe(400);
+      const body = JSON.parse(text) as TrpcErrorBody;
+      expect(body.error.data.code).toBe("BAD_REQUEST");
+      expect(body.error.message).toMatch(/^cursor: /);
+    },
+  );
+
+  it("still pages with a cursor whose rank a float4 holds", async () => {
+    const response = await searchPage("plugin", 0.5);
+    expect(response.status, await response.clone().text()).toBe(200);
+  });
+});
+
+it("sent at least 1,000 malformed inputs, and nothing stored changed", async () => {
+  const malformedTotal = sent.malformed + sent.raw;
+  console.info(`fuzz: ${malformedTotal} malformed inputs, ${sent.wellFormed} well-formed hostile inputs`);
+  expect(malformedTotal).toBeGreaterThanOrEqual(1000);
+  expect(await storedState(stack)).toEqual(initial);
+});
