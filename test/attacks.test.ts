@@ -249,7 +249,7 @@ describe("1. HS/RS confusion against a JWKS served over HTTP", () => {
       const token = await rs256(rsaPrivate);
       expect(await trpc(target(), token).installations.list.query({ tenantId: "acme" })).toEqual([]);
       // The identity is the token's: the same viewer is still kept out of another tenant and out of publishing.
-      await expectTrpcError(trpc(target(), token).installations.list.query({ tenantId: "globex" }), "FORBIDDEN", 403);
+      await expectTrpcError(trpc(target(), token).installations.list.query({ tenantId: "globex" }), "NOT_FOUND", 404);
       await expectNothingChanged(target(), async () => {
         await expectError(await uploadAs(target(), token), 403, "FORBIDDEN");
       });
@@ -365,7 +365,7 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
     });
   });
 
-  it.each(mutations)("%s from bob's bearer token dressed up as alice: 403", async (path, input) => {
+  it.each(mutations)("%s from bob's bearer token dressed up as alice: refused as bob", async (path, input) => {
     const asAlice = {
       [internalToken.header]: await signInternalToken({
         ...internalClaimsFor({ sub: "alice", role: "editor", tenant: "acme" }),
@@ -376,7 +376,9 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
     };
     await expectNothingChanged(stack, async () => {
       const response = await trpcPost(stack, path, input, { ...asAlice, ...bearer(tokens.bob) });
-      await expectTrpcShape(response, 403, "FORBIDDEN", path);
+      // Bob is of globex: acme, the tenant he installs into, does not exist for him.
+      if (path === "installations.install") await expectTrpcShape(response, 404, "NOT_FOUND", path);
+      else await expectTrpcShape(response, 403, "FORBIDDEN", path);
     });
   });
 
@@ -436,8 +438,8 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
     await expectNothingChanged(stack, async () => {
       await expectTrpcShape(
         await trpcGet(stack, "installations.list", { tenantId: "globex" }, bearer(token)),
-        403,
-        "FORBIDDEN",
+        404,
+        "NOT_FOUND",
         "installations.list",
       );
       await expectTrpcShape(
@@ -509,18 +511,18 @@ describe("3. a tenant's viewer or editor cannot read or install for another tena
     ["vera (viewer of acme)", "vera"],
     ["alice (editor of acme)", "alice"],
     ["nomad (an editor of no tenant)", "nomad"],
-  ] as const)("%s listing globex over tRPC: FORBIDDEN", async (_, who) => {
+  ] as const)("%s listing globex over tRPC: NOT_FOUND, as for a tenant that does not exist", async (_, who) => {
     await expectNothingChanged(stack, async () => {
       const message = await expectTrpcError(
         trpc(stack, tokens[who]).installations.list.query({ tenantId: "globex" }),
-        "FORBIDDEN",
-        403,
+        "NOT_FOUND",
+        404,
       );
       expect(message).toContain("globex");
     });
   });
 
-  it("an editor of acme installing for globex over tRPC: FORBIDDEN", async () => {
+  it("an editor of acme installing for globex over tRPC: NOT_FOUND", async () => {
     await expectNothingChanged(stack, async () => {
       await expectTrpcError(
         trpc(stack, tokens.alice).installations.install.mutate({
@@ -528,13 +530,13 @@ describe("3. a tenant's viewer or editor cannot read or install for another tena
           pluginId: "owned",
           instanceId: "cross",
         }),
-        "FORBIDDEN",
-        403,
+        "NOT_FOUND",
+        404,
       );
     });
   });
 
-  it("an editor of no tenant installing for acme: 403 over REST and tRPC", async () => {
+  it("an editor of no tenant installing for acme: 403 for the header over REST, NOT_FOUND over tRPC", async () => {
     await expectNothingChanged(stack, async () => {
       await expectError(
         await install(stack, tokens.nomad, "acme", { pluginId: "owned", instanceId: "x" }),
@@ -547,8 +549,8 @@ describe("3. a tenant's viewer or editor cannot read or install for another tena
           pluginId: "owned",
           instanceId: "x",
         }),
-        "FORBIDDEN",
-        403,
+        "NOT_FOUND",
+        404,
       );
     });
   });

@@ -44,7 +44,13 @@ describe("reading the audit log", () => {
   });
 
   it.each([
-    ["another tenant's log to an editor", "globexEditor", { tenantId: "acme" }, "FORBIDDEN", 403],
+    [
+      "another tenant's log to an editor, as if it did not exist",
+      "globexEditor",
+      { tenantId: "acme" },
+      "NOT_FOUND",
+      404,
+    ],
     ["any log to a viewer", "acmeViewer", { tenantId: "acme" }, "FORBIDDEN", 403],
     ["a malformed cursor", "acmeEditor", { cursor: -1 }, "BAD_REQUEST", 400],
   ] as const)("refuses %s", async (_case, who, input, code, status) => {

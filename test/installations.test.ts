@@ -199,21 +199,21 @@ describe("listing a tenant's installations over tRPC", () => {
     expect(resolved.version).toBe("1.10.1");
   });
 
-  it("refuses a globex viewer acme's installations with FORBIDDEN", async () => {
+  it("answers a globex viewer asking for acme's installations as if acme did not exist (NOT_FOUND)", async () => {
     const error = await trpc(stack, tokens.globexViewer)
       .installations.list.query({ tenantId: "acme" })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TRPCClientError);
     const clientError = error as TRPCClientError<never>;
-    expect(clientError.data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403, path: "installations.list" });
-    expect(clientError.message).toBe("You may not act for tenant 'acme'");
+    expect(clientError.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404, path: "installations.list" });
+    expect(clientError.message).toBe("No tenant 'acme'");
   });
 
-  it("refuses a globex editor acme's installations with FORBIDDEN too", async () => {
+  it("answers a globex editor NOT_FOUND too", async () => {
     const error = await trpc(stack, tokens.bob)
       .installations.list.query({ tenantId: "acme" })
       .catch((caught: unknown) => caught);
-    expect((error as TRPCClientError<never>).data).toMatchObject({ code: "FORBIDDEN", httpStatus: 403 });
+    expect((error as TRPCClientError<never>).data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404 });
   });
 
   it("refuses a guest with UNAUTHORIZED", async () => {
@@ -252,6 +252,6 @@ describe("listing a tenant's installations over tRPC", () => {
     const error = await trpc(stack, tokens.bob)
       .installations.install.mutate({ tenantId: "acme", pluginId: "checkout", instanceId: "intruder" })
       .catch((caught: unknown) => caught);
-    expect((error as TRPCClientError<never>).data).toMatchObject({ code: "FORBIDDEN" });
+    expect((error as TRPCClientError<never>).data).toMatchObject({ code: "NOT_FOUND" });
   });
 });

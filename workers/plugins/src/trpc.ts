@@ -94,7 +94,12 @@ function roleProcedureFor(allowed: Role[], grantable: boolean) {
   });
 }
 
-/** Whether the caller may act for `tenantId`: its own tenant, or any tenant for an admin. */
-export function actsForTenant(identity: Identity, tenantId: string): boolean {
-  return identity.role === "admin" || identity.tenant === tenantId;
+/**
+ * Lets the caller through to `tenantId` only if it is its own tenant (admins: any). Another
+ * tenant answers 404, like a tenant that does not exist, so its existence is not disclosed.
+ */
+export function assertTenantMember(identity: Identity, tenantId: string): void {
+  if (identity.role !== "admin" && identity.tenant !== tenantId) {
+    throw new TRPCError({ code: "NOT_FOUND", message: `No tenant '${tenantId}'` });
+  }
 }

@@ -1,7 +1,7 @@
 import { auditListInputSchema, auditLog } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { roleProcedure, router } from "../trpc";
+import { assertTenantMember, roleProcedure, router } from "../trpc";
 
 export const auditRouter = router({
   /**
@@ -13,8 +13,14 @@ export const auditRouter = router({
     .query(async ({ ctx, input }) => {
       const { identity } = ctx;
       const tenantId = identity.role === "admin" ? input.tenantId : (input.tenantId ?? identity.tenant ?? undefined);
-      if (identity.role !== "admin" && (tenantId === undefined || tenantId !== identity.tenant)) {
-        throw new TRPCError({ code: "FORBIDDEN", message: "You may read your own tenant's audit log only" });
+      if (identity.role !== "admin") {
+        if (tenantId === undefined) {
+          throw new TRPCError({
+            code: "FORBIDDEN",
+            message: "You belong to no tenant, so there is no audit log to read",
+          });
+        }
+        assertTenantMember(identity, tenantId);
       }
       const rows = await ctx.db
         .select()

@@ -3,20 +3,13 @@ import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { recordAudit } from "../audit";
 import { resolveVersion } from "../resolve-version";
-import { actsForTenant, roleProcedure, router } from "../trpc";
-
-/** A caller acts for its own tenant only (admins for any), checked before any row is read. */
-function assertTenantAccess(identity: Parameters<typeof actsForTenant>[0], tenantId: string) {
-  if (!actsForTenant(identity, tenantId)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `You may not act for tenant '${tenantId}'` });
-  }
-}
+import { assertTenantMember, roleProcedure, router } from "../trpc";
 
 export const installationsRouter = router({
   install: roleProcedure("admin", "editor")
     .input(installInputSchema)
     .mutation(async ({ ctx, input }) => {
-      assertTenantAccess(ctx.identity, input.tenantId);
+      assertTenantMember(ctx.identity, input.tenantId);
       const instanceId = input.instanceId ?? input.pluginId;
       return ctx.db.transaction(async (tx) => {
         // Resolved and held inside the transaction, so a concurrent block cannot slip in between.
@@ -52,7 +45,7 @@ export const installationsRouter = router({
   list: roleProcedure("admin", "editor", "viewer")
     .input(tenantRefSchema)
     .query(async ({ ctx, input }) => {
-      assertTenantAccess(ctx.identity, input.tenantId);
+      assertTenantMember(ctx.identity, input.tenantId);
       return ctx.db
         .select()
         .from(installations)
