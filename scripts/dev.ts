@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { DEV_INTERNAL_TOKEN_SECRET, DEV_JWT_SECRET } from "./local-stack/dev-token";
+import { DEV_CONFIG_ENCRYPTION_KEY, DEV_INTERNAL_TOKEN_SECRET, DEV_JWT_SECRET } from "./local-stack/dev-token";
 import { applyMigrations } from "./local-stack/migrate";
 import { type RunningBridge, startNeonBridge } from "./local-stack/neon-bridge";
 import { type RunningPostgres, startPglite } from "./local-stack/postgres";
@@ -22,6 +22,7 @@ Environment:
   DATABASE_URL          use this Postgres (Neon or any server) instead of PGlite
   JWT_SECRET            HS256 secret for bearer tokens                (default: built-in dev secret)
   INTERNAL_TOKEN_SECRET secret between the two workers                (default: built-in dev secret)
+  CONFIG_ENCRYPTION_KEY 32 bytes, base64: seals secret config fields  (default: built-in dev key)
 
 Options:
   -h, --help            show this help
@@ -38,6 +39,7 @@ if (values.help) {
 const port = Number(process.env.PORT ?? 8787);
 const jwtSecret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
 const internalSecret = process.env.INTERNAL_TOKEN_SECRET ?? DEV_INTERNAL_TOKEN_SECRET;
+const configKey = process.env.CONFIG_ENCRYPTION_KEY ?? DEV_CONFIG_ENCRYPTION_KEY;
 const step = (message: string) => console.info(`• ${message}`);
 
 let postgres: RunningPostgres | undefined;
@@ -94,7 +96,7 @@ try {
   );
   writeFileSync(
     join(ROOT, "workers/plugins/.dev.vars"),
-    `${generated}DATABASE_URL=${databaseUrl}\n${proxyLine}INTERNAL_TOKEN_SECRET=${internalSecret}\nENVIRONMENT=development\n`,
+    `${generated}DATABASE_URL=${databaseUrl}\n${proxyLine}INTERNAL_TOKEN_SECRET=${internalSecret}\nCONFIG_ENCRYPTION_KEY=${configKey}\nENVIRONMENT=development\n`,
   );
 
   step(`Starting both workers under wrangler dev on port ${port}`);

@@ -62,10 +62,16 @@ describe("installing for a tenant", () => {
       instanceId: "checkout",
       pluginId: "checkout",
       version: "2.0.0",
+      previousVersion: null,
+      updatePolicy: "pinned",
       status: "installed",
+      revision: 1,
+      config: {},
+      secretsSet: [],
       installedBy: "alice",
       installedAt: expect.any(String),
       updatedAt: expect.any(String),
+      uninstalledAt: null,
     });
   });
 
@@ -100,7 +106,14 @@ describe("installing for a tenant", () => {
         action: "installation.install",
         resource_type: "installation",
         resource_id: latest.id,
-        details: { pluginId: "checkout", instanceId: "checkout", version: "2.0.0", requested: "latest" },
+        details: {
+          pluginId: "checkout",
+          instanceId: "checkout",
+          version: "2.0.0",
+          requested: "latest",
+          updatePolicy: "pinned",
+          status: "installed",
+        },
         request_id: latestRequestId,
       },
     ]);

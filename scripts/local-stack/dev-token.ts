@@ -3,6 +3,8 @@ import { SignJWT } from "jose";
 /** The HS256 secret of local development and tests. Never used by a deployed worker. */
 export const DEV_JWT_SECRET = "local-development-secret-do-not-deploy";
 export const DEV_INTERNAL_TOKEN_SECRET = "local-internal-secret-do-not-deploy";
+/** 32 bytes, base64: the AES-GCM key for secret config fields in local development and tests. */
+export const DEV_CONFIG_ENCRYPTION_KEY = "bG9jYWwtY29uZmlnLWtleS1kby1ub3QtZGVwbG95ISE=";
 export const DEV_JWT_ISSUER = "plugin-platform-dev";
 export const DEV_JWT_AUDIENCE = "plugin-platform";
 

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { WorkerOptions } from "miniflare";
-import { DEV_INTERNAL_TOKEN_SECRET, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from "./dev-token";
+import {
+  DEV_CONFIG_ENCRYPTION_KEY,
+  DEV_INTERNAL_TOKEN_SECRET,
+  DEV_JWT_AUDIENCE,
+  DEV_JWT_ISSUER,
+  DEV_JWT_SECRET,
+} from "./dev-token";
 import type { WorkerBundles } from "./worker-bundles";
 
 /** Must match both wrangler.toml files. */
@@ -66,6 +72,7 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         DATABASE_URL: options.databaseUrl,
         NEON_LOCAL_PROXY: options.bridgeAddress,
         INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
+        CONFIG_ENCRYPTION_KEY: DEV_CONFIG_ENCRYPTION_KEY,
         ENVIRONMENT: "test",
         ...options.pluginsBindings,
       },

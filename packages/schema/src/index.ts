@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./config-schema";
 export * from "./downloads";
 export * from "./identity";
 export * from "./installations";
@@ -6,5 +7,6 @@ export * from "./issues";
 export * from "./maintainers";
 export * from "./plugins";
 export * from "./publish-tokens";
+export * from "./tenants";
 export * from "./text";
 export * from "./versions";

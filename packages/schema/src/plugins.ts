@@ -2,6 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import semver from "semver";
 import { z } from "zod";
+import { configSchemaProblem } from "./config-schema";
 import { isStorableJson, isStorableText, plainText, storableJsonIssue } from "./text";
 
 /**
@@ -50,7 +51,7 @@ export const versionReferenceSchema = z
     message: "must be a tag such as 'latest', a version or a semver range",
   });
 
-const labelSchema = z
+export const labelSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.:-]{0,63}$/, "must be a lowercase name (a-z, 0-9, '.', ':', '-')");
 
@@ -88,7 +89,11 @@ const authorSchema = z.union([
   }),
 ]);
 
-/** A JSON Schema (object form) describing the plugin's per-instance configuration. */
+/**
+ * A JSON Schema (draft 2020-12, object form) describing the plugin's per-instance
+ * configuration. Top-level properties marked `writeOnly: true` are secrets: stored
+ * encrypted, never returned.
+ */
 const configSchemaSchema = z
   .record(z.string(), z.unknown())
   .refine((schema) => schema.type === undefined || schema.type === "object", {
@@ -96,7 +101,23 @@ const configSchemaSchema = z
   })
   .refine((schema) => JSON.stringify(schema).length <= 64 * 1024, { message: "must be at most 64 KiB" })
   // Stored in a jsonb column, which refuses what text columns refuse.
-  .refine(isStorableJson, { message: storableJsonIssue });
+  .refine(isStorableJson, { message: storableJsonIssue })
+  .superRefine((schema, ctx) => {
+    const problem = configSchemaProblem(schema);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** An extension point a plugin provides, by name, or with the host contract versions it works with. */
+const providedExtensionPointSchema = z.union([
+  labelSchema,
+  z.strictObject({ name: labelSchema, contract: semverRangeSchema }),
+]);
+export type ProvidedExtensionPoint = z.infer<typeof providedExtensionPointSchema>;
+
+/** The names of the extension points a manifest provides. */
+export function extensionPointNames(manifest: { extensionPoints: readonly ProvidedExtensionPoint[] }): string[] {
+  return manifest.extensionPoints.map((point) => (typeof point === "string" ? point : point.name));
+}
 
 /**
  * The plugin manifest: `plugin.json` inside an archive, or the `metadata` field beside a
@@ -114,7 +135,13 @@ export const pluginManifestSchema = z.strictObject({
     .max(100)
     .regex(/^[A-Za-z0-9.+\-() ]+$/, "must be an SPDX license expression such as MIT or (MIT OR Apache-2.0)")
     .optional(),
-  extensionPoints: z.array(labelSchema).max(50).default([]),
+  extensionPoints: z
+    .array(providedExtensionPointSchema)
+    .max(50)
+    .default([])
+    .refine((points) => new Set(extensionPointNames({ extensionPoints: points })).size === points.length, {
+      message: "must not name an extension point twice",
+    }),
   /** The file a host imports; defaults to bundle.js for a single file and index.js in an archive. */
   entry: bundleFilePathSchema.optional(),
   config: configSchemaSchema.optional(),

@@ -9,6 +9,7 @@ import { registerBundles } from "./routes/bundles";
 import { registerHealth } from "./routes/health";
 import { registerInstallations } from "./routes/installations";
 import { registerPlugins } from "./routes/plugins";
+import { registerTenants } from "./routes/tenants";
 import { registerTrpc } from "./routes/trpc";
 
 const app = new Hono<AppEnv>();
@@ -20,8 +21,10 @@ app.use("/trpc/*", apiCors, authenticate, rateLimitApi);
 
 registerHealth(app);
 registerBundles(app);
-registerPlugins(app);
+// Before the plugin routes: `/api/plugins/status/:instanceId` must win over `/api/plugins/:id/bundle`.
 registerInstallations(app);
+registerPlugins(app);
+registerTenants(app);
 registerTrpc(app);
 
 app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)));

@@ -6,7 +6,7 @@ type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface AuditEntry {
   action: string;
-  resourceType: "plugin" | "plugin_version" | "installation" | "publish_token";
+  resourceType: "plugin" | "plugin_version" | "installation" | "publish_token" | "tenant_host";
   resourceId: string;
   tenantId?: string | null;
   details?: Record<string, unknown>;

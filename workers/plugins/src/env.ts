@@ -9,6 +9,8 @@ export interface Env {
   DATABASE_URL: string;
   /** Shared with the API worker; verifies the identity it mints per request. Secret. */
   INTERNAL_TOKEN_SECRET: string;
+  /** 32 random bytes, base64: the AES-GCM key sealing secret fields of instance configs. Secret. */
+  CONFIG_ENCRYPTION_KEY?: string;
   /** `host:port` of a WebSocket-to-TCP bridge, set only when running against a local Postgres. */
   NEON_LOCAL_PROXY?: string;
   /** `development` exposes error details in responses; anything else hides them. */

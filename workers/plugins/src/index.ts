@@ -83,6 +83,7 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
           ? null
           : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
       exposeErrors: c.env.ENVIRONMENT === "development",
+      configKey: c.env.CONFIG_ENCRYPTION_KEY,
     }),
     onError: ({ error, path }) => {
       if (error.code !== "INTERNAL_SERVER_ERROR") return;

@@ -2,6 +2,7 @@ import {
   bundleObjectKey,
   bundleUrlPath,
   distTags,
+  extensionPointNames,
   LATEST_TAG,
   type PluginManifest,
   type PluginVersion,
@@ -70,7 +71,7 @@ export async function publishVersion(
           name: manifest.name,
           description: manifest.description,
           category: manifest.category,
-          extensionPoints: manifest.extensionPoints,
+          extensionPoints: extensionPointNames(manifest),
           ownerId: identity.sub,
         })
         .onConflictDoNothing();
@@ -151,7 +152,7 @@ export async function publishVersion(
               name: manifest.name,
               description: manifest.description,
               category: manifest.category,
-              extensionPoints: manifest.extensionPoints,
+              extensionPoints: extensionPointNames(manifest),
               updatedAt: sql`now()`,
             })
             .where(eq(plugins.id, manifest.id));

@@ -29,6 +29,8 @@ export interface Context {
   purgeFromEdge: ((paths: readonly string[]) => void) | null;
   /** Whether error responses may carry internal details (local development only). */
   exposeErrors: boolean;
+  /** CONFIG_ENCRYPTION_KEY: seals the secret fields of instance configs. */
+  configKey: string | undefined;
 }
 
 /** Marks a NOT_FOUND that is permanent (a blocked version): REST answers it with 410. */

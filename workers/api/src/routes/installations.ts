@@ -1,5 +1,5 @@
-import { describeIssues, installInputSchema } from "@plugins/schema";
-import type { Hono } from "hono";
+import { describeIssues, installInputSchema, pluginIdSchema } from "@plugins/schema";
+import type { Context, Hono } from "hono";
 import { requireSignedIn } from "../auth";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
@@ -8,15 +8,14 @@ import { limitBody } from "../request-limits";
 
 export const TENANT_HEADER = "x-tenant-id";
 
+/**
+ * The REST calls of the service this platform replaces, for the tenant named in `x-tenant-id`:
+ * install, then start, stop and status of an instance. tRPC (`installations.*`) has the rest.
+ */
 export function registerInstallations(app: Hono<AppEnv>) {
-  /** Install a plugin for the tenant in `x-tenant-id`: `{"pluginId", "version"?, "instanceId"?}`. */
+  /** Install a plugin: `{"pluginId", "version"?, "instanceId"?, "updatePolicy"?, "config"?, "activate"?}`. */
   app.post("/api/plugins/install", requireSignedIn, limitBody, async (c) => {
-    const tenantId = c.req.header(TENANT_HEADER);
-    if (!tenantId) throw new ApiError("BAD_REQUEST", `The ${TENANT_HEADER} header is required`);
-    const identity = c.get("identity");
-    if (identity.role !== "admin" && identity.tenant !== tenantId) {
-      throw new ApiError("FORBIDDEN", `Your token does not allow acting for tenant '${tenantId}'`);
-    }
+    const tenantId = actingTenant(c);
     const body: unknown = await c.req.json().catch(() => {
       throw new ApiError("BAD_REQUEST", "The body is not valid JSON");
     });
@@ -30,6 +29,37 @@ export function registerInstallations(app: Hono<AppEnv>) {
     const installation = await pluginsClient(c).installations.install.mutate(input.data);
     return c.json(installation, 201);
   });
+
+  app.post("/api/plugins/start/:instanceId", requireSignedIn, async (c) =>
+    c.json(await pluginsClient(c).installations.activate.mutate(instanceRef(c))),
+  );
+
+  app.post("/api/plugins/stop/:instanceId", requireSignedIn, async (c) =>
+    c.json(await pluginsClient(c).installations.deactivate.mutate(instanceRef(c))),
+  );
+
+  app.get("/api/plugins/status/:instanceId", requireSignedIn, async (c) =>
+    c.json(await pluginsClient(c).installations.get.query(instanceRef(c))),
+  );
+}
+
+/** The tenant in `x-tenant-id`, which must be the token's own (admins may name any). */
+function actingTenant(c: Context<AppEnv>): string {
+  const tenantId = c.req.header(TENANT_HEADER);
+  if (!tenantId) throw new ApiError("BAD_REQUEST", `The ${TENANT_HEADER} header is required`);
+  const identity = c.get("identity");
+  if (identity.role !== "admin" && identity.tenant !== tenantId) {
+    throw new ApiError("FORBIDDEN", `Your token does not allow acting for tenant '${tenantId}'`);
+  }
+  return tenantId;
+}
+
+function instanceRef(c: Context<AppEnv>) {
+  const tenantId = actingTenant(c);
+  const instanceId = c.req.param("instanceId") ?? "";
+  const parsed = pluginIdSchema.safeParse(instanceId);
+  if (!parsed.success) throw new ApiError("BAD_REQUEST", `instanceId: ${describeIssues(parsed.error.issues)}`);
+  return { tenantId, instanceId: parsed.data };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

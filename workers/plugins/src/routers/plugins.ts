@@ -11,6 +11,7 @@ import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { readUpload } from "../bundle-upload";
+import { followUpdates } from "../instances/follow-updates";
 import { assertGrantCovers } from "../publish-tokens";
 import { publishVersion } from "../publish-version";
 import { resolveVersion } from "../resolve-version";
@@ -28,7 +29,10 @@ export const pluginsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const upload = await readUpload(input, ctx.limits.upload);
       assertGrantCovers(ctx, "publish", upload.manifest.id);
-      return publishVersion(ctx, upload);
+      const published = await publishVersion(ctx, upload);
+      // After the publish committed: instances whose update policy admits the new version move to it.
+      if (published.created) await ctx.db.transaction((tx) => followUpdates(tx, ctx, upload.manifest.id));
+      return published;
     }),
 
   /** Browse or search the registry: ranked full-text search, filters, cursor pagination. */

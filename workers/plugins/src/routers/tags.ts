@@ -2,6 +2,7 @@ import { distTags, LATEST_TAG, pluginVersions, removeTagInputSchema, setTagInput
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit";
+import { followUpdates } from "../instances/follow-updates";
 import { lockManagedPlugin } from "../ownership";
 import { moveLatest } from "../tags";
 import { roleProcedure, router } from "../trpc";
@@ -33,6 +34,7 @@ export const tagsRouter = router({
             target: [distTags.pluginId, distTags.tag],
             set: { version: input.version, explicit: true, updatedAt: sql`now()` },
           });
+        if (input.tag === LATEST_TAG) await followUpdates(tx, ctx, input.pluginId);
         await recordAudit(tx, ctx, {
           action: "dist_tag.set",
           resourceType: "plugin",
@@ -57,6 +59,7 @@ export const tagsRouter = router({
           throw new TRPCError({ code: "NOT_FOUND", message: `'${input.pluginId}' has no tag '${input.tag}'` });
         }
         const latest = input.tag === LATEST_TAG ? await moveLatest(tx, input.pluginId) : undefined;
+        if (latest) await followUpdates(tx, ctx, input.pluginId);
         await recordAudit(tx, ctx, {
           action: "dist_tag.remove",
           resourceType: "plugin",

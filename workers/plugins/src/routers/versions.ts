@@ -15,6 +15,7 @@ import { type AuditEntry, recordAudit, type Transaction } from "../audit";
 import { lockManagedPlugin } from "../ownership";
 import { assertGrantCovers } from "../publish-tokens";
 import { untagVersion } from "../tags";
+import { refreshManifestsUsing } from "../tenants/manifest";
 import { type Context, gone, grantableProcedure, publicProcedure, roleProcedure, router } from "../trpc";
 
 async function lockVersion(tx: Transaction, pluginId: string, version: string) {
@@ -80,6 +81,7 @@ export const versionsRouter = router({
           .update(pluginVersions)
           .set({ deprecationMessage: message, deprecationReplacement: message ? (input.replacement ?? null) : null })
           .where(and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)));
+        await refreshManifestsUsing(tx, input.pluginId, input.version);
         return {
           result: { pluginId: input.pluginId, version: input.version, deprecated: message !== null },
           audit: {
@@ -145,6 +147,8 @@ export const versionsRouter = router({
           .from(versionFiles)
           .where(and(eq(versionFiles.pluginId, input.pluginId), eq(versionFiles.version, input.version)));
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
+        // Tenants running it stop loading it at once; their manifests list it as withheld.
+        await refreshManifestsUsing(tx, input.pluginId, input.version);
         // Inside the transaction on purpose: if the commit then fails, the bytes are already
         // gone and an admin blocks again; for malware, removal errs on the side of removing.
         // The marker goes first, so the bundle path answers 410 even before the deletes finish.

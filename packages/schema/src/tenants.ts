@@ -1,0 +1,100 @@
+import { json, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { z } from "zod";
+import { tenantIdSchema } from "./identity";
+import { labelSchema, versionSchema } from "./plugins";
+import { plainText } from "./text";
+
+/** The host application a tenant runs, as it registered itself: its version, checked against `engines.host`. */
+export const tenantHosts = pgTable("tenant_hosts", {
+  tenantId: text("tenant_id").primaryKey(),
+  version: text("version").notNull(),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** An extension point the tenant's host offers, with the version of its contract. */
+export const hostExtensionPoints = pgTable(
+  "host_extension_points",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenantHosts.tenantId, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    contractVersion: text("contract_version").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.name] })],
+);
+
+export const registerHostInputSchema = z.object({
+  tenantId: tenantIdSchema,
+  /** The host application's own version, matched against plugins' `engines.host`. */
+  version: versionSchema,
+  /** Every extension point the host offers; replaces what was registered before. */
+  extensionPoints: z
+    .array(
+      z.strictObject({
+        name: labelSchema,
+        description: plainText().max(500).default(""),
+        contractVersion: versionSchema,
+      }),
+    )
+    .max(200)
+    .refine((points) => new Set(points.map((point) => point.name)).size === points.length, {
+      message: "must not name an extension point twice",
+    }),
+});
+
+/** One active instance, as a frontend loads it. URLs are absolute when served. */
+export interface ManifestPlugin {
+  instanceId: string;
+  pluginId: string;
+  version: string;
+  /** The entry file's immutable URL. */
+  url: string;
+  /** SRI of the entry file. */
+  integrity: string;
+  extensionPoints: string[];
+  /** The public configuration; secret fields never appear here. */
+  config: Record<string, unknown>;
+  deprecated: { message: string; replacement: string | null } | null;
+}
+
+/** The import-map form: a page can put it in `<script type="importmap">` as it is. */
+export interface ImportMap {
+  imports: Record<string, string>;
+  integrity: Record<string, string>;
+}
+
+/** What a tenant's frontend needs at boot. */
+export interface TenantManifest {
+  tenantId: string;
+  host: { version: string; extensionPoints: { name: string; contractVersion: string }[] } | null;
+  plugins: ManifestPlugin[];
+  /** Active instances left out because their version was blocked. */
+  withheld: { instanceId: string; pluginId: string; version: string; reason: string }[];
+  importMap: ImportMap;
+}
+
+/** The manifest as last generated, kept so that reads never recompute it. */
+export const tenantManifests = pgTable("tenant_manifests", {
+  tenantId: text("tenant_id").primaryKey(),
+  /**
+   * `json`, not `jsonb`: kept as written, in its field order. Bundle URLs are stored as
+   * paths and made absolute when served.
+   */
+  document: json("document").$type<TenantManifest>().notNull(),
+  etag: text("etag").notNull(),
+  generatedAt: timestamp("generated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const manifestInputSchema = z.object({
+  tenantId: tenantIdSchema,
+  /** The client's `If-None-Match`: when it names the current ETag, no body is sent back. */
+  ifNoneMatch: z.string().max(1024).optional(),
+});
+
+/** The bare specifier an instance is imported by in the import map. */
+export function importSpecifier(instanceId: string): string {
+  return `@plugins/${instanceId}`;
+}

@@ -1,0 +1,105 @@
+import { type OutputUnit, Validator } from "@cfworker/json-schema";
+import { CONFIG_SCHEMA_DRAFT, secretFields } from "@plugins/schema";
+
+type ConfigObject = Record<string, unknown>;
+type ConfigSchema = Record<string, unknown> | undefined;
+
+export type ConfigCheck = { ok: true; config: ConfigObject } | { ok: false; problems: string[] };
+
+/**
+ * Checks a whole configuration (secrets included) against a version's config JSON Schema,
+ * after filling in the schema's defaults. Each problem names the field (`config.port: …`).
+ */
+export function checkConfig(schema: ConfigSchema, config: ConfigObject): ConfigCheck {
+  if (!schema) {
+    const fields = Object.keys(config);
+    return fields.length === 0
+      ? { ok: true, config: {} }
+      : { ok: false, problems: fields.map((field) => `config.${field}: this plugin takes no configuration`) };
+  }
+  const withDefaults = applyDefaults(schema, config) as ConfigObject;
+  const result = new Validator(schema, CONFIG_SCHEMA_DRAFT, false).validate(withDefaults);
+  if (result.valid) return { ok: true, config: withDefaults };
+  const problems = result.errors.flatMap(describe);
+  return { ok: false, problems: problems.length > 0 ? [...new Set(problems)] : ["config: does not match the schema"] };
+}
+
+/** The configuration split into what may be stored and shown, and the secret fields. */
+export function splitSecrets(schema: ConfigSchema, config: ConfigObject) {
+  const secret = new Set(secretFields(schema));
+  const visible: ConfigObject = {};
+  const secrets: ConfigObject = {};
+  for (const [field, value] of Object.entries(config)) (secret.has(field) ? secrets : visible)[field] = value;
+  return { visible, secrets };
+}
+
+/**
+ * Merges a configuration sent by a client with the stored secrets: a secret field left out
+ * keeps its stored value (a client cannot read it back to resend it), one sent as `null` is removed.
+ */
+export function mergeSecrets(schema: ConfigSchema, sent: ConfigObject, stored: ConfigObject): ConfigObject {
+  const merged: ConfigObject = { ...sent };
+  for (const field of secretFields(schema)) {
+    if (!(field in sent) && field in stored) merged[field] = stored[field];
+    else if (sent[field] === null) delete merged[field];
+  }
+  return merged;
+}
+
+/** Fills in `default`s of object properties left out, recursively; never overwrites a value. */
+function applyDefaults(schema: unknown, value: unknown): unknown {
+  if (!isRecord(schema) || !isRecord(value) || !isRecord(schema.properties)) return value;
+  const filled: ConfigObject = { ...value };
+  for (const [field, property] of Object.entries(schema.properties)) {
+    if (!isRecord(property)) continue;
+    if (!(field in filled) && "default" in property) filled[field] = structuredClone(property.default);
+    if (field in filled) filled[field] = applyDefaults(property, filled[field]);
+  }
+  return filled;
+}
+
+/** Keywords whose failure only says that something below them failed, which is reported on its own. */
+const AGGREGATES = new Set([
+  "properties",
+  "patternProperties",
+  "items",
+  "prefixItems",
+  "additionalItems",
+  "allOf",
+  "$ref",
+  "$dynamicRef",
+  "$recursiveRef",
+  "if",
+  "then",
+  "else",
+  "dependentSchemas",
+  "false",
+]);
+
+function describe(unit: OutputUnit): string[] {
+  if (AGGREGATES.has(unit.keyword)) return [];
+  const at = fieldPath(unit.instanceLocation);
+  const property = /property "([^"]*)"/i.exec(unit.error)?.[1];
+  if (unit.keyword === "required" && property !== undefined) return [`${at}.${property}: is required`];
+  if ((unit.keyword === "additionalProperties" || unit.keyword === "unevaluatedProperties") && property !== undefined) {
+    return [`${at}.${property}: is not a setting of this plugin`];
+  }
+  return [`${at}: ${unit.error}`];
+}
+
+/** `#/servers/0/url` → `config.servers[0].url`. */
+function fieldPath(pointer: string): string {
+  const segments = pointer
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter((segment) => segment !== "")
+    .map((segment) => decodeURIComponent(segment).replaceAll("~1", "/").replaceAll("~0", "~"));
+  return segments.reduce(
+    (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`),
+    "config",
+  );
+}
+
+function isRecord(value: unknown): value is ConfigObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

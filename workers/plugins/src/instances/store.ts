@@ -1,0 +1,121 @@
+import {
+  type Installation,
+  type InstanceView,
+  installations,
+  type PluginManifest,
+  type PluginVersion,
+} from "@plugins/schema";
+import { TRPCError } from "@trpc/server";
+import { and, eq, sql } from "drizzle-orm";
+import type { Transaction } from "../audit";
+import type { Database } from "../database";
+import type { Context } from "../trpc";
+import { type Host, hostProblems } from "./compatibility";
+import { checkConfig, splitSecrets } from "./config";
+import { secretBox } from "./secrets";
+
+/** An instance as it is returned: the sealed secrets never leave the worker. */
+export function view({ sealedSecrets: _sealed, ...visible }: Installation): InstanceView {
+  return visible;
+}
+
+/**
+ * The live (not uninstalled) instance `instanceId` of the tenant. With `revision`, the
+ * caller's view must be current, as with If-Match.
+ */
+export async function loadInstance(
+  db: Database | Transaction,
+  ref: { tenantId: string; instanceId: string; revision?: number },
+): Promise<Installation> {
+  const [row] = await db
+    .select()
+    .from(installations)
+    .where(
+      and(
+        eq(installations.tenantId, ref.tenantId),
+        eq(installations.instanceId, ref.instanceId),
+        sql`${installations.status} <> 'uninstalled'`,
+      ),
+    );
+  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No instance '${ref.instanceId}'` });
+  if (ref.revision !== undefined && ref.revision !== row.revision) {
+    throw staleRevision(row.instanceId, ref.revision, row.revision);
+  }
+  return row;
+}
+
+/**
+ * Writes a change to an instance if nobody changed it since `current` was read: the
+ * revision is the optimistic lock. Of two concurrent changes one wins; the other gets
+ * CONFLICT and nothing of it is stored.
+ */
+export async function changeInstance(
+  tx: Transaction,
+  current: Installation,
+  change: Partial<
+    Pick<
+      Installation,
+      "status" | "version" | "previousVersion" | "updatePolicy" | "config" | "sealedSecrets" | "secretsSet"
+    >
+  > & {
+    uninstalled?: boolean;
+  },
+): Promise<Installation> {
+  const { uninstalled, ...columns } = change;
+  const [updated] = await tx
+    .update(installations)
+    .set({
+      ...columns,
+      revision: sql`${installations.revision} + 1`,
+      updatedAt: sql`now()`,
+      ...(uninstalled ? { uninstalledAt: sql`now()` } : {}),
+    })
+    .where(and(eq(installations.id, current.id), eq(installations.revision, current.revision)))
+    .returning();
+  if (!updated) {
+    const [now] = await tx
+      .select({ revision: installations.revision })
+      .from(installations)
+      .where(eq(installations.id, current.id));
+    throw staleRevision(current.instanceId, current.revision, now?.revision ?? current.revision + 1);
+  }
+  return updated;
+}
+
+function staleRevision(instanceId: string, expected: number, actual: number): TRPCError {
+  return new TRPCError({
+    code: "CONFLICT",
+    message: `Instance '${instanceId}' changed meanwhile (revision ${actual}, not ${expected}); read it again and retry`,
+  });
+}
+
+/** The secret fields stored for an instance, opened. */
+export async function storedSecrets(ctx: Pick<Context, "configKey">, row: Installation) {
+  if (!row.sealedSecrets) return {};
+  return (await secretBox(ctx)).open(row.sealedSecrets, row.id);
+}
+
+/** The columns that hold a configuration: the visible part, and the secrets sealed to instance `rowId`. */
+export async function storableConfig(
+  ctx: Pick<Context, "configKey">,
+  manifest: PluginManifest,
+  rowId: string,
+  config: Record<string, unknown>,
+) {
+  const { visible, secrets } = splitSecrets(manifest.config, config);
+  const secretsSet = Object.keys(secrets).sort();
+  const sealedSecrets = secretsSet.length > 0 ? await (await secretBox(ctx)).seal(secrets, rowId) : null;
+  return { config: visible, sealedSecrets, secretsSet };
+}
+
+export type Fit = { ok: true; config: Record<string, unknown> } | { ok: false; problems: string[] };
+
+/**
+ * Whether an instance with `config` (secrets included) can run `version` on the tenant's
+ * host: the config against the version's schema (defaults applied), then the host checks.
+ */
+export function fitVersion(version: PluginVersion, host: Host | null, config: Record<string, unknown>): Fit {
+  const checked = checkConfig(version.manifest.config, config);
+  const problems = [...(checked.ok ? [] : checked.problems), ...hostProblems(version.manifest, host)];
+  return checked.ok && problems.length === 0 ? { ok: true, config: checked.config } : { ok: false, problems };
+}

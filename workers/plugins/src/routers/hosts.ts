@@ -1,0 +1,51 @@
+import { hostExtensionPoints, registerHostInputSchema, tenantHosts, tenantRefSchema } from "@plugins/schema";
+import { eq, sql } from "drizzle-orm";
+import { recordAudit } from "../audit";
+import { loadHost } from "../tenants/hosts";
+import { refreshTenantManifest } from "../tenants/manifest";
+import { assertTenantMember, roleProcedure, router } from "../trpc";
+
+export const hostsRouter = router({
+  /**
+   * Registers the tenant's host application: its version and every extension point it
+   * offers, replacing the previous registration. From then on installs, activations and
+   * upgrades are checked against it. Instances already running are left as they are.
+   */
+  register: roleProcedure("admin", "editor")
+    .input(registerHostInputSchema)
+    .mutation(async ({ ctx, input }) => {
+      assertTenantMember(ctx.identity, input.tenantId);
+      return ctx.db.transaction(async (tx) => {
+        await tx
+          .insert(tenantHosts)
+          .values({ tenantId: input.tenantId, version: input.version, updatedBy: ctx.identity.sub })
+          .onConflictDoUpdate({
+            target: tenantHosts.tenantId,
+            set: { version: input.version, updatedBy: ctx.identity.sub, updatedAt: sql`now()` },
+          });
+        await tx.delete(hostExtensionPoints).where(eq(hostExtensionPoints.tenantId, input.tenantId));
+        if (input.extensionPoints.length > 0) {
+          await tx
+            .insert(hostExtensionPoints)
+            .values(input.extensionPoints.map((point) => ({ tenantId: input.tenantId, ...point })));
+        }
+        await recordAudit(tx, ctx, {
+          action: "tenant_host.register",
+          resourceType: "tenant_host",
+          resourceId: input.tenantId,
+          tenantId: input.tenantId,
+          details: { version: input.version, extensionPoints: input.extensionPoints.map((point) => point.name) },
+        });
+        await refreshTenantManifest(tx, input.tenantId);
+        return loadHost(tx, input.tenantId);
+      });
+    }),
+
+  /** The tenant's registered host, or null when it registered none (and nothing is checked). */
+  get: roleProcedure("admin", "editor", "viewer")
+    .input(tenantRefSchema)
+    .query(({ ctx, input }) => {
+      assertTenantMember(ctx.identity, input.tenantId);
+      return loadHost(ctx.db, input.tenantId);
+    }),
+});

@@ -1,0 +1,21 @@
+import { hostExtensionPoints, tenantHosts } from "@plugins/schema";
+import { asc, eq } from "drizzle-orm";
+import type { Transaction } from "../audit";
+import type { Database } from "../database";
+import type { Host } from "../instances/compatibility";
+
+/** The host application a tenant registered, with its extension points; null when it registered none. */
+export async function loadHost(db: Database | Transaction, tenantId: string): Promise<Host | null> {
+  const [host] = await db.select().from(tenantHosts).where(eq(tenantHosts.tenantId, tenantId));
+  if (!host) return null;
+  const extensionPoints = await db
+    .select({
+      name: hostExtensionPoints.name,
+      description: hostExtensionPoints.description,
+      contractVersion: hostExtensionPoints.contractVersion,
+    })
+    .from(hostExtensionPoints)
+    .where(eq(hostExtensionPoints.tenantId, tenantId))
+    .orderBy(asc(hostExtensionPoints.name));
+  return { tenantId, version: host.version, extensionPoints };
+}

@@ -1,0 +1,169 @@
+import {
+  bundleUrlPath,
+  extensionPointNames,
+  importSpecifier,
+  installations,
+  type ManifestPlugin,
+  pluginVersions,
+  type TenantManifest,
+  tenantManifests,
+  versionFiles,
+} from "@plugins/schema";
+import { and, asc, eq, like, or, sql } from "drizzle-orm";
+import type { Transaction } from "../audit";
+import type { Database } from "../database";
+import { loadHost } from "./hosts";
+
+/**
+ * Regenerates a tenant's manifest inside the transaction that changed it, so a write that
+ * returned success is in the next read and reads never recompute it. The manifest row is
+ * locked first: concurrent writers for one tenant regenerate one after the other, and each
+ * reads what the previous one committed.
+ */
+export async function refreshTenantManifest(tx: Transaction, tenantId: string): Promise<void> {
+  await tx
+    .insert(tenantManifests)
+    .values({ tenantId, document: emptyManifest(tenantId), etag: "" })
+    .onConflictDoUpdate({ target: tenantManifests.tenantId, set: { tenantId: sql`excluded.tenant_id` } });
+  const document = await buildManifest(tx, tenantId);
+  await tx
+    .update(tenantManifests)
+    .set({ document, etag: await etagOf(document), generatedAt: sql`now()` })
+    .where(eq(tenantManifests.tenantId, tenantId));
+}
+
+/** Regenerates the manifest of every tenant with a live instance of `pluginId` (at `version`, if given). */
+export async function refreshManifestsUsing(tx: Transaction, pluginId: string, version?: string): Promise<void> {
+  const tenants = await tx
+    .selectDistinct({ tenantId: installations.tenantId })
+    .from(installations)
+    .where(
+      and(
+        eq(installations.pluginId, pluginId),
+        version === undefined ? undefined : eq(installations.version, version),
+        sql`${installations.status} <> 'uninstalled'`,
+      ),
+    )
+    .orderBy(asc(installations.tenantId));
+  // In tenant order, so two transactions refreshing overlapping tenants cannot deadlock.
+  for (const { tenantId } of tenants) await refreshTenantManifest(tx, tenantId);
+}
+
+/** The stored manifest and its ETag; a tenant that never installed anything has an empty one. */
+export async function readTenantManifest(db: Database, tenantId: string) {
+  const [stored] = await db
+    .select({ document: tenantManifests.document, etag: tenantManifests.etag })
+    .from(tenantManifests)
+    .where(eq(tenantManifests.tenantId, tenantId));
+  if (stored) return stored;
+  const document = emptyManifest(tenantId);
+  return { document, etag: await etagOf(document) };
+}
+
+/** The manifest with its stored bundle paths made absolute under `origin`, as a page needs them. */
+export function publishedUnder(document: TenantManifest, origin: string): TenantManifest {
+  const absolute = (path: string) => `${origin}${path}`;
+  return {
+    ...document,
+    plugins: document.plugins.map((plugin) => ({ ...plugin, url: absolute(plugin.url) })),
+    importMap: {
+      imports: Object.fromEntries(
+        Object.entries(document.importMap.imports).map(([specifier, path]) => [specifier, absolute(path)]),
+      ),
+      integrity: Object.fromEntries(
+        Object.entries(document.importMap.integrity).map(([path, integrity]) => [absolute(path), integrity]),
+      ),
+    },
+  };
+}
+
+function emptyManifest(tenantId: string): TenantManifest {
+  return { tenantId, host: null, plugins: [], withheld: [], importMap: { imports: {}, integrity: {} } };
+}
+
+async function buildManifest(tx: Transaction, tenantId: string): Promise<TenantManifest> {
+  const host = await loadHost(tx, tenantId);
+  const active = await tx
+    .select({ instance: installations, version: pluginVersions })
+    .from(installations)
+    .innerJoin(
+      pluginVersions,
+      and(eq(pluginVersions.pluginId, installations.pluginId), eq(pluginVersions.version, installations.version)),
+    )
+    .where(and(eq(installations.tenantId, tenantId), eq(installations.status, "active")))
+    .orderBy(asc(installations.instanceId));
+  const served = active.filter(({ version }) => version.status !== "blocked");
+  const modules = await moduleFiles(
+    tx,
+    served.map(({ version }) => version),
+  );
+
+  const plugins: ManifestPlugin[] = served.map(({ instance, version }) => ({
+    instanceId: instance.instanceId,
+    pluginId: instance.pluginId,
+    version: instance.version,
+    url: bundleUrlPath(instance.pluginId, instance.version, version.entry),
+    integrity: version.integrity,
+    extensionPoints: extensionPointNames(version.manifest),
+    config: instance.config,
+    deprecated: version.deprecationMessage
+      ? { message: version.deprecationMessage, replacement: version.deprecationReplacement }
+      : null,
+  }));
+  const imports: Record<string, string> = {};
+  const integrity: Record<string, string> = {};
+  for (const plugin of plugins) {
+    const specifier = importSpecifier(plugin.instanceId);
+    imports[specifier] = plugin.url;
+    // The version's folder, so `@plugins/<instance>/chunk.js` reaches its other files.
+    imports[`${specifier}/`] = bundleUrlPath(plugin.pluginId, plugin.version, "");
+  }
+  // Every module of every served version, so code-split chunks are verified like the entry.
+  for (const file of modules) {
+    integrity[bundleUrlPath(file.pluginId, file.version, file.path)] = file.integrity;
+  }
+  return {
+    tenantId,
+    host: host && {
+      version: host.version,
+      extensionPoints: host.extensionPoints.map(({ name, contractVersion }) => ({ name, contractVersion })),
+    },
+    plugins,
+    withheld: active
+      .filter(({ version }) => version.status === "blocked")
+      .map(({ instance }) => ({
+        instanceId: instance.instanceId,
+        pluginId: instance.pluginId,
+        version: instance.version,
+        reason: "this version was blocked by the registry",
+      })),
+    importMap: { imports, integrity },
+  };
+}
+
+/** The JavaScript files of the given versions, with their SRI hashes. */
+async function moduleFiles(tx: Transaction, versions: ReadonlyArray<{ pluginId: string; version: string }>) {
+  if (versions.length === 0) return [];
+  return tx
+    .select({
+      pluginId: versionFiles.pluginId,
+      version: versionFiles.version,
+      path: versionFiles.path,
+      integrity: versionFiles.integrity,
+    })
+    .from(versionFiles)
+    .where(
+      and(
+        or(...versions.map((v) => and(eq(versionFiles.pluginId, v.pluginId), eq(versionFiles.version, v.version)))),
+        like(versionFiles.contentType, "text/javascript%"),
+      ),
+    )
+    .orderBy(asc(versionFiles.pluginId), asc(versionFiles.version), asc(versionFiles.path));
+}
+
+/** A strong ETag over the manifest's content: the same content always has the same tag. */
+async function etagOf(document: TenantManifest): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(document)));
+  const hex = [...new Uint8Array(digest).slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `"${hex}"`;
+}
