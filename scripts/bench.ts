@@ -24,6 +24,8 @@ a baseline worker measured in the same run on the same machine:
   304 revalidation       vs  the memory worker answering 304
   floating-ref 302       vs  the memory worker answering 302
   tRPC resolve           vs  the memory worker answering a small JSON
+  tenant manifest GET    vs  the memory worker answering a small JSON
+  tenant manifest 304    vs  the memory worker answering 304
 
 Options:
   --duration <s>     seconds of load per measurement   (default 8)
@@ -118,6 +120,13 @@ try {
     headers: { authorization: `Bearer ${token}` },
   });
   if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${await published.text()}`);
+  step("Installing it for tenant bench, active");
+  const installed = await fetch(`${platform}/api/plugins/install`, {
+    method: "POST",
+    body: JSON.stringify({ pluginId: PLUGIN, activate: true }),
+    headers: { authorization: `Bearer ${token}`, "x-tenant-id": "bench", "content-type": "application/json" },
+  });
+  if (installed.status !== 201) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
 
   const baselineWorker = (name: string, script: string) => ({
     name,
@@ -133,6 +142,9 @@ try {
   const exact = `/plugins/bundles/${PLUGIN}/v1.0.0/bundle.js`;
   const etag = (await fetch(`${platform}${exact}`)).headers.get("etag") ?? "";
   const resolveInput = encodeURIComponent(JSON.stringify({ pluginId: PLUGIN, range: "^1.0.0" }));
+  const manifest = `${platform}/api/tenants/bench/plugins/manifest`;
+  const signedIn = { authorization: `Bearer ${token}` };
+  const manifestEtag = (await fetch(manifest, { headers: signedIn })).headers.get("etag") ?? "";
   const scenarios: { name: string; target?: number; run: () => Promise<[Figure, Figure]> }[] = [
     {
       name: "warm immutable GET",
@@ -163,6 +175,17 @@ try {
       run: async () => [
         await measure(`${platform}/trpc/plugins.resolve?input=${resolveInput}`),
         await measure(`${memory}/json`),
+      ],
+    },
+    {
+      name: "tenant manifest GET",
+      run: async () => [await measure(manifest, signedIn), await measure(`${memory}/json`)],
+    },
+    {
+      name: "tenant manifest 304",
+      run: async () => [
+        await measure(manifest, { ...signedIn, "if-none-match": manifestEtag }, 304),
+        await measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
       ],
     },
   ];
