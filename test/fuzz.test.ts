@@ -1,18 +1,26 @@
 import {
   auditListInputSchema,
   blockInputSchema,
+  configureInputSchema,
   createTokenInputSchema,
   deprecateInputSchema,
   downloadStatsInputSchema,
   installInputSchema,
+  instanceRefSchema,
+  listInstancesInputSchema,
   maintainerInputSchema,
+  manifestInputSchema,
   pluginRefSchema,
+  registerHostInputSchema,
   removeTagInputSchema,
   resolveInputSchema,
   searchInputSchema,
   setTagInputSchema,
+  setUpdatePolicyInputSchema,
   tenantRefSchema,
   tokenRefSchema,
+  transitionInputSchema,
+  upgradeInputSchema,
   versionRefSchema,
   yankInputSchema,
 } from "@plugins/schema";
@@ -366,6 +374,8 @@ function procedure(
 const id = { plausible: fc.constantFrom("target", "zz-unknown"), wellFormed: knownOrUnknownId };
 const mutationId = { plausible: fc.constantFrom("target", "zz-unknown"), wellFormed: unknownId };
 const versionField = { plausible: fc.constant("1.0.0"), wellFormed: version };
+const tenant = { plausible: fc.constant("acme"), wellFormed: tenantId };
+const revisionField = { plausible: fc.constant(1), wellFormed: fc.integer({ min: 1 }), optional: true };
 const text = (optional = false) => ({ plausible: fc.constant("why"), wellFormed: hostileText, optional });
 
 const PROCEDURES: Procedure[] = [
@@ -405,8 +415,85 @@ const PROCEDURES: Procedure[] = [
   procedure(
     "installations.list",
     "query",
-    tenantRefSchema,
-    { tenantId: { plausible: fc.constant("acme"), wellFormed: tenantId } },
+    listInstancesInputSchema,
+    {
+      tenantId: { plausible: fc.constant("acme"), wellFormed: tenantId },
+      includeUninstalled: { plausible: fc.constant(true), wellFormed: fc.boolean(), optional: true },
+    },
+    [200],
+  ),
+  procedure("installations.get", "query", instanceRefSchema, { tenantId: tenant, instanceId: id }, [200, 404]),
+  ...(["activate", "deactivate", "uninstall", "rollback"] as const).map((move) =>
+    procedure(
+      `installations.${move}`,
+      "mutation",
+      transitionInputSchema,
+      { tenantId: tenant, instanceId: mutationId, revision: revisionField },
+      [404],
+    ),
+  ),
+  procedure(
+    "installations.configure",
+    "mutation",
+    configureInputSchema,
+    {
+      tenantId: tenant,
+      instanceId: mutationId,
+      revision: revisionField,
+      config: { plausible: fc.constant({ port: 1 }), wellFormed: fc.dictionary(label, nastyValues, { maxKeys: 4 }) },
+    },
+    [404],
+  ),
+  procedure(
+    "installations.upgrade",
+    "mutation",
+    upgradeInputSchema,
+    {
+      tenantId: tenant,
+      instanceId: mutationId,
+      revision: revisionField,
+      version: { plausible: fc.constant("^1"), wellFormed: reference },
+    },
+    [404],
+  ),
+  procedure(
+    "installations.setUpdatePolicy",
+    "mutation",
+    setUpdatePolicyInputSchema,
+    {
+      tenantId: tenant,
+      instanceId: mutationId,
+      revision: revisionField,
+      updatePolicy: {
+        plausible: fc.constant("minor"),
+        wellFormed: fc.constantFrom("pinned", "patch", "minor", "latest"),
+      },
+    },
+    [404],
+  ),
+  procedure("hosts.get", "query", tenantRefSchema, { tenantId: tenant }, [200]),
+  procedure(
+    "hosts.register",
+    "mutation",
+    registerHostInputSchema,
+    {
+      tenantId: tenant,
+      version: versionField,
+      extensionPoints: {
+        plausible: fc.constant([{ name: "storage", contractVersion: "1.0.0" }]),
+        wellFormed: fc.constant([]),
+      },
+    },
+    [],
+  ),
+  procedure(
+    "manifests.get",
+    "query",
+    manifestInputSchema,
+    {
+      tenantId: tenant,
+      ifNoneMatch: { plausible: fc.constant('"abc"'), wellFormed: hostileText, optional: true },
+    },
     [200],
   ),
   procedure(
@@ -458,6 +545,9 @@ const PROCEDURES: Procedure[] = [
       pluginId: mutationId,
       instanceId: { plausible: fc.constant("copy"), wellFormed: knownOrUnknownId, optional: true },
       version: { plausible: fc.constant("latest"), wellFormed: reference, optional: true },
+      updatePolicy: { plausible: fc.constant("minor"), wellFormed: fc.constant("pinned"), optional: true },
+      config: { plausible: fc.constant({}), wellFormed: fc.constant({}), optional: true },
+      activate: { plausible: fc.constant(true), wellFormed: fc.boolean(), optional: true },
     },
     [404],
   ),
