@@ -13,6 +13,7 @@ import { z } from "zod";
 import { readUpload } from "../bundle-upload";
 import { followUpdates } from "../instances/follow-updates";
 import { assertGrantCovers } from "../publish-tokens";
+import { logEvent } from "../log";
 import { publishVersion } from "../publish-version";
 import { resolveVersion } from "../resolve-version";
 import { searchPlugins } from "../search";
@@ -30,8 +31,19 @@ export const pluginsRouter = router({
       const upload = await readUpload(input, ctx.limits.upload);
       assertGrantCovers(ctx, "publish", upload.manifest.id);
       const published = await publishVersion(ctx, upload);
-      // After the publish committed: instances whose update policy admits the new version move to it.
-      if (published.created) await ctx.db.transaction((tx) => followUpdates(tx, ctx, upload.manifest.id));
+      // After the publish committed: instances whose update policy admits the new version move
+      // to it. The version is published either way, so a failure here is logged, not answered.
+      if (published.created) {
+        await ctx.db
+          .transaction((tx) => followUpdates(tx, ctx, upload.manifest.id))
+          .catch((error: unknown) =>
+            logEvent("error", "follow_updates_failed", {
+              requestId: ctx.request.requestId,
+              pluginId: upload.manifest.id,
+              message: String(error),
+            }),
+          );
+      }
       return published;
     }),
 
