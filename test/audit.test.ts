@@ -51,7 +51,14 @@ describe("reading the audit log", () => {
       "NOT_FOUND",
       404,
     ],
-    ["any log to a viewer", "acmeViewer", { tenantId: "acme" }, "FORBIDDEN", 403],
+    ["its own tenant's log to a viewer", "acmeViewer", { tenantId: "acme" }, "FORBIDDEN", 403],
+    [
+      "another tenant's log to a viewer, as if it did not exist",
+      "acmeViewer",
+      { tenantId: "globex" },
+      "NOT_FOUND",
+      404,
+    ],
     ["a malformed cursor", "acmeEditor", { cursor: -1 }, "BAD_REQUEST", 400],
   ] as const)("refuses %s", async (_case, who, input, code, status) => {
     await expectTrpcError(trpc(stack, tokens[who]).audit.list.query(input), code, status);

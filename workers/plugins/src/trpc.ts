@@ -5,6 +5,7 @@ import {
   type Identity,
   type RequestFacts,
   type Role,
+  tenantRefSchema,
   validationIssues,
 } from "@plugins/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
@@ -72,20 +73,42 @@ export const publicProcedure = t.procedure;
  * publish token is refused unless the procedure is `grantable` (and then checks its grant).
  */
 export function roleProcedure(...allowed: Role[]) {
-  return roleProcedureFor(allowed, false);
+  return t.procedure.use(signedIn(false)).use(hasRole(allowed));
 }
 
 /** For publish, deprecate and yank: a publish token may call these, within its grant. */
 export function grantableProcedure(...allowed: Role[]) {
-  return roleProcedureFor(allowed, true);
+  return t.procedure.use(signedIn(true)).use(hasRole(allowed));
 }
 
-function roleProcedureFor(allowed: Role[], grantable: boolean) {
-  return t.procedure.use(({ ctx, next }) => {
+/**
+ * Procedures on one tenant's resources (`tenantId` in the input). Membership is checked
+ * before the role, so whoever is not of the tenant gets the same 404 as for a tenant that
+ * does not exist, whatever their role; members without the role get 403.
+ */
+export function tenantProcedure(...allowed: Role[]) {
+  return t.procedure
+    .use(signedIn(false))
+    .input(tenantRefSchema)
+    .use(({ ctx, input, next }) => {
+      assertTenantMember(ctx.identity, input.tenantId);
+      return next();
+    })
+    .use(hasRole(allowed));
+}
+
+function signedIn(grantable: boolean) {
+  return t.middleware(({ ctx, next }) => {
     if (ctx.identity.role === "guest") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to do this" });
     if (ctx.grant && !grantable) {
       throw new TRPCError({ code: "FORBIDDEN", message: "A publish token may only publish, deprecate or yank" });
     }
+    return next();
+  });
+}
+
+function hasRole(allowed: Role[]) {
+  return t.middleware(({ ctx, next }) => {
     if (!allowed.includes(ctx.identity.role)) {
       throw new TRPCError({
         code: "FORBIDDEN",

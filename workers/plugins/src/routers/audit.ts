@@ -6,9 +6,10 @@ import { assertTenantMember, roleProcedure, router } from "../trpc";
 export const auditRouter = router({
   /**
    * The audit log, newest first, a page at a time. Admins read any tenant's entries (or
-   * all of them); an editor reads its own tenant's and nobody else's.
+   * all of them); an editor reads its own tenant's; another tenant's answers 404 whatever
+   * the caller's role, and a viewer of the tenant gets 403.
    */
-  list: roleProcedure("admin", "editor")
+  list: roleProcedure("admin", "editor", "viewer")
     .input(auditListInputSchema)
     .query(async ({ ctx, input }) => {
       const { identity } = ctx;
@@ -21,6 +22,12 @@ export const auditRouter = router({
           });
         }
         assertTenantMember(identity, tenantId);
+        if (identity.role === "viewer") {
+          throw new TRPCError({
+            code: "FORBIDDEN",
+            message: "Role 'viewer' may not do this; it needs admin or editor",
+          });
+        }
       }
       const rows = await ctx.db
         .select()

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
-import { assertTenantMember, roleProcedure, router } from "../trpc";
+import { router, tenantProcedure } from "../trpc";
 
 export const hostsRouter = router({
   /**
@@ -11,10 +11,9 @@ export const hostsRouter = router({
    * offers, replacing the previous registration. From then on installs, activations and
    * upgrades are checked against it. Instances already running are left as they are.
    */
-  register: roleProcedure("admin", "editor")
+  register: tenantProcedure("admin", "editor")
     .input(registerHostInputSchema)
     .mutation(async ({ ctx, input }) => {
-      assertTenantMember(ctx.identity, input.tenantId);
       return ctx.db.transaction(async (tx) => {
         await tx
           .insert(tenantHosts)
@@ -42,10 +41,9 @@ export const hostsRouter = router({
     }),
 
   /** The tenant's registered host, or null when it registered none (and nothing is checked). */
-  get: roleProcedure("admin", "editor", "viewer")
+  get: tenantProcedure("admin", "editor", "viewer")
     .input(tenantRefSchema)
     .query(({ ctx, input }) => {
-      assertTenantMember(ctx.identity, input.tenantId);
       return loadHost(ctx.db, input.tenantId);
     }),
 });

@@ -1,7 +1,7 @@
 import { manifestInputSchema } from "@plugins/schema";
 import fresh from "fresh";
 import { publishedUnder, readTenantManifest } from "../tenants/manifest";
-import { assertTenantMember, roleProcedure, router } from "../trpc";
+import { router, tenantProcedure } from "../trpc";
 
 export const manifestsRouter = router({
   /**
@@ -9,10 +9,9 @@ export const manifestsRouter = router({
    * SRI integrity, extension points and public config, plus the same as an import map. Read
    * from the copy every write regenerates; `manifest` is null when `ifNoneMatch` is current.
    */
-  get: roleProcedure("admin", "editor", "viewer")
+  get: tenantProcedure("admin", "editor", "viewer")
     .input(manifestInputSchema)
     .query(async ({ ctx, input }) => {
-      assertTenantMember(ctx.identity, input.tenantId);
       const { document, etag } = await readTenantManifest(ctx.db, input.tenantId);
       if (input.ifNoneMatch && fresh({ "if-none-match": input.ifNoneMatch }, { etag })) return { etag, manifest: null };
       return { etag, manifest: publishedUnder(document, ctx.request.publicOrigin) };
