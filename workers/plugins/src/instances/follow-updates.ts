@@ -44,7 +44,7 @@ export async function followUpdates(tx: Transaction, ctx: Context, pluginId: str
     if (!version) continue;
     if (!hosts.has(instance.tenantId)) hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId));
     const config = { ...instance.config, ...(await storedSecrets(ctx, instance)) };
-    const fit = fitVersion(version, hosts.get(instance.tenantId) ?? null, config);
+    const fit = fitVersion(version, hosts.get(instance.tenantId) ?? null, config, instance.secretsSet);
     const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
     if (!fit.ok) {
       await recordAudit(tx, ctx, {

@@ -4,6 +4,7 @@ import {
   installations,
   type PluginManifest,
   type PluginVersion,
+  secretFields,
 } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
@@ -113,9 +114,23 @@ export type Fit = { ok: true; config: Record<string, unknown> } | { ok: false; p
 /**
  * Whether an instance with `config` (secrets included) can run `version` on the tenant's
  * host: the config against the version's schema (defaults applied), then the host checks.
+ * `secretsSet`, the fields the instance holds as secrets now, must stay secret: a version
+ * that no longer marks one writeOnly would store and show it in clear.
  */
-export function fitVersion(version: PluginVersion, host: Host | null, config: Record<string, unknown>): Fit {
+export function fitVersion(
+  version: PluginVersion,
+  host: Host | null,
+  config: Record<string, unknown>,
+  secretsSet: readonly string[] = [],
+): Fit {
   const checked = checkConfig(version.manifest.config, config);
-  const problems = [...(checked.ok ? [] : checked.problems), ...hostProblems(version.manifest, host)];
+  const stillSecret = new Set(secretFields(version.manifest.config));
+  const problems = [
+    ...(checked.ok ? [] : checked.problems),
+    ...secretsSet
+      .filter((field) => !stillSecret.has(field))
+      .map((field) => `config.${field}: is secret now, and ${version.version} would store it in clear`),
+    ...hostProblems(version.manifest, host),
+  ];
   return checked.ok && problems.length === 0 ? { ok: true, config: checked.config } : { ok: false, problems };
 }

@@ -20,11 +20,11 @@ import { changeInstance, fitVersion, loadInstance, storableConfig, storedSecrets
 import { resolveVersion } from "../resolve-version";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
-import { assertTenantMember, type Context, roleProcedure, router } from "../trpc";
+import { type Context, router, tenantProcedure } from "../trpc";
 
-/** Reads: any member of the tenant. Changes: its editors, and admins. */
-const reader = roleProcedure("admin", "editor", "viewer");
-const manager = roleProcedure("admin", "editor");
+/** Reads: any member of the tenant. Changes: its editors, and admins. Others: 404. */
+const reader = tenantProcedure("admin", "editor", "viewer");
+const manager = tenantProcedure("admin", "editor");
 
 export const installationsRouter = router({
   /**
@@ -32,7 +32,6 @@ export const installationsRouter = router({
    * requested tag or range resolves to now, with its config checked against that version.
    */
   install: manager.input(installInputSchema).mutation(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     const instanceId = input.instanceId ?? input.pluginId;
     return ctx.db.transaction(async (tx) => {
       // Resolved and held inside the transaction, so a concurrent block cannot slip in between.
@@ -78,14 +77,16 @@ export const installationsRouter = router({
           status: installation.status,
         },
       });
+      // A following policy catches up at once (an install of an older version), as when set later.
+      const following = installation.updatePolicy !== "pinned";
+      if (following) await followUpdates(tx, ctx, installation.pluginId, { id: installation.id });
       await refreshTenantManifest(tx, input.tenantId);
-      return view(installation);
+      return view(following ? await loadInstance(tx, { tenantId: input.tenantId, instanceId }) : installation);
     });
   }),
 
   /** The tenant's instances; with `includeUninstalled`, its history too. */
   list: reader.input(listInstancesInputSchema).query(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     const rows = await ctx.db
       .select()
       .from(installations)
@@ -101,7 +102,6 @@ export const installationsRouter = router({
 
   /** One instance: its status, version, policy, public config and which secrets are set. */
   get: reader.input(instanceRefSchema).query(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     return view(await loadInstance(ctx.db, input));
   }),
 
@@ -117,7 +117,6 @@ export const installationsRouter = router({
    * fields left out keep their value; `null` removes one.
    */
   configure: manager.input(configureInputSchema).mutation(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       const version = await installedVersion(tx, current);
@@ -145,7 +144,6 @@ export const installationsRouter = router({
 
   /** Moves an instance to another version, higher or lower, if its config and the host fit it. */
   upgrade: manager.input(upgradeInputSchema).mutation(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       const target = await resolveVersion(tx, current.pluginId, input.version, { lock: true });
@@ -155,7 +153,6 @@ export const installationsRouter = router({
 
   /** Moves an instance back to the version it had before its last upgrade. */
   rollback: manager.input(transitionInputSchema).mutation(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       if (!current.previousVersion) {
@@ -171,7 +168,6 @@ export const installationsRouter = router({
 
   /** Sets which new versions the instance follows, and catches it up to the newest of them now. */
   setUpdatePolicy: manager.input(setUpdatePolicyInputSchema).mutation(async ({ ctx, input }) => {
-    assertTenantMember(ctx.identity, input.tenantId);
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       const updated = await changeInstance(tx, current, { updatePolicy: input.updatePolicy });
@@ -193,7 +189,6 @@ async function move(
   input: { tenantId: string; instanceId: string; revision?: number },
   action: LifecycleAction,
 ) {
-  assertTenantMember(ctx.identity, input.tenantId);
   return ctx.db.transaction(async (tx) => {
     const current = await loadInstance(tx, input);
     const next = transition(action, current.status, current.instanceId);
@@ -239,7 +234,7 @@ async function moveToVersion(
     });
   }
   const config = { ...current.config, ...(await storedSecrets(ctx, current)) };
-  const fit = fitVersion(target, await loadHost(tx, current.tenantId), config);
+  const fit = fitVersion(target, await loadHost(tx, current.tenantId), config, current.secretsSet);
   if (!fit.ok) {
     throw refused(`Cannot move '${current.instanceId}' from ${current.version} to ${target.version}`, fit.problems);
   }

@@ -12,6 +12,7 @@ import {
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import { type AuditEntry, recordAudit, type Transaction } from "../audit";
+import { followUpdates } from "../instances/follow-updates";
 import { lockManagedPlugin } from "../ownership";
 import { assertGrantCovers } from "../publish-tokens";
 import { untagVersion } from "../tags";
@@ -108,6 +109,8 @@ export const versionsRouter = router({
           .set({ status: "yanked", statusReason: input.reason ?? null })
           .where(and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)));
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
+        // `latest` may have moved on; instances following it move with it.
+        await followUpdates(tx, ctx, input.pluginId);
         return {
           result: { pluginId: input.pluginId, version: input.version, status: "yanked" as const, removedTags },
           audit: {
@@ -147,7 +150,9 @@ export const versionsRouter = router({
           .from(versionFiles)
           .where(and(eq(versionFiles.pluginId, input.pluginId), eq(versionFiles.version, input.version)));
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
-        // Tenants running it stop loading it at once; their manifests list it as withheld.
+        // Instances whose policy admits a newer version leave it; the manifests of tenants still
+        // running it stop loading it at once and list it as withheld.
+        await followUpdates(tx, ctx, input.pluginId);
         await refreshManifestsUsing(tx, input.pluginId, input.version);
         // Inside the transaction on purpose: if the commit then fails, the bytes are already
         // gone and an admin blocks again; for malware, removal errs on the side of removing.
