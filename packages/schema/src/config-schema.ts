@@ -1,4 +1,4 @@
-import { Validator } from "@cfworker/json-schema";
+import { dereference, type Schema, Validator } from "@cfworker/json-schema";
 
 /** The JSON Schema draft config schemas are read as. */
 export const CONFIG_SCHEMA_DRAFT = "2020-12";
@@ -16,30 +16,36 @@ export function secretFields(schema: Record<string, unknown> | undefined): strin
 }
 
 /**
- * What makes a plugin's config schema unusable, found at publish time rather than at the
- * first install: a `$ref` that resolves nowhere, a `pattern` that is no regular expression,
- * or `writeOnly` below the top level (only top-level fields can be kept apart as secrets).
+ * What makes a plugin's config schema unusable, found at publish time rather than at an
+ * install: a `$ref` that resolves nowhere inside the schema (nothing is fetched), a
+ * `pattern` or `patternProperties` key that is no regular expression, or `writeOnly`
+ * anywhere but directly on a top-level property (only those are kept apart as secrets,
+ * so one reached any other way would be stored and shown in clear).
  */
 export function configSchemaProblem(schema: Record<string, unknown>): string | null {
   try {
+    const copy = structuredClone(schema) as Schema;
+    const lookup = dereference(copy);
+    const topLevel = new Set(isRecord(copy.properties) ? Object.values(copy.properties) : []);
+    for (const subschema of new Set(Object.values(lookup))) {
+      if (!isRecord(subschema)) continue;
+      const ref = subschema.__absolute_ref__;
+      if (typeof ref === "string" && lookup[ref] === undefined) {
+        return `is not a usable JSON Schema: $ref "${String(subschema.$ref)}" resolves to nothing in this schema`;
+      }
+      if (typeof subschema.pattern === "string") new RegExp(subschema.pattern, "u");
+      if (isRecord(subschema.patternProperties)) {
+        for (const pattern of Object.keys(subschema.patternProperties)) new RegExp(pattern, "u");
+      }
+      if (subschema.writeOnly === true && !topLevel.has(subschema)) {
+        return "marks a field writeOnly below the top level; only top-level properties can be secret";
+      }
+    }
     new Validator(schema, CONFIG_SCHEMA_DRAFT, false).validate({});
-    for (const pattern of collect(schema, "pattern")) new RegExp(String(pattern), "u");
   } catch (error) {
     return `is not a usable JSON Schema: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`;
   }
-  const properties = isRecord(schema.properties) ? Object.values(schema.properties) : [];
-  if (properties.some((property) => isRecord(property) && collect(property, "writeOnly", true).length > 0)) {
-    return "marks a nested field writeOnly; only top-level properties can be secret";
-  }
   return null;
-}
-
-/** Every value of `keyword` anywhere below `node` (and at `node` itself unless `below`). */
-function collect(node: unknown, keyword: string, below = false): unknown[] {
-  if (Array.isArray(node)) return node.flatMap((item) => collect(item, keyword));
-  if (!isRecord(node)) return [];
-  const own = !below && keyword in node ? [node[keyword]] : [];
-  return [...own, ...Object.values(node).flatMap((value) => collect(value, keyword))];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
