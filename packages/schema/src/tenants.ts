@@ -88,10 +88,13 @@ export const tenantManifests = pgTable("tenant_manifests", {
   generatedAt: timestamp("generated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/** The longest `If-None-Match` the manifest procedure takes; a gateway drops a longer one. */
+export const MAX_IF_NONE_MATCH = 1024;
+
 export const manifestInputSchema = z.object({
   tenantId: tenantIdSchema,
   /** The client's `If-None-Match`: when it names the current ETag, no body is sent back. */
-  ifNoneMatch: z.string().max(1024).optional(),
+  ifNoneMatch: z.string().max(MAX_IF_NONE_MATCH).optional(),
 });
 
 /** The bare specifier an instance is imported by in the import map. */
