@@ -1,0 +1,165 @@
+import { describe, expect, it } from "vitest";
+import { CONFIG_SCHEMA_DRAFT, configSchemaProblem, secretFields } from "./config-schema";
+import { pluginManifestSchema } from "./plugins";
+
+const usable = {
+  type: "object",
+  properties: {
+    apiToken: { type: "string", writeOnly: true },
+    webhookSecret: { type: "string", writeOnly: true },
+    port: { type: "integer", minimum: 1, maximum: 65535, default: 8080 },
+    host: { type: "string", pattern: "^[a-z0-9.-]+$" },
+    endpoint: { $ref: "#/$defs/url" },
+    retry: { type: "object", properties: { attempts: { type: "integer", default: 3 } } },
+  },
+  required: ["apiToken"],
+  additionalProperties: false,
+  $defs: { url: { type: "string", pattern: "^https://\\S+$" } },
+};
+
+describe("secretFields", () => {
+  it("lists the top-level properties marked writeOnly: true, in schema order", () => {
+    expect(secretFields(usable)).toEqual(["apiToken", "webhookSecret"]);
+  });
+
+  it("ignores writeOnly that is not exactly true", () => {
+    expect(
+      secretFields({
+        properties: {
+          a: { writeOnly: false },
+          b: { writeOnly: "true" },
+          c: { writeOnly: 1 },
+          d: { type: "string" },
+          e: true,
+        },
+      }),
+    ).toEqual([]);
+  });
+
+  it("ignores writeOnly below the top level and on the root", () => {
+    expect(
+      secretFields({
+        writeOnly: true,
+        properties: { nested: { type: "object", properties: { token: { writeOnly: true } } } },
+      }),
+    ).toEqual([]);
+  });
+
+  it("is empty for no schema, or a schema without properties", () => {
+    expect(secretFields(undefined)).toEqual([]);
+    expect(secretFields({ type: "object" })).toEqual([]);
+    expect(secretFields({ properties: [] as unknown as Record<string, unknown> })).toEqual([]);
+    expect(secretFields({ properties: null as unknown as Record<string, unknown> })).toEqual([]);
+  });
+});
+
+describe("configSchemaProblem", () => {
+  it("accepts a usable schema, with local $refs, patterns and top-level secrets", () => {
+    expect(configSchemaProblem(usable)).toBeNull();
+    expect(configSchemaProblem({})).toBeNull();
+    expect(configSchemaProblem({ type: "object", properties: { flag: true } })).toBeNull();
+  });
+
+  it("accepts patterns that need unicode mode, as the validator reads them", () => {
+    expect(configSchemaProblem({ properties: { name: { type: "string", pattern: "^\\p{L}+$" } } })).toBeNull();
+  });
+
+  it("refuses an unresolvable $ref at the top", () => {
+    expect(configSchemaProblem({ $ref: "#/$defs/missing" })).toMatch(/^is not a usable JSON Schema: /);
+    expect(configSchemaProblem({ allOf: [{ $ref: "#/$defs/missing" }] })).toMatch(/^is not a usable JSON Schema: /);
+  });
+
+  it("refuses an unresolvable $ref under a property, which only an install with that field would reach", () => {
+    expect(configSchemaProblem({ properties: { endpoint: { $ref: "#/$defs/missing" } } })).toMatch(
+      /^is not a usable JSON Schema: /,
+    );
+  });
+
+  it("refuses an unresolvable $ref deeper down, or in $defs", () => {
+    expect(
+      configSchemaProblem({
+        properties: { db: { type: "object", properties: { host: { $ref: "#/$defs/missing" } } } },
+      }),
+    ).toMatch(/^is not a usable JSON Schema: /);
+    expect(
+      configSchemaProblem({ properties: { a: { $ref: "#/$defs/a" } }, $defs: { a: { $ref: "#/$defs/missing" } } }),
+    ).toMatch(/^is not a usable JSON Schema: /);
+  });
+
+  it.each([
+    ["an unterminated group", "("],
+    ["a nothing-to-repeat", "*abc"],
+    ["an unterminated class", "[a-z"],
+    ["an identity escape unicode mode refuses", "[a-z]\\-"],
+  ])("refuses a pattern with %s, with the reason on one line", (_, pattern) => {
+    const problem = configSchemaProblem({ properties: { host: { type: "string", pattern } } });
+    expect(problem).toMatch(/^is not a usable JSON Schema: Invalid regular expression/);
+    expect(problem).not.toContain("\n");
+  });
+
+  it("refuses a bad pattern anywhere in the schema, also where {} never reaches", () => {
+    expect(
+      configSchemaProblem({
+        properties: { list: { type: "array", items: { type: "string", pattern: "(" } } },
+      }),
+    ).toMatch(/^is not a usable JSON Schema: /);
+    expect(configSchemaProblem({ $defs: { x: { pattern: "(" } } })).toMatch(/^is not a usable JSON Schema: /);
+  });
+
+  it("refuses writeOnly below the top level", () => {
+    const message = "marks a field writeOnly below the top level; only top-level properties can be secret";
+    expect(
+      configSchemaProblem({
+        properties: { db: { type: "object", properties: { password: { type: "string", writeOnly: true } } } },
+      }),
+    ).toBe(message);
+    expect(
+      configSchemaProblem({ properties: { tokens: { type: "array", items: { type: "string", writeOnly: true } } } }),
+    ).toBe(message);
+  });
+
+  it("does not let a secret reached through a $ref pass as a public field", () => {
+    // Either the schema is refused, or the field is kept apart as a secret; never stored in the clear.
+    const schema = {
+      properties: { token: { $ref: "#/$defs/secret" } },
+      $defs: { secret: { type: "string", writeOnly: true } },
+    };
+    expect(configSchemaProblem(schema) !== null || secretFields(schema).includes("token")).toBe(true);
+  });
+
+  it("reads keywords only where they are keywords, not inside defaults or as property names", () => {
+    // A router plugin's default routes hold glob patterns, and a setting may be called "writeOnly".
+    expect(
+      configSchemaProblem({
+        properties: {
+          routes: { type: "array", default: [{ pattern: "*.example.com" }] },
+          flags: { type: "object", properties: { writeOnly: { type: "boolean" } } },
+        },
+      }),
+    ).toBeNull();
+  });
+
+  it("reads schemas as draft 2020-12", () => {
+    expect(CONFIG_SCHEMA_DRAFT).toBe("2020-12");
+  });
+});
+
+describe("the manifest's config field", () => {
+  const manifest = (config: unknown) =>
+    pluginManifestSchema.safeParse({ id: "p", name: "P", version: "1.0.0", category: "c", config });
+
+  it("accepts a usable schema", () => {
+    expect(manifest(usable).success).toBe(true);
+  });
+
+  it.each([
+    ["a nested writeOnly", { properties: { db: { type: "object", properties: { pw: { writeOnly: true } } } } }],
+    ["an unresolvable $ref", { $ref: "#/$defs/missing" }],
+    ["an invalid pattern", { properties: { host: { type: "string", pattern: "(" } } }],
+    ["a schema of something else than an object", { type: "string" }],
+  ])("refuses %s, naming config", (_, config) => {
+    const parsed = manifest(config);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((issue) => issue.path.join("."))).toEqual(["config"]);
+  });
+});
