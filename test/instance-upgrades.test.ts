@@ -393,8 +393,20 @@ describe("upgrades check the stored config against the new version's schema", ()
     expect(await openSecrets(present(stored.sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
   });
 
-  it("refuses a rollback to a version whose schema does not know a field the config now holds, changing nothing", async () => {
-    // 1.0.0 has no `timeout` and refuses unknown fields; the default 1.1.0 filled in stays in the config.
+  it("rolls back to a version that does not know a field 1.1.0 filled in with its default, leaving it behind", async () => {
+    // 1.0.0 has no `timeout` and refuses unknown fields; 30 is 1.1.0's default, not a value anyone set.
+    const rolledBack = await client().installations.rollback.mutate(ref);
+    expect(rolledBack).toMatchObject({ version: "1.0.0", previousVersion: "1.1.0", secretsSet: ["apiKey"] });
+    expect(rolledBack.config).toEqual({ host: "mail.acme.test", port: 587 });
+    expect(await openSecrets(present((await row("acme", "mailer")).sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
+  });
+
+  it("refuses a move to a version that does not know a field someone set to another value, changing nothing", async () => {
+    await client().installations.upgrade.mutate({ ...ref, version: "1.1.0" });
+    await client().installations.configure.mutate({
+      ...ref,
+      config: { host: "mail.acme.test", port: 587, timeout: 5 },
+    });
     const before = await state("acme", "mailer");
     const message = await expectTrpcError(client().installations.rollback.mutate(ref), "CONFLICT", 409);
     expect(message).toContain("Cannot move 'mailer' from 1.1.0 to 1.0.0");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkConfig, mergeSecrets, splitSecrets } from "./config";
+import { carriedConfig, checkConfig, mergeSecrets, splitSecrets } from "./config";
 
 /** A plugin's config schema as a publisher writes one: a required secret, defaults, an enum, a nested object. */
 const schema = {
@@ -241,5 +241,32 @@ describe("mergeSecrets", () => {
     expect(problems(checkConfig(schema, mergeSecrets(schema, { apiToken: null }, stored)))).toEqual([
       "config.apiToken: is required",
     ]);
+  });
+});
+
+describe("carriedConfig", () => {
+  const from = { type: "object", properties: { host: { type: "string" }, timeout: { type: "integer", default: 30 } } };
+  const to = { type: "object", properties: { host: { type: "string" } }, additionalProperties: false };
+
+  it("leaves behind a field the target does not declare when it holds the current version's default", () => {
+    expect(carriedConfig(from, to, { host: "h", timeout: 30 })).toEqual({ host: "h" });
+  });
+
+  it("carries a value someone set, so the target's schema can refuse it", () => {
+    expect(carriedConfig(from, to, { host: "h", timeout: 5 })).toEqual({ host: "h", timeout: 5 });
+  });
+
+  it("carries every field the target declares, defaults included", () => {
+    expect(carriedConfig(from, from, { host: "h", timeout: 30 })).toEqual({ host: "h", timeout: 30 });
+  });
+
+  it("compares structured defaults by value", () => {
+    const withList = { properties: { tags: { type: "array", default: ["a", { b: 1 }] } } };
+    expect(carriedConfig(withList, to, { tags: ["a", { b: 1 }] })).toEqual({});
+    expect(carriedConfig(withList, to, { tags: ["a", { b: 2 }] })).toEqual({ tags: ["a", { b: 2 }] });
+  });
+
+  it("carries everything when the current version has no schema", () => {
+    expect(carriedConfig(undefined, to, { x: 1 })).toEqual({ x: 1 });
   });
 });

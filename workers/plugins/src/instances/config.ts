@@ -1,4 +1,4 @@
-import { type OutputUnit, Validator } from "@cfworker/json-schema";
+import { deepCompareStrict, type OutputUnit, Validator } from "@cfworker/json-schema";
 import { CONFIG_SCHEMA_DRAFT, secretFields } from "@plugins/schema";
 
 type ConfigObject = Record<string, unknown>;
@@ -44,6 +44,24 @@ export function mergeSecrets(schema: ConfigSchema, sent: ConfigObject, stored: C
     else if (sent[field] === null) delete merged[field];
   }
   return merged;
+}
+
+/**
+ * The configuration an instance takes to another version: the fields the current version
+ * filled in with its own defaults are left behind when the target does not declare them,
+ * so they cannot block a move (a rollback to a version that refuses unknown fields). A
+ * value someone set, even one equal to nothing the target knows, is carried and checked.
+ */
+export function carriedConfig(from: ConfigSchema, to: ConfigSchema, config: ConfigObject): ConfigObject {
+  const fromProperties = isRecord(from?.properties) ? from.properties : {};
+  const toProperties = isRecord(to?.properties) ? to.properties : {};
+  const carried: ConfigObject = {};
+  for (const [field, value] of Object.entries(config)) {
+    const declared = fromProperties[field];
+    const isOwnDefault = isRecord(declared) && "default" in declared && deepCompareStrict(declared.default, value);
+    if (field in toProperties || !isOwnDefault) carried[field] = value;
+  }
+  return carried;
 }
 
 /** Fills in `default`s of object properties left out, recursively; never overwrites a value. */

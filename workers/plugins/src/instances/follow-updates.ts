@@ -5,6 +5,7 @@ import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc";
 import type { Host } from "./compatibility";
+import { carriedConfig } from "./config";
 import { changeInstance, fitVersion, storableConfig, storedSecrets } from "./store";
 import { followTarget } from "./update-policies";
 
@@ -43,7 +44,11 @@ export async function followUpdates(tx: Transaction, ctx: Context, pluginId: str
     const version = target && versions.find((candidate) => candidate.version === target);
     if (!version) continue;
     if (!hosts.has(instance.tenantId)) hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId));
-    const config = { ...instance.config, ...(await storedSecrets(ctx, instance)) };
+    const installed = versions.find((candidate) => candidate.version === instance.version);
+    const config = carriedConfig(installed?.manifest.config, version.manifest.config, {
+      ...instance.config,
+      ...(await storedSecrets(ctx, instance)),
+    });
     const fit = fitVersion(version, hosts.get(instance.tenantId) ?? null, config, instance.secretsSet);
     const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
     if (!fit.ok) {

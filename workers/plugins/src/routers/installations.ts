@@ -13,7 +13,7 @@ import {
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
-import { checkConfig, mergeSecrets } from "../instances/config";
+import { carriedConfig, checkConfig, mergeSecrets } from "../instances/config";
 import { followUpdates } from "../instances/follow-updates";
 import { type LifecycleAction, transition } from "../instances/lifecycle";
 import { changeInstance, fitVersion, loadInstance, storableConfig, storedSecrets, view } from "../instances/store";
@@ -233,7 +233,11 @@ async function moveToVersion(
       message: `Instance '${current.instanceId}' already runs ${target.version}`,
     });
   }
-  const config = { ...current.config, ...(await storedSecrets(ctx, current)) };
+  const installed = await installedVersion(tx, current);
+  const config = carriedConfig(installed.manifest.config, target.manifest.config, {
+    ...current.config,
+    ...(await storedSecrets(ctx, current)),
+  });
   const fit = fitVersion(target, await loadHost(tx, current.tenantId), config, current.secretsSet);
   if (!fit.ok) {
     throw refused(`Cannot move '${current.instanceId}' from ${current.version} to ${target.version}`, fit.problems);
