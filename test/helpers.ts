@@ -6,7 +6,7 @@ import { createTRPCClient, httpBatchLink, httpBatchStreamLink, httpLink, TRPCCli
 import canonicalize from "canonicalize";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
-import { DEV_INTERNAL_TOKEN_SECRET } from "../scripts/local-stack/dev-token";
+import { DEV_CONFIG_ENCRYPTION_KEY, DEV_INTERNAL_TOKEN_SECRET } from "../scripts/local-stack/dev-token";
 import type { Stack } from "./stack";
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -281,4 +281,30 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/**
+ * Opens a sealed value with the stack's key, written here apart from the worker's code:
+ * AES-256-GCM, `v1.<iv>.<ciphertext>` in base64url, the row id as additional data.
+ */
+export async function openSealed(sealed: string, rowId: string): Promise<Record<string, unknown>> {
+  const [format, iv, ciphertext] = sealed.split(".");
+  expect(format).toBe("v1");
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new Uint8Array(Buffer.from(DEV_CONFIG_ENCRYPTION_KEY, "base64")),
+    "AES-GCM",
+    false,
+    ["decrypt"],
+  );
+  const plaintext = await crypto.subtle.decrypt(
+    {
+      name: "AES-GCM",
+      iv: new Uint8Array(Buffer.from(iv ?? "", "base64url")),
+      additionalData: new TextEncoder().encode(`installation:${rowId}`),
+    },
+    key,
+    new Uint8Array(Buffer.from(ciphertext ?? "", "base64url")),
+  );
+  return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
 }

@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_CONFIG_ENCRYPTION_KEY } from "../scripts/local-stack/dev-token";
-import { expectError, expectTrpcError, install, pluginMetadata, present, publish, trpc, upload } from "./helpers";
+import {
+  expectError,
+  expectTrpcError,
+  install,
+  openSealed,
+  pluginMetadata,
+  present,
+  publish,
+  trpc,
+  upload,
+} from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -58,32 +67,6 @@ async function instanceRow(tenantId: string, instanceId: string): Promise<Stored
   );
   const id = present(rows[0], `instance ${tenantId}/${instanceId}`).id;
   return { id, ...(await storedRow(id)) };
-}
-
-/**
- * Opens a sealed value with the stack's key, written here apart from the worker's code:
- * AES-256-GCM, `v1.<iv>.<ciphertext>` in base64url, the row id as additional data.
- */
-async function openSealed(sealed: string, rowId: string): Promise<Record<string, unknown>> {
-  const [format, iv, ciphertext] = sealed.split(".");
-  expect(format).toBe("v1");
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(Buffer.from(DEV_CONFIG_ENCRYPTION_KEY, "base64")),
-    "AES-GCM",
-    false,
-    ["decrypt"],
-  );
-  const plaintext = await crypto.subtle.decrypt(
-    {
-      name: "AES-GCM",
-      iv: new Uint8Array(Buffer.from(iv ?? "", "base64url")),
-      additionalData: new TextEncoder().encode(`installation:${rowId}`),
-    },
-    key,
-    new Uint8Array(Buffer.from(ciphertext ?? "", "base64url")),
-  );
-  return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
 }
 
 /** Every table of the stack's database whose rows, as text, contain `needle`. */

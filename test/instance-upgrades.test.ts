@@ -1,7 +1,14 @@
-import { webcrypto } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_CONFIG_ENCRYPTION_KEY } from "../scripts/local-stack/dev-token";
-import { expectTrpcError, multipartForm, pluginMetadata, present, publish, trpc, trpcError } from "./helpers";
+import {
+  expectTrpcError,
+  multipartForm,
+  openSealed,
+  pluginMetadata,
+  present,
+  publish,
+  trpc,
+  trpcError,
+} from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -108,29 +115,6 @@ async function auditOf(installationId: string, actions?: string[]): Promise<Audi
 /** Everything a refused call must leave alone: the row itself, and how many rows each table holds. */
 async function state(tenantId: string, instanceId: string) {
   return { row: await row(tenantId, instanceId), counts: await stack.snapshot() };
-}
-
-/** Opens sealed secrets the way the plugins worker does, with the local stack's key, bound to the row id. */
-async function openSecrets(sealed: string, rowId: string): Promise<Record<string, unknown>> {
-  const [format, iv, ciphertext] = sealed.split(".");
-  expect(format).toBe("v1");
-  const key = await webcrypto.subtle.importKey(
-    "raw",
-    Buffer.from(DEV_CONFIG_ENCRYPTION_KEY, "base64"),
-    "AES-GCM",
-    false,
-    ["decrypt"],
-  );
-  const plaintext = await webcrypto.subtle.decrypt(
-    {
-      name: "AES-GCM",
-      iv: Buffer.from(present(iv), "base64url"),
-      additionalData: new TextEncoder().encode(`installation:${rowId}`),
-    },
-    key,
-    Buffer.from(present(ciphertext), "base64url"),
-  );
-  return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
 }
 
 describe("upgrading and rolling back an instance", () => {
@@ -376,7 +360,7 @@ describe("upgrades check the stored config against the new version's schema", ()
     expect(after.config).toEqual({ host: "smtp.acme.test", port: 25, timeout: 30 });
     expect(after.secrets_set).toEqual(before.secrets_set);
     expect(after.sealed_secrets).not.toContain("s3cret");
-    expect(await openSecrets(present(after.sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
+    expect(await openSealed(present(after.sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
   });
 
   it("keeps the secret after the upgrade: a configure that leaves the required secret out still passes", async () => {
@@ -390,7 +374,7 @@ describe("upgrades check the stored config against the new version's schema", ()
       secretsSet: ["apiKey"],
     });
     const stored = await row("acme", "mailer");
-    expect(await openSecrets(present(stored.sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
+    expect(await openSealed(present(stored.sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
   });
 
   it("rolls back to a version that does not know a field 1.1.0 filled in with its default, leaving it behind", async () => {
@@ -398,7 +382,7 @@ describe("upgrades check the stored config against the new version's schema", ()
     const rolledBack = await client().installations.rollback.mutate(ref);
     expect(rolledBack).toMatchObject({ version: "1.0.0", previousVersion: "1.1.0", secretsSet: ["apiKey"] });
     expect(rolledBack.config).toEqual({ host: "mail.acme.test", port: 587 });
-    expect(await openSecrets(present((await row("acme", "mailer")).sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
+    expect(await openSealed(present((await row("acme", "mailer")).sealed_secrets), id)).toEqual({ apiKey: "s3cret" });
   });
 
   it("refuses a move to a version that does not know a field someone set to another value, changing nothing", async () => {
