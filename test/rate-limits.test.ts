@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { present } from "./helpers";
+import { pluginMetadata, present, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -66,5 +66,32 @@ describe("rate limits", () => {
     expect(refused?.headers.get("access-control-allow-origin")).toBe("*");
     // The API read budget of the same address is untouched.
     expect((await fetch(`${stack.url}/trpc/health.check`, { headers })).status).toBe(200);
+  });
+
+  it("refuses a client over its bundle budget a file every isolate holds in memory, too", async () => {
+    const token = await stack.token({ sub: "hot-publisher", role: "editor" });
+    const published = await upload(stack, {
+      token,
+      metadata: pluginMetadata({ id: "hot-file" }),
+      headers: { "cf-connecting-ip": "192.0.2.77" },
+    });
+    expect(published.status).toBe(201);
+    const headers = { "cf-connecting-ip": "203.0.113.44" };
+    const download = () => fetch(`${stack.url}/plugins/bundles/hot-file/v1.0.0/bundle.js`, { headers });
+    const budget = 2 * BUNDLE_DOWNLOADS_PER_CALL;
+    for (let sent = 0; sent < budget; sent++) expect((await download()).status).toBe(200);
+    let refused: Response | undefined;
+    for (let extra = 0; extra < BUNDLE_DOWNLOADS_PER_CALL + 5 && !refused; extra++) {
+      const response = await download();
+      if (response.status === 429) refused = response;
+    }
+    expectTooMany(present(refused), 10);
+    expect(refused?.headers.get("access-control-allow-origin")).toBe("*");
+    expect(refused?.headers.get("x-request-id")).toBeTruthy();
+    // Another address still downloads it.
+    const other = await fetch(`${stack.url}/plugins/bundles/hot-file/v1.0.0/bundle.js`, {
+      headers: { "cf-connecting-ip": "203.0.113.45" },
+    });
+    expect(other.status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { AppEnv, Env } from "./env";
 import { ApiError } from "./errors";
-import { callPluginsAsGateway } from "./plugins-client";
+import { callPluginsAsGateway, internalClaims } from "./plugins-client";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
 const CLOCK_SKEW_SECONDS = 30;
@@ -97,7 +97,15 @@ export const requireSignedIn = createMiddleware<AppEnv>(async (c, next) => {
  * revocation), asked as the gateway itself rather than as the unknown caller.
  */
 async function redeemPublishToken(c: Context<AppEnv>, token: string): Promise<{ identity: Identity; grant: Grant }> {
-  const response = await callPluginsAsGateway(c, "token-redeemer", "/publish-tokens/redeem", { token });
+  const response = await callPluginsAsGateway(
+    c.env,
+    internalClaims(c).request,
+    "token-redeemer",
+    "/publish-tokens/redeem",
+    {
+      token,
+    },
+  );
   if (response.status === 401 || response.status === 400) {
     throw new ApiError("UNAUTHORIZED", "The publish token is unknown, revoked or expired");
   }

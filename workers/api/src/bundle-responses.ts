@@ -11,6 +11,7 @@ export const CROSS_ORIGIN_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export const IMMUTABLE = "public, max-age=31536000, immutable";
+export const REQUEST_ID_HEADER = "x-request-id";
 /** Floating references and misses: long enough to absorb a burst, short enough for a publish to show. */
 export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
 
@@ -39,11 +40,19 @@ export function isNotModified(request: Headers, etag: string): boolean {
  * 206 for one satisfiable byte range, 416 for an unsatisfiable one, otherwise 200.
  * Several ranges at once get the whole object, as RFC 9110 allows.
  */
-export function answerFromMemory(method: string, request: Headers, object: HotObject): Response {
-  const headers = new Headers(object.headers);
-  if (isNotModified(request, object.etag)) return new Response(null, { status: 304, headers });
+export function answerFromMemory(method: string, request: Headers, object: HotObject, requestId?: string): Response {
   const size = object.bytes.byteLength;
   const rangeHeader = request.get("range");
+  // Every header is given to the constructor: changing a Response's headers afterwards
+  // costs the hot path about a tenth of its throughput in workerd.
+  const own: [string, string][] = requestId ? [[REQUEST_ID_HEADER, requestId]] : [];
+  if (rangeHeader === null && !request.has("if-none-match")) {
+    // The common case, a plain GET, in one go.
+    const headers = [...object.headers, ...own, ["content-length", String(size)]];
+    return new Response(method === "HEAD" ? null : object.bytes, { status: 200, headers });
+  }
+  const headers = new Headers([...object.headers, ...own]);
+  if (isNotModified(request, object.etag)) return new Response(null, { status: 304, headers });
   const ifRange = request.get("if-range");
   if (rangeHeader && (ifRange === null || ifRange === object.etag)) {
     const ranges = parseRange(size, rangeHeader, { combine: true });

@@ -3,6 +3,7 @@ import { authenticate } from "./auth";
 import { apiCors } from "./cors";
 import type { AppEnv, Env } from "./env";
 import { ApiError, errorResponse, onError } from "./errors";
+import { answerFromIsolate } from "./hot-path";
 import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
 import { registerBundles } from "./routes/bundles";
@@ -30,4 +31,6 @@ registerTrpc(app);
 app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)));
 app.onError(onError);
 
-export default app satisfies ExportedHandler<Env>;
+export default {
+  fetch: (request, env, ctx) => answerFromIsolate(request, env, ctx) ?? app.fetch(request, env, ctx),
+} satisfies ExportedHandler<Env>;

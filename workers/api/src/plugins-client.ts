@@ -1,10 +1,16 @@
 import type { AppRouter } from "@plugins/plugins-worker/router";
-import { EDGE_PURGE_HEADER, guestIdentity, type InternalClaims, internalToken } from "@plugins/schema";
+import {
+  EDGE_PURGE_HEADER,
+  guestIdentity,
+  type InternalClaims,
+  internalToken,
+  type RequestFacts,
+} from "@plugins/schema";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
 import { purgeBundlePaths } from "./bundle-cache";
-import { type AppEnv, publicOrigin } from "./env";
+import { type AppEnv, type Env, publicOrigin } from "./env";
 
 /** The plugins worker has no public hostname; the service binding ignores the host. */
 export const PLUGINS_ORIGIN = "https://plugins.internal";
@@ -71,14 +77,22 @@ export function pluginsClient(c: Context<AppEnv>) {
 /**
  * POSTs JSON to an internal route of the plugins worker (outside /trpc, so no client can
  * reach it) as the gateway itself: a `system:` identity with no rights, never the caller's.
+ * Takes the request's facts rather than its context, so work outside routing can use it.
  */
-export async function callPluginsAsGateway(c: Context<AppEnv>, task: string, path: string, body: unknown) {
-  const claims = { identity: { ...guestIdentity, sub: `system:${task}` }, request: internalClaims(c).request };
-  return callPlugins(c, `${PLUGINS_ORIGIN}${path}`, {
+export async function callPluginsAsGateway(
+  env: Env,
+  request: RequestFacts,
+  task: string,
+  path: string,
+  body: unknown,
+): Promise<Response> {
+  const claims = { identity: { ...guestIdentity, sub: `system:${task}` }, request };
+  // Unbound `env.PLUGINS.fetch` throws "Illegal invocation".
+  return env.PLUGINS.fetch(`${PLUGINS_ORIGIN}${path}`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      [internalToken.header]: await mintInternalToken(claims, c.env.INTERNAL_TOKEN_SECRET),
+      [internalToken.header]: await mintInternalToken(claims, env.INTERNAL_TOKEN_SECRET),
     },
     body: JSON.stringify(body),
   });

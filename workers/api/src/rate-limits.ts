@@ -66,26 +66,41 @@ function forgetExpired(now: number): void {
 /**
  * The bundle budget without an await on the hot path: downloads are counted in this
  * isolate and reported to the binding in steps of BUNDLE_DOWNLOADS_PER_CALL after the
- * answer (`waitUntil`); a key found over budget is refused from memory until its window
+ * answer (`waitUntil`); a client found over budget is refused from memory until its window
  * ends. An abusive client gets a few answers more than its budget; every other download
- * pays a map lookup.
+ * pays two map lookups.
  */
 export function enforceBundleBudget(c: Context<AppEnv>, refusalHeaders: Record<string, string>): void {
-  const limiter = c.env.BUNDLE_LIMITER;
-  if (!limiter) return;
-  const { period } = BUDGETS.bundle;
-  const key = `bundle:ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`;
-  const now = Date.now();
-  const until = deniedUntil.get(key);
-  if (until !== undefined && until > now) {
-    const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+  const ip = c.req.header("cf-connecting-ip") ?? null;
+  const seconds = bundleRefusal(ip);
+  if (seconds !== null) {
     throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${seconds} s`, {
       ...refusalHeaders,
       "retry-after": String(seconds),
     });
   }
-  if (until !== undefined) deniedUntil.delete(key);
-  if (deniedUntil.size > MAX_TRACKED_KEYS) forgetExpired(now);
+  countBundleDownload(c.env, (promise) => c.executionCtx.waitUntil(promise), ip);
+}
+
+function bundleKey(ip: string | null): string {
+  return `bundle:ip:${ip ?? "unknown"}`;
+}
+
+/** Seconds until a client over the bundle budget may download again; null when it may now. */
+export function bundleRefusal(ip: string | null, now = Date.now()): number | null {
+  const key = bundleKey(ip);
+  const until = deniedUntil.get(key);
+  if (until === undefined) return null;
+  if (until > now) return Math.max(1, Math.ceil((until - now) / 1000));
+  deniedUntil.delete(key);
+  return null;
+}
+
+/** Counts one download against the client's bundle budget, reporting to the binding every so many. */
+export function countBundleDownload(env: Env, waitUntil: (promise: Promise<unknown>) => void, ip: string | null) {
+  const limiter = env.BUNDLE_LIMITER;
+  if (!limiter) return;
+  const key = bundleKey(ip);
   const count = (unreported.get(key) ?? 0) + 1;
   if (count < BUNDLE_DOWNLOADS_PER_CALL) {
     if (unreported.size > MAX_TRACKED_KEYS) unreported.clear();
@@ -93,9 +108,11 @@ export function enforceBundleBudget(c: Context<AppEnv>, refusalHeaders: Record<s
     return;
   }
   unreported.delete(key);
-  c.executionCtx.waitUntil(
+  const now = Date.now();
+  if (deniedUntil.size > MAX_TRACKED_KEYS) forgetExpired(now);
+  waitUntil(
     limiter.limit({ key }).then((outcome) => {
-      if (!outcome.success) deniedUntil.set(key, now + retryAfter(period, now) * 1000);
+      if (!outcome.success) deniedUntil.set(key, now + retryAfter(BUDGETS.bundle.period, now) * 1000);
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { guestIdentity } from "@plugins/schema";
 import { createMiddleware } from "hono/factory";
-import { IMMUTABLE } from "./bundle-responses";
+import { IMMUTABLE, REQUEST_ID_HEADER } from "./bundle-responses";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 
@@ -16,7 +16,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   c.set("identity", guestIdentity);
   const started = Date.now();
   await next();
-  c.res.headers.set("x-request-id", requestId);
+  // Answers from memory carry it already, set when they were built (see answerFromMemory).
+  if (!c.res.headers.has(REQUEST_ID_HEADER)) c.res.headers.set(REQUEST_ID_HEADER, requestId);
   if (isImmutableHit(c.res)) return;
   logEvent("info", "request", {
     requestId,

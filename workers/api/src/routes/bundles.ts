@@ -2,7 +2,6 @@ import {
   BUNDLE_ENTRY_HEADER,
   bundleFilePathSchema,
   bundleUrlPath,
-  type DownloadBatch,
   encodeFilePath,
   pluginIdSchema,
   versionReferenceSchema,
@@ -18,15 +17,11 @@ import {
   immutableHeaders,
   SHORT_LIVED,
 } from "../bundle-responses";
-import { DownloadCounter } from "../download-counter";
+import { countDownload } from "../download-counter";
 import { type AppEnv, publicOrigin } from "../env";
 import { ApiError, fromPluginsWorker } from "../errors";
-import { logEvent } from "../log";
-import { callPlugins, callPluginsAsGateway, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
+import { callPlugins, internalClaims, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
 import { enforceBudget, enforceBundleBudget } from "../rate-limits";
-
-/** Isolate-wide download counts waiting for their batch. */
-const downloads = new DownloadCounter();
 
 /** On answers that may be cached briefly: unknown files, blocked versions, redirects. */
 const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
@@ -64,10 +59,8 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
   const method = c.req.method;
   const key = `${pluginId}/${version}/${path}`;
 
-  // Memory first: a key gets there only after passing the checks below, so a hit needs none.
+  // Files this isolate holds are answered before routing (hot-path.ts); this is a miss.
   const memory = hotObjects(c.env);
-  const held = memory.get(key);
-  if (held) return countDownload(c, pluginId, version, held.isEntry, answerFromMemory(method, c.req.raw.headers, held));
   if (
     slash < 0 ||
     !pluginIdSchema.safeParse(pluginId).success ||
@@ -96,7 +89,7 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
       if (isEntry) stored.headers.set(BUNDLE_ENTRY_HEADER, "1");
       c.executionCtx.waitUntil(cache.put(cacheKey, stored));
     }
-    return countDownload(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, full));
+    return counted(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, full));
   }
   const etag = response.headers.get("etag") ?? "";
   const object = {
@@ -112,25 +105,20 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
     if (isEntry) stored.headers.set(BUNDLE_ENTRY_HEADER, "1");
     c.executionCtx.waitUntil(cache.put(cacheKey, stored));
   }
-  return countDownload(c, pluginId, version, isEntry, answerFromMemory(method, c.req.raw.headers, object));
+  const answer = answerFromMemory(method, c.req.raw.headers, object, c.get("requestId"));
+  return counted(c, pluginId, version, isEntry, answer);
 }
 
-/** Counts a full download (200 or a 304 revalidation) of an entry file; flushes a due batch. */
-function countDownload(c: Context<AppEnv>, pluginId: string, version: string, isEntry: boolean, response: Response) {
-  if (isEntry && c.req.method === "GET" && (response.status === 200 || response.status === 304)) {
-    downloads.count(pluginId, version);
-    const batch = downloads.takeBatchIfDue();
-    if (batch) c.executionCtx.waitUntil(flushDownloads(c, batch));
-  }
-  return response;
-}
-
-async function flushDownloads(c: Context<AppEnv>, batch: DownloadBatch): Promise<void> {
-  const response = await callPluginsAsGateway(c, "download-counter", "/downloads", batch).catch(
-    (error: unknown) => new Response(String(error), { status: 599 }),
+/** Counts a full download of an entry file (see download-counter.ts) and returns the answer. */
+function counted(c: Context<AppEnv>, pluginId: string, version: string, isEntry: boolean, response: Response) {
+  const download = { pluginId, version, isEntry, method: c.req.method, status: response.status };
+  countDownload(
+    c.env,
+    (promise) => c.executionCtx.waitUntil(promise),
+    download,
+    () => internalClaims(c).request,
   );
-  if (!response.ok)
-    logEvent("warn", "download_flush_failed", { status: response.status, entries: batch.counts.length });
+  return response;
 }
 
 /**

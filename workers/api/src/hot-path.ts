@@ -1,0 +1,60 @@
+import { hotObjects } from "./bundle-cache";
+import { answerFromMemory } from "./bundle-responses";
+import { countDownload } from "./download-counter";
+import type { Env } from "./env";
+import { bundleRefusal, countBundleDownload } from "./rate-limits";
+
+const BUNDLES_PREFIX = "/plugins/bundles/";
+
+/**
+ * The hottest request there is, a repeated GET of an immutable bundle file this isolate
+ * holds in memory, answered before any routing or middleware: no database, no token, no
+ * validation (a file gets into memory only after the full path of `routes/bundles.ts`
+ * checked it). Everything else, a client over its budget included, returns null and goes
+ * through the app.
+ */
+export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionContext): Response | null {
+  const method = request.method;
+  if (method !== "GET" && method !== "HEAD") return null;
+  const file = exactFileOf(request.url);
+  if (!file) return null;
+  const held = hotObjects(env).get(file.key);
+  if (!held) return null;
+  const ip = request.headers.get("cf-connecting-ip");
+  if (bundleRefusal(ip) !== null) return null;
+  const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+  countBundleDownload(env, waitUntil, ip);
+  const requestId = crypto.randomUUID();
+  const response = answerFromMemory(method, request.headers, held, requestId);
+  countDownload(
+    env,
+    waitUntil,
+    { pluginId: file.pluginId, version: file.version, isEntry: held.isEntry, method, status: response.status },
+    () => ({ requestId, ip, userAgent: null, publicOrigin: env.PUBLIC_BASE_URL || new URL(request.url).origin }),
+  );
+  return response;
+}
+
+/**
+ * `/plugins/bundles/:id/v:version/:path` read off the URL by hand, decoded the way the
+ * router decodes its parameters; null for anything else.
+ */
+function exactFileOf(url: string): { pluginId: string; version: string; key: string } | null {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  if (pathStart < 0 || !url.startsWith(BUNDLES_PREFIX, pathStart)) return null;
+  const queryStart = url.indexOf("?", pathStart);
+  let rest = url.slice(pathStart + BUNDLES_PREFIX.length, queryStart < 0 ? undefined : queryStart);
+  if (rest.includes("%")) {
+    try {
+      rest = decodeURIComponent(rest);
+    } catch {
+      return null;
+    }
+  }
+  const idEnd = rest.indexOf("/");
+  const versionEnd = rest.indexOf("/", idEnd + 1);
+  if (idEnd <= 0 || versionEnd < 0 || rest[idEnd + 1] !== "v") return null;
+  const pluginId = rest.slice(0, idEnd);
+  const version = rest.slice(idEnd + 2, versionEnd);
+  return { pluginId, version, key: `${pluginId}/${version}/${rest.slice(versionEnd + 1)}` };
+}
