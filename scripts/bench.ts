@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import type { Result as AutocannonResult } from "autocannon";
@@ -13,7 +13,7 @@ import { COMPATIBILITY_DATE, platformWorkers } from "./local-stack/platform-work
 import { startLocalPostgres } from "./local-stack/postgres";
 import { buildWorkerBundles, ROOT } from "./local-stack/worker-bundles";
 
-const HELP = `Usage: pnpm bench [--duration <seconds>] [--connections <n>]
+const HELP = `Usage: pnpm bench [--duration <seconds>] [--rounds <n>] [--connections <n>]
 
 Starts the platform under Miniflare (real workerd, service binding, R2, Cache API,
 PostgreSQL or PGlite), publishes a 100 KB bundle, and measures each request type beside
@@ -27,15 +27,21 @@ a baseline worker measured in the same run on the same machine:
   tenant manifest GET    vs  the memory worker answering a small JSON
   tenant manifest 304    vs  the memory worker answering 304
 
+Each figure and its baseline are measured in alternating rounds, and the medians are
+reported, so a drift of the machine during the run (another process, thermal limits)
+weighs on both sides alike.
+
 Options:
-  --duration <s>     seconds of load per measurement   (default 8)
+  --duration <s>     seconds of load per measurement   (default 4)
+  --rounds <n>       alternating rounds per request    (default 3)
   --connections <n>  concurrent connections            (default 16)
   -h, --help         show this help
 `;
 
 const { values } = parseArgs({
   options: {
-    duration: { type: "string", default: "8" },
+    duration: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
     help: { type: "boolean", short: "h" },
   },
@@ -45,6 +51,7 @@ if (values.help) {
   process.exit(0);
 }
 const duration = Number(values.duration);
+const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 const step = (message: string) => console.info(`• ${message}`);
 const run = promisify(execFile);
@@ -58,14 +65,37 @@ interface Figure {
   p99: number;
 }
 
+interface Scenario {
+  name: string;
+  target?: number;
+  subject: () => Promise<Figure>;
+  baseline: () => Promise<Figure>;
+}
+
+/** The median of each figure over the rounds, taken separately. */
+function medianFigure(figures: Figure[]): Figure {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  };
+  return {
+    rps: median(figures.map((figure) => figure.rps)),
+    p50: median(figures.map((figure) => figure.p50)),
+    p99: median(figures.map((figure) => figure.p99)),
+  };
+}
+
 /** Load comes from a second process, so the generator never competes with the bridge or Miniflare's I/O. */
 async function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<AutocannonResult> {
   const args = ["-j", "-c", String(connections), "-d", String(seconds)];
   for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}=${value}`);
+  const autocannonBin = join(ROOT, "node_modules/.bin/autocannon");
+  const [command, commandArgs] = pinned
+    ? ["taskset", ["-c", pinned.load, autocannonBin, ...args, url]]
+    : [autocannonBin, [...args, url]];
   // Asynchronously: the Neon bridge serving the workers lives in this process's event loop.
-  const { stdout } = await run(join(ROOT, "node_modules/.bin/autocannon"), [...args, url], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(command, commandArgs, { maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(stdout) as AutocannonResult;
 }
 
@@ -81,6 +111,25 @@ async function measure(url: string, headers: Record<string, string> = {}, expect
   }
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
+
+/**
+ * On a machine with two or more CPUs, the platform (this process, and the workerd and
+ * Postgres processes it starts) runs on one CPU and the load generator on another, so the
+ * two never fight over a core and repeated runs agree far better. Needs taskset.
+ */
+async function pinToCpus(): Promise<{ server: string; load: string } | null> {
+  if (availableParallelism() < 2) return null;
+  try {
+    await run("taskset", ["-a", "-cp", "0", String(process.pid)]);
+    return { server: "0", load: "1" };
+  } catch {
+    return null;
+  }
+}
+const pinned = await pinToCpus();
+step(
+  pinned ? "Pinned the platform to CPU 0 and the load generator to CPU 1" : "Running unpinned (one CPU, or no taskset)",
+);
 
 const persist = mkdtempSync(join(tmpdir(), "plugin-platform-bench-"));
 step("Building both workers (wrangler deploy --dry-run)");
@@ -145,56 +194,58 @@ try {
   const manifest = `${platform}/api/tenants/bench/plugins/manifest`;
   const signedIn = { authorization: `Bearer ${token}` };
   const manifestEtag = (await fetch(manifest, { headers: signedIn })).headers.get("etag") ?? "";
-  const scenarios: { name: string; target?: number; run: () => Promise<[Figure, Figure]> }[] = [
+  const scenarios: Scenario[] = [
     {
       name: "warm immutable GET",
       target: 0.85,
-      run: async () => [await measure(`${platform}${exact}`), await measure(`${memory}/bundle.js`)],
+      subject: () => measure(`${platform}${exact}`),
+      baseline: () => measure(`${memory}/bundle.js`),
     },
     {
       name: "cache-miss GET",
       target: 0.9,
-      run: async () => [await measure(`${uncached}${exact}`), await measure(`${passthrough}/bundle.js`)],
+      subject: () => measure(`${uncached}${exact}`),
+      baseline: () => measure(`${passthrough}/bundle.js`),
     },
     {
       name: "304 revalidation",
-      run: async () => [
-        await measure(`${platform}${exact}`, { "if-none-match": etag }, 304),
-        await measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
-      ],
+      subject: () => measure(`${platform}${exact}`, { "if-none-match": etag }, 304),
+      baseline: () => measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
     },
     {
       name: "floating-ref 302",
-      run: async () => [
-        await measure(`${platform}/plugins/bundles/${PLUGIN}@%5E1.0.0/bundle.js`, {}, 302),
-        await measure(`${memory}/redirect`, {}, 302),
-      ],
+      subject: () => measure(`${platform}/plugins/bundles/${PLUGIN}@%5E1.0.0/bundle.js`, {}, 302),
+      baseline: () => measure(`${memory}/redirect`, {}, 302),
     },
     {
       name: "tRPC resolve",
-      run: async () => [
-        await measure(`${platform}/trpc/plugins.resolve?input=${resolveInput}`),
-        await measure(`${memory}/json`),
-      ],
+      subject: () => measure(`${platform}/trpc/plugins.resolve?input=${resolveInput}`),
+      baseline: () => measure(`${memory}/json`),
     },
     {
       name: "tenant manifest GET",
-      run: async () => [await measure(manifest, signedIn), await measure(`${memory}/json`)],
+      subject: () => measure(manifest, signedIn),
+      baseline: () => measure(`${memory}/json`),
     },
     {
       name: "tenant manifest 304",
-      run: async () => [
-        await measure(manifest, { ...signedIn, "if-none-match": manifestEtag }, 304),
-        await measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
-      ],
+      subject: () => measure(manifest, { ...signedIn, "if-none-match": manifestEtag }, 304),
+      baseline: () => measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
     },
   ];
 
   const rows: string[] = [];
   let missed = false;
   for (const scenario of scenarios) {
-    step(`Measuring ${scenario.name} (${duration}s + baseline)`);
-    const [figure, baseline] = await scenario.run();
+    step(`Measuring ${scenario.name} (${rounds} rounds of ${duration}s, alternating with its baseline)`);
+    const subjects: Figure[] = [];
+    const baselines: Figure[] = [];
+    for (let round = 0; round < rounds; round++) {
+      subjects.push(await scenario.subject());
+      baselines.push(await scenario.baseline());
+    }
+    const figure = medianFigure(subjects);
+    const baseline = medianFigure(baselines);
     const ratio = figure.rps / baseline.rps;
     const verdict =
       scenario.target === undefined
@@ -208,7 +259,7 @@ try {
     );
   }
   console.info(`
-Postgres: ${postgres.kind}; ${connections} connections, ${duration}s per measurement; latencies in ms.
+Postgres: ${postgres.kind}; ${connections} connections; medians of ${rounds} rounds of ${duration}s; latencies in ms.
 
 | request | req/s | p50 / p99 | baseline req/s | baseline p50 / p99 | ratio |
 | --- | --- | --- | --- | --- | --- |
