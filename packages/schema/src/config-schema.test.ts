@@ -163,3 +163,36 @@ describe("the manifest's config field", () => {
     expect(parsed.error?.issues.map((issue) => issue.path.join("."))).toEqual(["config"]);
   });
 });
+
+describe("configSchemaProblem, against schemas that would hide a secret or never finish", () => {
+  it("refuses a $ref to a writeOnly field, which would copy the secret into a public one", () => {
+    expect(
+      configSchemaProblem({
+        properties: { apiKey: { type: "string", writeOnly: true }, backupKey: { $ref: "#/properties/apiKey" } },
+      }),
+    ).toBe('$ref "#/properties/apiKey" points at a writeOnly field; only top-level properties can be secret');
+  });
+
+  it("refuses a $ref that leads back to itself, directly or through another", () => {
+    expect(configSchemaProblem({ properties: { host: { $ref: "#/properties/host" } } })).toMatch(
+      /refers back to itself/,
+    );
+    expect(
+      configSchemaProblem({
+        $defs: { a: { $ref: "#/$defs/b" }, b: { $ref: "#/$defs/a" } },
+        properties: { x: { $ref: "#/$defs/a" } },
+      }),
+    ).toMatch(/refers back to itself/);
+  });
+
+  it("accepts a recursive schema that descends before it repeats (a tree)", () => {
+    expect(
+      configSchemaProblem({
+        $defs: {
+          node: { type: "object", properties: { children: { type: "array", items: { $ref: "#/$defs/node" } } } },
+        },
+        properties: { tree: { $ref: "#/$defs/node" } },
+      }),
+    ).toBeNull();
+  });
+});

@@ -18,9 +18,10 @@ export function secretFields(schema: Record<string, unknown> | undefined): strin
 /**
  * What makes a plugin's config schema unusable, found at publish time rather than at an
  * install: a `$ref` that resolves nowhere inside the schema (nothing is fetched), a
- * `pattern` or `patternProperties` key that is no regular expression, or `writeOnly`
- * anywhere but directly on a top-level property (only those are kept apart as secrets,
- * so one reached any other way would be stored and shown in clear).
+ * `$ref` that only leads back to itself, a `pattern` or `patternProperties` key that is no
+ * regular expression, or `writeOnly` anywhere but directly on a top-level property, or at
+ * the end of a `$ref` (only top-level properties are kept apart as secrets, so a secret
+ * reached any other way would be stored and shown in clear).
  */
 export function configSchemaProblem(schema: Record<string, unknown>): string | null {
   try {
@@ -30,8 +31,17 @@ export function configSchemaProblem(schema: Record<string, unknown>): string | n
     for (const subschema of new Set(Object.values(lookup))) {
       if (!isRecord(subschema)) continue;
       const ref = subschema.__absolute_ref__;
-      if (typeof ref === "string" && lookup[ref] === undefined) {
-        return `is not a usable JSON Schema: $ref "${String(subschema.$ref)}" resolves to nothing in this schema`;
+      if (typeof ref === "string") {
+        const target = lookup[ref];
+        if (target === undefined) {
+          return `is not a usable JSON Schema: $ref "${String(subschema.$ref)}" resolves to nothing in this schema`;
+        }
+        if (isRecord(target) && target.writeOnly === true) {
+          return `$ref "${String(subschema.$ref)}" points at a writeOnly field; only top-level properties can be secret`;
+        }
+        if (refersBackToItself(subschema, lookup)) {
+          return `is not a usable JSON Schema: $ref "${String(subschema.$ref)}" refers back to itself`;
+        }
       }
       if (typeof subschema.pattern === "string") new RegExp(subschema.pattern, "u");
       if (isRecord(subschema.patternProperties)) {
@@ -46,6 +56,18 @@ export function configSchemaProblem(schema: Record<string, unknown>): string | n
     return `is not a usable JSON Schema: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`;
   }
   return null;
+}
+
+/** Whether following `$ref`s from `start`, without descending into anything, comes back to it. */
+function refersBackToItself(start: Schema, lookup: Record<string, Schema | boolean>): boolean {
+  const seen = new Set<unknown>([start]);
+  let current: unknown = start;
+  while (isRecord(current) && typeof current.__absolute_ref__ === "string") {
+    current = lookup[current.__absolute_ref__];
+    if (seen.has(current)) return true;
+    seen.add(current);
+  }
+  return false;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

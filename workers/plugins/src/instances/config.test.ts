@@ -270,3 +270,27 @@ describe("carriedConfig", () => {
     expect(carriedConfig(undefined, to, { x: 1 })).toEqual({ x: 1 });
   });
 });
+
+describe("checkConfig, against what it must not do", () => {
+  it("answers a schema the validator cannot finish with as a problem, not a throw", () => {
+    const looping = { type: "object", properties: { host: { $ref: "#/properties/host" } } };
+    expect(checkConfig(looping, { host: "h" })).toEqual({
+      ok: false,
+      problems: ["config: this version's config schema cannot check it"],
+    });
+  });
+
+  it("never quotes a secret field's value in a problem", () => {
+    const withPin = { type: "object", properties: { pin: { type: "integer", maximum: 9999, writeOnly: true } } };
+    const checked = checkConfig(withPin, { pin: 123456 });
+    expect(checked).toEqual({ ok: false, problems: ["config.pin: does not match the schema"] });
+    expect(JSON.stringify(checked)).not.toContain("123456");
+  });
+
+  it("still explains a public field's problem", () => {
+    const withPort = { type: "object", properties: { port: { type: "integer", maximum: 9999 } } };
+    const checked = checkConfig(withPort, { port: 123456 });
+    expect(checked.ok).toBe(false);
+    expect(JSON.stringify(checked)).toContain("123456");
+  });
+});

@@ -18,9 +18,17 @@ export function checkConfig(schema: ConfigSchema, config: ConfigObject): ConfigC
       : { ok: false, problems: fields.map((field) => `config.${field}: this plugin takes no configuration`) };
   }
   const withDefaults = applyDefaults(schema, config) as ConfigObject;
-  const result = new Validator(schema, CONFIG_SCHEMA_DRAFT, false).validate(withDefaults);
+  let result: ReturnType<Validator["validate"]>;
+  try {
+    result = new Validator(schema, CONFIG_SCHEMA_DRAFT, false).validate(withDefaults);
+  } catch {
+    // A schema the validator cannot finish with (a $ref that loops on itself) refuses every
+    // config it meets: the caller answers a 4xx or holds an update, never a 500.
+    return { ok: false, problems: ["config: this version's config schema cannot check it"] };
+  }
   if (result.valid) return { ok: true, config: withDefaults };
-  const problems = result.errors.flatMap(describe);
+  const secrets = new Set(secretFields(schema));
+  const problems = result.errors.flatMap((unit) => describe(unit, secrets));
   return { ok: false, problems: problems.length > 0 ? [...new Set(problems)] : ["config: does not match the schema"] };
 }
 
@@ -40,7 +48,7 @@ export function splitSecrets(schema: ConfigSchema, config: ConfigObject) {
 export function mergeSecrets(schema: ConfigSchema, sent: ConfigObject, stored: ConfigObject): ConfigObject {
   const merged: ConfigObject = { ...sent };
   for (const field of secretFields(schema)) {
-    if (!(field in sent) && field in stored) merged[field] = stored[field];
+    if (!Object.hasOwn(sent, field) && Object.hasOwn(stored, field)) merged[field] = stored[field];
     else if (sent[field] === null) delete merged[field];
   }
   return merged;
@@ -57,9 +65,9 @@ export function carriedConfig(from: ConfigSchema, to: ConfigSchema, config: Conf
   const toProperties = isRecord(to?.properties) ? to.properties : {};
   const carried: ConfigObject = {};
   for (const [field, value] of Object.entries(config)) {
-    const declared = fromProperties[field];
+    const declared = Object.hasOwn(fromProperties, field) ? fromProperties[field] : undefined;
     const isOwnDefault = isRecord(declared) && "default" in declared && deepCompareStrict(declared.default, value);
-    if (field in toProperties || !isOwnDefault) carried[field] = value;
+    if (Object.hasOwn(toProperties, field) || !isOwnDefault) carried[field] = value;
   }
   return carried;
 }
@@ -70,8 +78,8 @@ function applyDefaults(schema: unknown, value: unknown): unknown {
   const filled: ConfigObject = { ...value };
   for (const [field, property] of Object.entries(schema.properties)) {
     if (!isRecord(property)) continue;
-    if (!(field in filled) && "default" in property) filled[field] = structuredClone(property.default);
-    if (field in filled) filled[field] = applyDefaults(property, filled[field]);
+    if (!Object.hasOwn(filled, field) && "default" in property) filled[field] = structuredClone(property.default);
+    if (Object.hasOwn(filled, field)) filled[field] = applyDefaults(property, filled[field]);
   }
   return filled;
 }
@@ -94,9 +102,12 @@ const AGGREGATES = new Set([
   "false",
 ]);
 
-function describe(unit: OutputUnit): string[] {
+function describe(unit: OutputUnit, secrets: ReadonlySet<string>): string[] {
   if (AGGREGATES.has(unit.keyword)) return [];
   const at = fieldPath(unit.instanceLocation);
+  // The validator's messages quote numbers and lengths: about a secret, say only where.
+  const field = /^#\/([^/]+)/.exec(unit.instanceLocation)?.[1];
+  if (field !== undefined && secrets.has(decodePointerSegment(field))) return [`${at}: does not match the schema`];
   const property = /property "([^"]*)"/i.exec(unit.error)?.[1];
   if (unit.keyword === "required" && property !== undefined) return [`${at}.${property}: is required`];
   if ((unit.keyword === "additionalProperties" || unit.keyword === "unevaluatedProperties") && property !== undefined) {
@@ -111,11 +122,15 @@ function fieldPath(pointer: string): string {
     .replace(/^#\/?/, "")
     .split("/")
     .filter((segment) => segment !== "")
-    .map((segment) => decodeURIComponent(segment).replaceAll("~1", "/").replaceAll("~0", "~"));
+    .map(decodePointerSegment);
   return segments.reduce(
     (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`),
     "config",
   );
+}
+
+function decodePointerSegment(segment: string): string {
+  return decodeURIComponent(segment).replaceAll("~1", "/").replaceAll("~0", "~");
 }
 
 function isRecord(value: unknown): value is ConfigObject {
