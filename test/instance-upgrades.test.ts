@@ -399,6 +399,73 @@ describe("upgrades check the stored config against the new version's schema", ()
   });
 });
 
+describe("an upgrade that brings the config the new version needs", () => {
+  const client = () => trpc(stack, tokens.alice);
+  const ref = { tenantId: "acme", instanceId: "courier" };
+  const schema = (extra: Record<string, unknown>, required: string[]) => ({
+    type: "object",
+    properties: { host: { type: "string" }, apiKey: { type: "string", writeOnly: true }, ...extra },
+    required: ["host", "apiKey", ...required],
+    additionalProperties: false,
+  });
+
+  beforeAll(async () => {
+    await release("courier", "1.0.0", { config: schema({}, []) });
+    await release("courier", "2.0.0", { config: schema({ region: { enum: ["eu", "us"] } }, ["region"]) });
+    await client().installations.install.mutate({
+      ...ref,
+      pluginId: "courier",
+      version: "1.0.0",
+      config: { host: "a.test", apiKey: "k-1" },
+    });
+  });
+
+  it("is refused without the config, naming the missing field", async () => {
+    const message = await expectTrpcError(
+      client().installations.upgrade.mutate({ ...ref, version: "2.0.0" }),
+      "CONFLICT",
+      409,
+    );
+    expect(message).toContain("config.region: is required");
+  });
+
+  it("refuses a config the target's schema refuses, naming the field, changing nothing", async () => {
+    const before = await row("acme", "courier");
+    const message = await expectTrpcError(
+      client().installations.upgrade.mutate({ ...ref, version: "2.0.0", config: { host: "a.test", region: "mars" } }),
+      "CONFLICT",
+      409,
+    );
+    expect(message).toContain("config.region");
+    expect(await row("acme", "courier")).toEqual(before);
+  });
+
+  it("moves with the config given, keeping the secret left out, audited by field names", async () => {
+    const moved = await client().installations.upgrade.mutate({
+      ...ref,
+      version: "2.0.0",
+      config: { host: "b.test", region: "eu" },
+    });
+    expect(moved).toMatchObject({
+      version: "2.0.0",
+      previousVersion: "1.0.0",
+      config: { host: "b.test", region: "eu" },
+      secretsSet: ["apiKey"],
+    });
+    const stored = await row("acme", "courier");
+    expect(await openSealed(present(stored.sealed_secrets), moved.id)).toEqual({ apiKey: "k-1" });
+    const [audit] = await auditOf(moved.id, ["installation.upgrade"]);
+    expect(audit?.details).toEqual({
+      instanceId: "courier",
+      from: "1.0.0",
+      to: "2.0.0",
+      fields: ["host", "region"],
+      secretsSet: ["apiKey"],
+    });
+    expect(JSON.stringify(audit)).not.toContain("k-1");
+  });
+});
+
 describe("host checks", () => {
   const hana = () => trpc(stack, tokens.hana);
   const paymentHost = {
@@ -748,6 +815,24 @@ describe("update policies follow new versions", () => {
         details: { instanceId: "pinned", from: "1.0.0", to: "1.2.0", policy: "minor" },
       },
     ]);
+  });
+
+  it("setUpdatePolicy to the policy it already has changes nothing, not even the revision", async () => {
+    await pia().installations.install.mutate({
+      tenantId: "policy",
+      pluginId: "follow",
+      instanceId: "steady",
+      version: "1.0.0",
+    });
+    const before = await row("policy", "steady");
+    const same = await pia().installations.setUpdatePolicy.mutate({
+      tenantId: "policy",
+      instanceId: "steady",
+      updatePolicy: "pinned",
+    });
+    expect(same.revision).toBe(before.revision);
+    expect(await row("policy", "steady")).toEqual(before);
+    expect(await auditOf(same.id, ["installation.update_policy"])).toEqual([]);
   });
 
   it("setUpdatePolicy moves only the instance it changes", async () => {

@@ -112,6 +112,11 @@ export const configureInputSchema = instanceChangeSchema.extend({
 export const upgradeInputSchema = instanceChangeSchema.extend({
   /** Where to move the instance: a tag, an exact version or a range, higher or lower. */
   version: versionReferenceSchema,
+  /**
+   * The config to take with the move, for a version the current config does not fit; as in
+   * `configure`, a secret left out keeps its value. Without it, the current config moves.
+   */
+  config: instanceConfigSchema.optional(),
 });
 
 export const setUpdatePolicyInputSchema = instanceChangeSchema.extend({

@@ -2,20 +2,26 @@ import { distTags, installations, LATEST_TAG, pluginVersions } from "@plugins/sc
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
 import { loadHost } from "../tenants/hosts";
-import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc";
 import type { Host } from "./compatibility";
-import { carriedConfig } from "./config";
-import { changeInstance, fitVersion, storableConfig, storedSecrets } from "./store";
+import { changeInstance, planMove } from "./store";
 import { followTarget } from "./update-policies";
 
 /**
  * Moves every live instance of `pluginId` whose update policy admits a newer version to it,
  * when its config and its tenant's host fit that version; one that does not fit stays
- * where it is, with an `installation.update_held` audit entry saying why.
- * `only` restricts the pass to one instance (after its policy changed).
+ * where it is, with an `installation.update_held` audit entry saying why. `only` restricts
+ * the pass to one instance (just installed, or its policy just changed). Returns the
+ * tenants whose instances moved: the caller refreshes their manifests, with any others it
+ * changed, in one sorted pass (so that two transactions cannot lock them in opposite orders).
  */
-export async function followUpdates(tx: Transaction, ctx: Context, pluginId: string, only?: { id: string }) {
+export async function followUpdates(
+  tx: Transaction,
+  ctx: Context,
+  pluginId: string,
+  only?: { id: string },
+): Promise<Set<string>> {
+  const moved = new Set<string>();
   const followers = await tx
     .select()
     .from(installations)
@@ -29,7 +35,7 @@ export async function followUpdates(tx: Transaction, ctx: Context, pluginId: str
     )
     .orderBy(asc(installations.id))
     .for("update");
-  if (followers.length === 0) return;
+  if (followers.length === 0) return moved;
 
   const versions = await tx.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
   const [latest] = await tx
@@ -37,39 +43,51 @@ export async function followUpdates(tx: Transaction, ctx: Context, pluginId: str
     .from(distTags)
     .where(and(eq(distTags.pluginId, pluginId), eq(distTags.tag, LATEST_TAG)));
   const hosts = new Map<string, Host | null>();
-  const changedTenants = new Set<string>();
 
   for (const instance of followers) {
     const target = followTarget(instance.updatePolicy, instance.version, versions, latest?.version ?? null);
-    const version = target && versions.find((candidate) => candidate.version === target);
-    if (!version) continue;
-    if (!hosts.has(instance.tenantId)) hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId));
     const installed = versions.find((candidate) => candidate.version === instance.version);
-    const config = carriedConfig(installed?.manifest.config, version.manifest.config, {
-      ...instance.config,
-      ...(await storedSecrets(ctx, instance)),
-    });
-    const fit = fitVersion(version, hosts.get(instance.tenantId) ?? null, config, instance.secretsSet);
+    // Held until this transaction ends, so a concurrent block cannot slip in after the choice.
+    const version = target && installed ? await holdPublished(tx, pluginId, target) : null;
+    if (!version || !installed) continue;
+    if (!hosts.has(instance.tenantId)) hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId));
+    const plan = await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
     const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
-    if (!fit.ok) {
+    if (!plan.ok) {
       await recordAudit(tx, ctx, {
         ...audit,
         action: "installation.update_held",
-        details: { instanceId: instance.instanceId, from: instance.version, to: target, problems: fit.problems },
+        details: {
+          instanceId: instance.instanceId,
+          from: instance.version,
+          to: version.version,
+          problems: plan.problems,
+        },
       });
       continue;
     }
-    await changeInstance(tx, instance, {
-      version: target,
-      previousVersion: instance.version,
-      ...(await storableConfig(ctx, version.manifest, instance.id, fit.config)),
-    });
+    await changeInstance(tx, instance, plan.change);
     await recordAudit(tx, ctx, {
       ...audit,
       action: "installation.auto_update",
-      details: { instanceId: instance.instanceId, from: instance.version, to: target, policy: instance.updatePolicy },
+      details: {
+        instanceId: instance.instanceId,
+        from: instance.version,
+        to: version.version,
+        policy: instance.updatePolicy,
+      },
     });
-    changedTenants.add(instance.tenantId);
+    moved.add(instance.tenantId);
   }
-  for (const tenantId of [...changedTenants].sort()) await refreshTenantManifest(tx, tenantId);
+  return moved;
+}
+
+/** `pluginId@version` locked FOR SHARE if it is still published, else null. */
+async function holdPublished(tx: Transaction, pluginId: string, version: string) {
+  const [held] = await tx
+    .select()
+    .from(pluginVersions)
+    .where(and(eq(pluginVersions.pluginId, pluginId), eq(pluginVersions.version, version)))
+    .for("share");
+  return held?.status === "published" ? held : null;
 }

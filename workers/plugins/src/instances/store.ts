@@ -12,7 +12,7 @@ import type { Transaction } from "../audit";
 import type { Database } from "../database";
 import type { Context } from "../trpc";
 import { type Host, hostProblems } from "./compatibility";
-import { checkConfig, splitSecrets } from "./config";
+import { carriedConfig, checkConfig, mergeSecrets, splitSecrets } from "./config";
 import { secretBox } from "./secrets";
 
 /** An instance as it is returned: the sealed secrets never leave the worker. */
@@ -128,9 +128,48 @@ export function fitVersion(
   const problems = [
     ...(checked.ok ? [] : checked.problems),
     ...secretsSet
-      .filter((field) => !stillSecret.has(field))
+      .filter((field) => Object.hasOwn(config, field) && !stillSecret.has(field))
       .map((field) => `config.${field}: is secret now, and ${version.version} would store it in clear`),
     ...hostProblems(version.manifest, host),
   ];
   return checked.ok && problems.length === 0 ? { ok: true, config: checked.config } : { ok: false, problems };
+}
+
+export type MovePlan =
+  | { ok: true; change: Pick<Installation, "version" | "previousVersion" | "config" | "sealedSecrets" | "secretsSet"> }
+  | { ok: false; problems: string[] };
+
+/**
+ * What moving `instance` from its `installed` version to `target` would store, or why it
+ * cannot move. The config is the stored one carried over (see `carriedConfig`), or `sent`
+ * when the caller gives the config the target needs, its secrets merged as in a configure.
+ * Secrets that cannot be opened (a rotated key) are a reason not to move, never a throw.
+ */
+export async function planMove(
+  ctx: Pick<Context, "configKey">,
+  instance: Installation,
+  installed: PluginVersion,
+  target: PluginVersion,
+  host: Host | null,
+  sent?: Record<string, unknown>,
+): Promise<MovePlan> {
+  let secrets: Record<string, unknown>;
+  try {
+    secrets = await storedSecrets(ctx, instance);
+  } catch {
+    return { ok: false, problems: ["config: the stored secret fields cannot be opened with the configured key"] };
+  }
+  const config = sent
+    ? mergeSecrets(target.manifest.config, sent, secrets)
+    : carriedConfig(installed.manifest.config, target.manifest.config, { ...instance.config, ...secrets });
+  const fit = fitVersion(target, host, config, instance.secretsSet);
+  if (!fit.ok) return fit;
+  return {
+    ok: true,
+    change: {
+      version: target.version,
+      previousVersion: instance.version,
+      ...(await storableConfig(ctx, target.manifest, instance.id, fit.config)),
+    },
+  };
 }

@@ -5,6 +5,7 @@ import {
   installInputSchema,
   instanceRefSchema,
   listInstancesInputSchema,
+  type PluginVersion,
   pluginVersions,
   setUpdatePolicyInputSchema,
   transitionInputSchema,
@@ -13,13 +14,22 @@ import {
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
-import { carriedConfig, checkConfig, mergeSecrets } from "../instances/config";
+import { hostProblems } from "../instances/compatibility";
+import { checkConfig, mergeSecrets } from "../instances/config";
 import { followUpdates } from "../instances/follow-updates";
 import { type LifecycleAction, transition } from "../instances/lifecycle";
-import { changeInstance, fitVersion, loadInstance, storableConfig, storedSecrets, view } from "../instances/store";
+import {
+  changeInstance,
+  fitVersion,
+  loadInstance,
+  planMove,
+  storableConfig,
+  storedSecrets,
+  view,
+} from "../instances/store";
 import { resolveVersion } from "../resolve-version";
 import { loadHost } from "../tenants/hosts";
-import { refreshTenantManifest } from "../tenants/manifest";
+import { refreshTenantManifest, refreshTenantManifests } from "../tenants/manifest";
 import { type Context, router, tenantProcedure } from "../trpc";
 
 /** Reads: any member of the tenant. Changes: its editors, and admins. Others: 404. */
@@ -142,12 +152,16 @@ export const installationsRouter = router({
     });
   }),
 
-  /** Moves an instance to another version, higher or lower, if its config and the host fit it. */
+  /**
+   * Moves an instance to another version, higher or lower, if its config and the host fit
+   * it. With `config`, the instance takes that config (secrets left out kept, as in
+   * `configure`) in the same step, for a version whose schema the current config does not fit.
+   */
   upgrade: manager.input(upgradeInputSchema).mutation(async ({ ctx, input }) => {
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       const target = await resolveVersion(tx, current.pluginId, input.version, { lock: true });
-      return moveToVersion(tx, ctx, current, target, "installation.upgrade");
+      return moveToVersion(tx, ctx, current, target, "installation.upgrade", input.config);
     });
   }),
 
@@ -170,6 +184,7 @@ export const installationsRouter = router({
   setUpdatePolicy: manager.input(setUpdatePolicyInputSchema).mutation(async ({ ctx, input }) => {
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
+      if (current.updatePolicy === input.updatePolicy) return view(current);
       const updated = await changeInstance(tx, current, { updatePolicy: input.updatePolicy });
       await recordAudit(tx, ctx, {
         action: "installation.update_policy",
@@ -178,7 +193,7 @@ export const installationsRouter = router({
         tenantId: current.tenantId,
         details: { instanceId: current.instanceId, from: current.updatePolicy, to: input.updatePolicy },
       });
-      await followUpdates(tx, ctx, current.pluginId, { id: current.id });
+      await refreshTenantManifests(tx, await followUpdates(tx, ctx, current.pluginId, { id: current.id }));
       return view(await loadInstance(tx, { tenantId: updated.tenantId, instanceId: updated.instanceId }));
     });
   }),
@@ -201,13 +216,18 @@ async function move(
           message: `${current.pluginId}@${current.version} was blocked; upgrade the instance before activating it`,
         });
       }
-      const fit = fitVersion(version, await loadHost(tx, current.tenantId), {
-        ...current.config,
-        ...(await storedSecrets(ctx, current)),
-      });
-      if (!fit.ok) throw refused(`Cannot activate '${current.instanceId}'`, fit.problems);
+      // The config was checked against this very version when it was stored; the host may
+      // have been registered again since.
+      const problems = hostProblems(version.manifest, await loadHost(tx, current.tenantId));
+      if (problems.length > 0) throw refused(`Cannot activate '${current.instanceId}'`, problems);
     }
-    const updated = await changeInstance(tx, current, { status: next.to, uninstalled: next.to === "uninstalled" });
+    // History keeps no credentials: an uninstalled instance's secrets are dropped with it.
+    const uninstalled = next.to === "uninstalled";
+    const updated = await changeInstance(tx, current, {
+      status: next.to,
+      uninstalled,
+      ...(uninstalled ? { sealedSecrets: null, secretsSet: [] } : {}),
+    });
     await recordAudit(tx, ctx, {
       action: `installation.${action}`,
       resourceType: "installation",
@@ -224,8 +244,9 @@ async function moveToVersion(
   tx: Transaction,
   ctx: Context,
   current: Installation,
-  target: Awaited<ReturnType<typeof resolveVersion>>,
+  target: PluginVersion,
   action: "installation.upgrade" | "installation.rollback",
+  config?: Record<string, unknown>,
 ) {
   if (target.version === current.version) {
     throw new TRPCError({
@@ -234,25 +255,22 @@ async function moveToVersion(
     });
   }
   const installed = await installedVersion(tx, current);
-  const config = carriedConfig(installed.manifest.config, target.manifest.config, {
-    ...current.config,
-    ...(await storedSecrets(ctx, current)),
-  });
-  const fit = fitVersion(target, await loadHost(tx, current.tenantId), config, current.secretsSet);
-  if (!fit.ok) {
-    throw refused(`Cannot move '${current.instanceId}' from ${current.version} to ${target.version}`, fit.problems);
+  const plan = await planMove(ctx, current, installed, target, await loadHost(tx, current.tenantId), config);
+  if (!plan.ok) {
+    throw refused(`Cannot move '${current.instanceId}' from ${current.version} to ${target.version}`, plan.problems);
   }
-  const updated = await changeInstance(tx, current, {
-    version: target.version,
-    previousVersion: current.version,
-    ...(await storableConfig(ctx, target.manifest, current.id, fit.config)),
-  });
+  const updated = await changeInstance(tx, current, plan.change);
   await recordAudit(tx, ctx, {
     action,
     resourceType: "installation",
     resourceId: current.id,
     tenantId: current.tenantId,
-    details: { instanceId: current.instanceId, from: current.version, to: target.version },
+    details: {
+      instanceId: current.instanceId,
+      from: current.version,
+      to: target.version,
+      ...(config ? { fields: Object.keys(plan.change.config).sort(), secretsSet: plan.change.secretsSet } : {}),
+    },
   });
   await refreshTenantManifest(tx, current.tenantId);
   return view(updated);

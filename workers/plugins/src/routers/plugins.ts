@@ -17,6 +17,7 @@ import { assertGrantCovers } from "../publish-tokens";
 import { publishVersion } from "../publish-version";
 import { resolveVersion } from "../resolve-version";
 import { searchPlugins } from "../search";
+import { refreshTenantManifests } from "../tenants/manifest";
 import { grantableProcedure, publicProcedure, router } from "../trpc";
 
 const publishFormSchema = z.instanceof(FormData, {
@@ -35,7 +36,7 @@ export const pluginsRouter = router({
       // to it. The version is published either way, so a failure here is logged, not answered.
       if (published.created) {
         await ctx.db
-          .transaction((tx) => followUpdates(tx, ctx, upload.manifest.id))
+          .transaction(async (tx) => refreshTenantManifests(tx, await followUpdates(tx, ctx, upload.manifest.id)))
           .catch((error: unknown) =>
             logEvent("error", "follow_updates_failed", {
               requestId: ctx.request.requestId,

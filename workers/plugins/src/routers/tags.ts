@@ -5,6 +5,7 @@ import { recordAudit } from "../audit";
 import { followUpdates } from "../instances/follow-updates";
 import { lockManagedPlugin } from "../ownership";
 import { moveLatest } from "../tags";
+import { refreshTenantManifests } from "../tenants/manifest";
 import { roleProcedure, router } from "../trpc";
 
 export const tagsRouter = router({
@@ -34,7 +35,7 @@ export const tagsRouter = router({
             target: [distTags.pluginId, distTags.tag],
             set: { version: input.version, explicit: true, updatedAt: sql`now()` },
           });
-        if (input.tag === LATEST_TAG) await followUpdates(tx, ctx, input.pluginId);
+        if (input.tag === LATEST_TAG) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
         await recordAudit(tx, ctx, {
           action: "dist_tag.set",
           resourceType: "plugin",
@@ -59,7 +60,7 @@ export const tagsRouter = router({
           throw new TRPCError({ code: "NOT_FOUND", message: `'${input.pluginId}' has no tag '${input.tag}'` });
         }
         const latest = input.tag === LATEST_TAG ? await moveLatest(tx, input.pluginId) : undefined;
-        if (latest) await followUpdates(tx, ctx, input.pluginId);
+        if (latest) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
         await recordAudit(tx, ctx, {
           action: "dist_tag.remove",
           resourceType: "plugin",

@@ -16,7 +16,7 @@ import { followUpdates } from "../instances/follow-updates";
 import { lockManagedPlugin } from "../ownership";
 import { assertGrantCovers } from "../publish-tokens";
 import { untagVersion } from "../tags";
-import { refreshManifestsUsing } from "../tenants/manifest";
+import { refreshTenantManifests, tenantsRunning } from "../tenants/manifest";
 import { type Context, gone, grantableProcedure, publicProcedure, roleProcedure, router } from "../trpc";
 
 async function lockVersion(tx: Transaction, pluginId: string, version: string) {
@@ -82,7 +82,7 @@ export const versionsRouter = router({
           .update(pluginVersions)
           .set({ deprecationMessage: message, deprecationReplacement: message ? (input.replacement ?? null) : null })
           .where(and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)));
-        await refreshManifestsUsing(tx, input.pluginId, input.version);
+        await refreshTenantManifests(tx, await tenantsRunning(tx, input.pluginId, input.version));
         return {
           result: { pluginId: input.pluginId, version: input.version, deprecated: message !== null },
           audit: {
@@ -110,7 +110,7 @@ export const versionsRouter = router({
           .where(and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)));
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
         // `latest` may have moved on; instances following it move with it.
-        await followUpdates(tx, ctx, input.pluginId);
+        await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
         return {
           result: { pluginId: input.pluginId, version: input.version, status: "yanked" as const, removedTags },
           audit: {
@@ -152,8 +152,8 @@ export const versionsRouter = router({
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
         // Instances whose policy admits a newer version leave it; the manifests of tenants still
         // running it stop loading it at once and list it as withheld.
-        await followUpdates(tx, ctx, input.pluginId);
-        await refreshManifestsUsing(tx, input.pluginId, input.version);
+        const moved = await followUpdates(tx, ctx, input.pluginId);
+        await refreshTenantManifests(tx, [...moved, ...(await tenantsRunning(tx, input.pluginId, input.version))]);
         // Inside the transaction on purpose: if the commit then fails, the bytes are already
         // gone and an admin blocks again; for malware, removal errs on the side of removing.
         // The marker goes first, so the bundle path answers 410 even before the deletes finish.

@@ -32,21 +32,24 @@ export async function refreshTenantManifest(tx: Transaction, tenantId: string): 
     .where(eq(tenantManifests.tenantId, tenantId));
 }
 
-/** Regenerates the manifest of every tenant with a live instance of `pluginId` (at `version`, if given). */
-export async function refreshManifestsUsing(tx: Transaction, pluginId: string, version?: string): Promise<void> {
-  const tenants = await tx
+/** Regenerates the manifests of `tenantIds`, in tenant order: two transactions refreshing overlapping sets cannot deadlock. */
+export async function refreshTenantManifests(tx: Transaction, tenantIds: Iterable<string>): Promise<void> {
+  for (const tenantId of [...new Set(tenantIds)].sort()) await refreshTenantManifest(tx, tenantId);
+}
+
+/** The tenants with a live instance of `pluginId` at `version`. */
+export async function tenantsRunning(tx: Transaction, pluginId: string, version: string): Promise<string[]> {
+  const rows = await tx
     .selectDistinct({ tenantId: installations.tenantId })
     .from(installations)
     .where(
       and(
         eq(installations.pluginId, pluginId),
-        version === undefined ? undefined : eq(installations.version, version),
+        eq(installations.version, version),
         sql`${installations.status} <> 'uninstalled'`,
       ),
-    )
-    .orderBy(asc(installations.tenantId));
-  // In tenant order, so two transactions refreshing overlapping tenants cannot deadlock.
-  for (const { tenantId } of tenants) await refreshTenantManifest(tx, tenantId);
+    );
+  return rows.map((row) => row.tenantId);
 }
 
 /** The stored manifest and its ETag; a tenant that never installed anything has an empty one. */
