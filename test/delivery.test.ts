@@ -201,6 +201,32 @@ describe("a repeated GET is answered without the plugins worker", () => {
   });
 });
 
+describe("a file held in memory is reached only by its own URL", () => {
+  it("answers the same file under percent-encoded path segments, as the router reads them", async () => {
+    const source = "export const encoded = true;\n";
+    await publish(stack, alice, pluginMetadata({ id: "encoded", version: "1.0.0" }), source);
+    const plain = `${stack.url}/plugins/bundles/encoded/v1.0.0/bundle.js`;
+    expect(await (await fetch(plain)).text()).toBe(source);
+    const encoded = await fetch(`${stack.url}/plugins/bundles/%65ncoded/v1.0.0/bundle%2Ejs`);
+    expect(encoded.status).toBe(200);
+    expect(await encoded.text()).toBe(source);
+  });
+
+  it.each([
+    ["slashes encoded into one segment", "/plugins/bundles/encoded%2Fv1.0.0%2Fbundle.js"],
+    ["a slash encoded inside the plugin id", "/plugins/bundles/encoded%2F1.0.0/v1.0.0/bundle.js"],
+    ["a malformed escape", "/plugins/bundles/encoded/v1.0.0/bundle%E0.js"],
+  ])("answers %s 404, warm or cold", async (_, path) => {
+    // Warm the memory first: a hit must not depend on how a URL decodes.
+    expect((await fetch(`${stack.url}/plugins/bundles/encoded/v1.0.0/bundle.js`)).status).toBe(200);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const response = await getManual(`${stack.url}${path}`);
+      expect(response.status).toBe(404);
+      await response.body?.cancel();
+    }
+  });
+});
+
 describe("floating references", () => {
   beforeAll(async () => {
     for (const version of ["1.0.0", "1.1.0", "2.0.0"]) {

@@ -30,31 +30,43 @@ export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionCont
     env,
     waitUntil,
     { pluginId: file.pluginId, version: file.version, isEntry: held.isEntry, method, status: response.status },
-    () => ({ requestId, ip, userAgent: null, publicOrigin: env.PUBLIC_BASE_URL || new URL(request.url).origin }),
+    () => ({
+      requestId,
+      ip: ip?.slice(0, 64) ?? null,
+      userAgent: null,
+      publicOrigin: env.PUBLIC_BASE_URL || new URL(request.url).origin,
+    }),
   );
   return response;
 }
 
 /**
- * `/plugins/bundles/:id/v:version/:path` read off the URL by hand, decoded the way the
- * router decodes its parameters; null for anything else.
+ * `/plugins/bundles/:id/v:version/:path` read off the URL by hand, the way the router reads
+ * it: split on the raw slashes, then each part decoded (so `%2F` inside the id or version
+ * is no separator); null for anything else.
  */
 function exactFileOf(url: string): { pluginId: string; version: string; key: string } | null {
   const pathStart = url.indexOf("/", url.indexOf("//") + 2);
   if (pathStart < 0 || !url.startsWith(BUNDLES_PREFIX, pathStart)) return null;
   const queryStart = url.indexOf("?", pathStart);
-  let rest = url.slice(pathStart + BUNDLES_PREFIX.length, queryStart < 0 ? undefined : queryStart);
-  if (rest.includes("%")) {
-    try {
-      rest = decodeURIComponent(rest);
-    } catch {
-      return null;
-    }
-  }
+  const rest = url.slice(pathStart + BUNDLES_PREFIX.length, queryStart < 0 ? undefined : queryStart);
   const idEnd = rest.indexOf("/");
   const versionEnd = rest.indexOf("/", idEnd + 1);
   if (idEnd <= 0 || versionEnd < 0 || rest[idEnd + 1] !== "v") return null;
-  const pluginId = rest.slice(0, idEnd);
-  const version = rest.slice(idEnd + 2, versionEnd);
-  return { pluginId, version, key: `${pluginId}/${version}/${rest.slice(versionEnd + 1)}` };
+  const pluginId = decoded(rest.slice(0, idEnd));
+  const version = decoded(rest.slice(idEnd + 2, versionEnd));
+  const path = decoded(rest.slice(versionEnd + 1));
+  if (pluginId === null || version === null || path === null || pluginId.includes("/") || version.includes("/")) {
+    return null;
+  }
+  return { pluginId, version, key: `${pluginId}/${version}/${path}` };
+}
+
+function decoded(part: string): string | null {
+  if (!part.includes("%")) return part;
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }
