@@ -285,18 +285,15 @@ export async function eventually<T>(
 
 /**
  * Opens a sealed value with the stack's key, written here apart from the worker's code:
- * AES-256-GCM, `v1.<iv>.<ciphertext>` in base64url, the row id as additional data.
+ * AES-256-GCM, `v1.<key id>.<iv>.<ciphertext>` in base64url, the key id the first 8 bytes
+ * of the key's SHA-256, the row id as additional data.
  */
 export async function openSealed(sealed: string, rowId: string): Promise<Record<string, unknown>> {
-  const [format, iv, ciphertext] = sealed.split(".");
+  const [format, keyId, iv, ciphertext] = sealed.split(".");
   expect(format).toBe("v1");
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(Buffer.from(DEV_CONFIG_ENCRYPTION_KEY, "base64")),
-    "AES-GCM",
-    false,
-    ["decrypt"],
-  );
+  const keyBytes = Buffer.from(DEV_CONFIG_ENCRYPTION_KEY, "base64");
+  expect(keyId).toBe(createHash("sha256").update(keyBytes).digest().subarray(0, 8).toString("base64url"));
+  const key = await crypto.subtle.importKey("raw", new Uint8Array(keyBytes), "AES-GCM", false, ["decrypt"]);
   const plaintext = await crypto.subtle.decrypt(
     {
       name: "AES-GCM",

@@ -168,11 +168,11 @@ describe("installing with a valid config", () => {
     expect(row.config).toEqual({ port: 8080, region: "eu", retry: { attempts: 3 } });
     expect(row.secrets_set).toEqual(["apiToken", "webhookSecret"]);
     const sealed = present(row.sealed_secrets, "sealed_secrets");
-    expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
     for (const value of [apiToken, webhookSecret]) {
       expect(row.raw).not.toContain(value);
       expect(sealed).not.toContain(value);
-      expect(Buffer.from(sealed.split(".")[2] ?? "", "base64url").toString("latin1")).not.toContain(value);
+      expect(Buffer.from(sealed.split(".")[3] ?? "", "base64url").toString("latin1")).not.toContain(value);
     }
     expect(await openSealed(sealed, installed.id)).toEqual({ apiToken, webhookSecret });
     await expect(openSealed(sealed, rest.installation.id)).rejects.toThrow();

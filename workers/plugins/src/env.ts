@@ -11,6 +11,8 @@ export interface Env {
   INTERNAL_TOKEN_SECRET: string;
   /** 32 random bytes, base64: the AES-GCM key sealing secret fields of instance configs. Secret. */
   CONFIG_ENCRYPTION_KEY?: string;
+  /** Comma-separated keys CONFIG_ENCRYPTION_KEY replaced: they open what they sealed until it is sealed again. Secret. */
+  CONFIG_ENCRYPTION_RETIRED_KEYS?: string;
   /** `host:port` of a WebSocket-to-TCP bridge, set only when running against a local Postgres. */
   NEON_LOCAL_PROXY?: string;
   /** `development` exposes error details in responses; anything else hides them. */

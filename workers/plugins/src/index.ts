@@ -13,6 +13,7 @@ import { openDatabase } from "./database";
 import { recordDownloads } from "./downloads";
 import { type Env, uploadLimits } from "./env";
 import { verifyInternalToken } from "./identity";
+import { configKeys } from "./instances/secrets";
 import { logEvent } from "./log";
 import { redeemToken } from "./publish-tokens";
 import { appRouter } from "./root";
@@ -83,7 +84,7 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
           ? null
           : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
       exposeErrors: c.env.ENVIRONMENT === "development",
-      configKey: c.env.CONFIG_ENCRYPTION_KEY,
+      configKeys: configKeys(c.env),
     }),
     onError: ({ error, path }) => {
       if (error.code !== "INTERNAL_SERVER_ERROR") return;

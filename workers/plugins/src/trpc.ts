@@ -11,6 +11,7 @@ import {
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { UploadLimits } from "./bundle-upload";
 import type { Database } from "./database";
+import type { ConfigKeys } from "./instances/secrets";
 
 /** Everything a procedure may use. Built per request; tests build it directly for `createCaller`. */
 export interface Context {
@@ -30,8 +31,8 @@ export interface Context {
   purgeFromEdge: ((paths: readonly string[]) => void) | null;
   /** Whether error responses may carry internal details (local development only). */
   exposeErrors: boolean;
-  /** CONFIG_ENCRYPTION_KEY: seals the secret fields of instance configs. */
-  configKey: string | undefined;
+  /** The keys that seal and open the secret fields of instance configs. */
+  configKeys: ConfigKeys;
 }
 
 /** Marks a NOT_FOUND that is permanent (a blocked version): REST answers it with 410. */

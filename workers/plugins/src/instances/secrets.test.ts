@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SecretBox, secretBox } from "./secrets";
+import { configKeys, SecretBox, secretBox } from "./secrets";
 
 function randomKey(bytes = 32): string {
   return base64Of(crypto.getRandomValues(new Uint8Array(bytes)));
@@ -21,12 +21,12 @@ async function box(key = randomKey()): Promise<SecretBox> {
   return opened;
 }
 
-const SEALED = /^v1\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]+)$/;
+const SEALED = /^v1\.([A-Za-z0-9_-]{11})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]+)$/;
 const ROW = "0b8f3c52-6c1e-4b5e-9d0a-1f2e3d4c5b6a";
 const OTHER_ROW = "7d6e5f40-3a2b-4c1d-8e9f-a0b1c2d3e4f5";
 
 /** `sealed` with one character of its ciphertext (or iv) changed. */
-function flip(sealed: string, part: 1 | 2): string {
+function flip(sealed: string, part: 2 | 3): string {
   const parts = sealed.split(".");
   const text = parts[part] ?? "";
   const at = Math.floor(text.length / 2);
@@ -46,7 +46,7 @@ describe("SecretBox", () => {
   it("does not show the plaintext in the sealed value, not even base64-decoded", async () => {
     const sealed = await (await box()).seal({ apiToken: "plain-secret-value" }, ROW);
     expect(sealed).not.toContain("plain-secret-value");
-    const ciphertext = sealed.split(".")[2] ?? "";
+    const ciphertext = sealed.split(".")[3] ?? "";
     expect(String.fromCharCode(...bytesOf(ciphertext))).not.toContain("plain-secret-value");
     // AES-GCM: as long as the plaintext, plus the 16-byte tag.
     expect(bytesOf(ciphertext).byteLength).toBe(JSON.stringify({ apiToken: "plain-secret-value" }).length + 16);
@@ -55,7 +55,7 @@ describe("SecretBox", () => {
   it("uses a fresh 12-byte IV each time, so equal values seal differently", async () => {
     const secrets = await box();
     const sealed = await Promise.all(Array.from({ length: 20 }, () => secrets.seal({ apiToken: "same" }, ROW)));
-    const ivs = sealed.map((value) => SEALED.exec(value)?.[1]);
+    const ivs = sealed.map((value) => SEALED.exec(value)?.[2]);
     expect(new Set(ivs).size).toBe(20);
     expect(new Set(sealed).size).toBe(20);
     for (const iv of ivs) expect(bytesOf(iv ?? "").byteLength).toBe(12);
@@ -77,17 +77,24 @@ describe("SecretBox", () => {
   it("does not open a tampered ciphertext or IV", async () => {
     const secrets = await box();
     const sealed = await secrets.seal({ apiToken: "t" }, ROW);
+    await expect(secrets.open(flip(sealed, 3), ROW)).rejects.toThrow();
     await expect(secrets.open(flip(sealed, 2), ROW)).rejects.toThrow();
-    await expect(secrets.open(flip(sealed, 1), ROW)).rejects.toThrow();
-    const [format, iv, ciphertext] = sealed.split(".");
-    await expect(secrets.open(`${format}.${iv}.${ciphertext?.slice(0, -4)}`, ROW)).rejects.toThrow();
+    const [format, keyId, iv, ciphertext] = sealed.split(".");
+    await expect(secrets.open(`${format}.${keyId}.${iv}.${ciphertext?.slice(0, -4)}`, ROW)).rejects.toThrow();
   });
 
   it("refuses a value in another format", async () => {
     const secrets = await box();
     const sealed = await secrets.seal({ apiToken: "t" }, ROW);
-    const [, iv, ciphertext] = sealed.split(".");
-    for (const value of [`v2.${iv}.${ciphertext}`, `v1.${iv}`, `v1..${ciphertext}`, "", "plain"]) {
+    const [, keyId, iv, ciphertext] = sealed.split(".");
+    for (const value of [
+      `v2.${keyId}.${iv}.${ciphertext}`,
+      `v1.${iv}.${ciphertext}`,
+      `v1.${keyId}..${ciphertext}`,
+      `v1.${keyId}.${iv}.${ciphertext}.extra`,
+      "",
+      "plain",
+    ]) {
       await expect(secrets.open(value, ROW)).rejects.toThrow("sealed secrets are in an unknown format");
     }
   });
@@ -108,7 +115,7 @@ describe("SecretBox", () => {
 
     it.each([16, 24, 31, 33, 64])("refuses a key of %i bytes", async (bytes) => {
       await expect(SecretBox.fromKey(randomKey(bytes))).rejects.toThrow(
-        "CONFIG_ENCRYPTION_KEY must be 32 bytes, base64-encoded",
+        "CONFIG_ENCRYPTION_KEY must hold keys of 32 bytes, base64-encoded",
       );
     });
 
@@ -134,12 +141,43 @@ describe("SecretBox", () => {
   describe("secretBox", () => {
     it("is the box of the configured key", async () => {
       const key = randomKey();
-      const sealed = await (await secretBox({ configKey: key })).seal({ a: 1 }, ROW);
+      const sealed = await (await secretBox({ configKeys: { current: key, retired: [] } })).seal({ a: 1 }, ROW);
       expect(await (await box(key)).open(sealed, ROW)).toEqual({ a: 1 });
     });
 
     it("says which setting is missing when there is no key", async () => {
-      await expect(secretBox({ configKey: undefined })).rejects.toThrow("CONFIG_ENCRYPTION_KEY is not set");
+      await expect(secretBox({ configKeys: { current: undefined, retired: [] } })).rejects.toThrow(
+        "CONFIG_ENCRYPTION_KEY is not set",
+      );
     });
+  });
+});
+
+describe("rotating CONFIG_ENCRYPTION_KEY", () => {
+  it("seals under the new key and still opens what a retired key sealed", async () => {
+    const [oldKey, newKey] = [randomKey(), randomKey()];
+    const before = await (await box(oldKey)).seal({ apiToken: "old" }, ROW);
+    const rotated = await SecretBox.fromKey(newKey, [oldKey]);
+    expect(await rotated?.open(before, ROW)).toEqual({ apiToken: "old" });
+    const after = await rotated?.seal({ apiToken: "new" }, ROW);
+    expect(after?.split(".")[1]).not.toBe(before.split(".")[1]);
+    expect(await (await box(newKey)).open(after ?? "", ROW)).toEqual({ apiToken: "new" });
+  });
+
+  it("names the key it lacks once a retired key is dropped", async () => {
+    const [oldKey, newKey] = [randomKey(), randomKey()];
+    const before = await (await box(oldKey)).seal({ apiToken: "old" }, ROW);
+    const keyId = before.split(".")[1];
+    await expect((await box(newKey)).open(before, ROW)).rejects.toThrow(
+      `sealed secrets were sealed under key ${keyId}, which is not configured`,
+    );
+  });
+
+  it("reads the retired keys from a comma-separated setting", () => {
+    expect(configKeys({ CONFIG_ENCRYPTION_KEY: "k", CONFIG_ENCRYPTION_RETIRED_KEYS: " a , b,," })).toEqual({
+      current: "k",
+      retired: ["a", "b"],
+    });
+    expect(configKeys({})).toEqual({ current: undefined, retired: [] });
   });
 });

@@ -1,23 +1,42 @@
 /**
- * Secret config fields are sealed with AES-256-GCM under CONFIG_ENCRYPTION_KEY, bound to the
- * instance's row id as additional data so a sealed value copied onto another instance (or
- * another tenant's) does not open. Format: `v1.<iv>.<ciphertext>`, base64url.
+ * Secret config fields are sealed with AES-256-GCM, bound to the instance's row id as
+ * additional data so a sealed value copied onto another instance (or another tenant's)
+ * does not open. Format: `v1.<key id>.<iv>.<ciphertext>`, base64url. The key id names the
+ * key that sealed it, so CONFIG_ENCRYPTION_KEY can be rotated: the new key seals, retired
+ * keys (CONFIG_ENCRYPTION_RETIRED_KEYS) still open, and each instance is sealed again under
+ * the new key on its next write.
  */
 const FORMAT = "v1";
 
-export class SecretBox {
-  private constructor(private readonly key: CryptoKey) {}
+interface Key {
+  id: string;
+  key: CryptoKey;
+}
 
-  /** A box for the configured key, or null when none is configured (secret fields then cannot be stored). */
-  static async fromKey(material: string | undefined): Promise<SecretBox | null> {
-    if (!material) return null;
-    const cached = boxes.get(material);
+export class SecretBox {
+  private constructor(
+    private readonly sealing: Key,
+    private readonly opening: ReadonlyMap<string, CryptoKey>,
+  ) {}
+
+  /**
+   * A box sealing under `current` and opening under it and every `retired` key, or null
+   * when no key is configured (secret fields then cannot be stored).
+   */
+  static async fromKey(current: string | undefined, retired: readonly string[] = []): Promise<SecretBox | null> {
+    if (!current) return null;
+    const cacheKey = [current, ...retired].join(",");
+    const cached = boxes.get(cacheKey);
     if (cached) return cached;
-    const bytes = fromBase64(material.trim());
-    if (bytes.byteLength !== 32) throw new Error("CONFIG_ENCRYPTION_KEY must be 32 bytes, base64-encoded");
-    const key = await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
-    const box = new SecretBox(key);
-    boxes.set(material, box);
+    const sealing = await importKey(current, "CONFIG_ENCRYPTION_KEY");
+    const opening = new Map<string, CryptoKey>();
+    for (const material of retired) {
+      const old = await importKey(material, "CONFIG_ENCRYPTION_RETIRED_KEYS");
+      opening.set(old.id, old.key);
+    }
+    opening.set(sealing.id, sealing.key);
+    const box = new SecretBox(sealing, opening);
+    boxes.set(cacheKey, box);
     return box;
   }
 
@@ -26,22 +45,35 @@ export class SecretBox {
     const plaintext = new TextEncoder().encode(JSON.stringify(values));
     const sealed = await crypto.subtle.encrypt(
       { name: "AES-GCM", iv, additionalData: aad(boundTo) },
-      this.key,
+      this.sealing.key,
       plaintext,
     );
-    return [FORMAT, toBase64(iv), toBase64(new Uint8Array(sealed))].join(".");
+    return [FORMAT, this.sealing.id, toBase64(iv), toBase64(new Uint8Array(sealed))].join(".");
   }
 
   async open(sealed: string, boundTo: string): Promise<Record<string, unknown>> {
-    const [format, iv, ciphertext] = sealed.split(".");
-    if (format !== FORMAT || !iv || !ciphertext) throw new Error("sealed secrets are in an unknown format");
+    const [format, keyId, iv, ciphertext, extra] = sealed.split(".");
+    if (format !== FORMAT || !keyId || !iv || !ciphertext || extra !== undefined) {
+      throw new Error("sealed secrets are in an unknown format");
+    }
+    const key = this.opening.get(keyId);
+    if (!key) throw new Error(`sealed secrets were sealed under key ${keyId}, which is not configured`);
     const plaintext = await crypto.subtle.decrypt(
       { name: "AES-GCM", iv: fromBase64(iv), additionalData: aad(boundTo) },
-      this.key,
+      key,
       fromBase64(ciphertext),
     );
     return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
   }
+}
+
+/** A 32-byte base64 key, imported, with its id: the first 8 bytes of its SHA-256. */
+async function importKey(material: string, setting: string): Promise<Key> {
+  const bytes = fromBase64(material.trim());
+  if (bytes.byteLength !== 32) throw new Error(`${setting} must hold keys of 32 bytes, base64-encoded`);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const key = await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
+  return { id: toBase64(digest.subarray(0, 8)), key };
 }
 
 /** Imported keys, by key material: importing costs more than the encryption itself. */
@@ -66,8 +98,26 @@ function fromBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /** The configured box, or an error that says what is missing (logged; the caller sees "Internal error"). */
-export async function secretBox(ctx: { configKey: string | undefined }): Promise<SecretBox> {
-  const box = await SecretBox.fromKey(ctx.configKey);
+export async function secretBox(ctx: { configKeys: ConfigKeys }): Promise<SecretBox> {
+  const box = await SecretBox.fromKey(ctx.configKeys.current, ctx.configKeys.retired);
   if (!box) throw new Error("CONFIG_ENCRYPTION_KEY is not set, so secret config fields cannot be stored");
   return box;
+}
+
+/** CONFIG_ENCRYPTION_KEY, and the retired keys that still open what they sealed. */
+export interface ConfigKeys {
+  current: string | undefined;
+  retired: string[];
+}
+
+/** The keys as configured: CONFIG_ENCRYPTION_RETIRED_KEYS is a comma-separated list. */
+export function configKeys(env: {
+  CONFIG_ENCRYPTION_KEY?: string;
+  CONFIG_ENCRYPTION_RETIRED_KEYS?: string;
+}): ConfigKeys {
+  const retired = (env.CONFIG_ENCRYPTION_RETIRED_KEYS ?? "")
+    .split(",")
+    .map((key) => key.trim())
+    .filter((key) => key !== "");
+  return { current: env.CONFIG_ENCRYPTION_KEY, retired };
 }

@@ -91,14 +91,14 @@ function staleRevision(instanceId: string, expected: number, actual: number): TR
 }
 
 /** The secret fields stored for an instance, opened. */
-export async function storedSecrets(ctx: Pick<Context, "configKey">, row: Installation) {
+export async function storedSecrets(ctx: Pick<Context, "configKeys">, row: Installation) {
   if (!row.sealedSecrets) return {};
   return (await secretBox(ctx)).open(row.sealedSecrets, row.id);
 }
 
 /** The columns that hold a configuration: the visible part, and the secrets sealed to instance `rowId`. */
 export async function storableConfig(
-  ctx: Pick<Context, "configKey">,
+  ctx: Pick<Context, "configKeys">,
   manifest: PluginManifest,
   rowId: string,
   config: Record<string, unknown>,
@@ -146,7 +146,7 @@ export type MovePlan =
  * Secrets that cannot be opened (a rotated key) are a reason not to move, never a throw.
  */
 export async function planMove(
-  ctx: Pick<Context, "configKey">,
+  ctx: Pick<Context, "configKeys">,
   instance: Installation,
   installed: PluginVersion,
   target: PluginVersion,
