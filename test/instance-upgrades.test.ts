@@ -466,6 +466,32 @@ describe("an upgrade that brings the config the new version needs", () => {
   });
 });
 
+describe("a host registered while an install checks against it", () => {
+  it("makes the install wait and then see the new host: refused for the point it no longer offers", async () => {
+    const admin = trpc(stack, tokens.admin);
+    await admin.hosts.register.mutate({
+      tenantId: "racing",
+      version: "2.0.0",
+      extensionPoints: [{ name: "payment-methods", contractVersion: "1.0.0" }],
+    });
+    await release("racer", "1.0.0");
+    // A registration in flight: the host row locked, its extension points gone, not yet committed.
+    await stack.db.query("begin");
+    await stack.db.query("select 1 from tenant_hosts where tenant_id = 'racing' for update");
+    await stack.db.query("delete from host_extension_points where tenant_id = 'racing'");
+    const install = admin.installations.install
+      .mutate({ tenantId: "racing", pluginId: "racer" })
+      .then(() => null)
+      .catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stack.db.query("commit");
+    const error = await install;
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toContain("has no extension point 'payment-methods'");
+    expect((await admin.installations.list.query({ tenantId: "racing" })).length).toBe(0);
+  });
+});
+
 describe("host checks", () => {
   const hana = () => trpc(stack, tokens.hana);
   const paymentHost = {

@@ -50,7 +50,8 @@ export async function followUpdates(
     // Held until this transaction ends, so a concurrent block cannot slip in after the choice.
     const version = target && installed ? await holdPublished(tx, pluginId, target) : null;
     if (!version || !installed) continue;
-    if (!hosts.has(instance.tenantId)) hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId));
+    if (!hosts.has(instance.tenantId))
+      hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId, { hold: true }));
     const plan = await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
     const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
     if (!plan.ok) {

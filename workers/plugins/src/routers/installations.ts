@@ -49,7 +49,7 @@ export const installationsRouter = router({
       // A config the schema refuses is the caller's mistake (400); a host that cannot run the version is not (409).
       const checked = checkConfig(version.manifest.config, input.config);
       if (!checked.ok) throw new TRPCError({ code: "BAD_REQUEST", message: checked.problems.join("; ") });
-      const fit = fitVersion(version, await loadHost(tx, input.tenantId), checked.config);
+      const fit = fitVersion(version, await loadHost(tx, input.tenantId, { hold: true }), checked.config);
       if (!fit.ok) throw refused(`Cannot install ${input.pluginId}@${version.version}`, fit.problems);
       const id = crypto.randomUUID();
       const [installation] = await tx
@@ -218,7 +218,7 @@ async function move(
       }
       // The config was checked against this very version when it was stored; the host may
       // have been registered again since.
-      const problems = hostProblems(version.manifest, await loadHost(tx, current.tenantId));
+      const problems = hostProblems(version.manifest, await loadHost(tx, current.tenantId, { hold: true }));
       if (problems.length > 0) throw refused(`Cannot activate '${current.instanceId}'`, problems);
     }
     // History keeps no credentials: an uninstalled instance's secrets are dropped with it.
@@ -255,7 +255,14 @@ async function moveToVersion(
     });
   }
   const installed = await installedVersion(tx, current);
-  const plan = await planMove(ctx, current, installed, target, await loadHost(tx, current.tenantId), config);
+  const plan = await planMove(
+    ctx,
+    current,
+    installed,
+    target,
+    await loadHost(tx, current.tenantId, { hold: true }),
+    config,
+  );
   if (!plan.ok) {
     throw refused(`Cannot move '${current.instanceId}' from ${current.version} to ${target.version}`, plan.problems);
   }
