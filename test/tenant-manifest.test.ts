@@ -360,7 +360,9 @@ describe("what the manifest lists", () => {
     );
     expect(rows).toHaveLength(1);
     const [stored] = rows;
-    expect(stored?.etag).toBe(etag);
+    // The served tag covers the origin the paths are made absolute under, so it is not the stored one.
+    expect(stored?.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(stored?.etag).not.toBe(etag);
     expect(stored?.document.plugins.map((plugin) => plugin.url)).toEqual([
       "/plugins/bundles/widget/v1.1.0/bundle.js",
       "/plugins/bundles/multi/v1.0.0/index.js",
@@ -383,6 +385,18 @@ describe("ETags and conditional GETs", () => {
       config: { title: "First" },
     });
     ({ etag } = await manifestOf(tenant, token));
+  });
+
+  it("gives the same manifest served under another public origin another ETag", async () => {
+    // The gateway's public origin is the request's own when PUBLIC_BASE_URL is unset.
+    const { port } = new URL(stack.url);
+    const response = await fetch(`http://localhost:${port}/api/tenants/${tenant}/plugins/manifest`, {
+      headers: { authorization: `Bearer ${token}`, "if-none-match": etag },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("etag")).not.toBe(etag);
+    const body = (await response.json()) as TenantManifest;
+    expect(body.plugins[0]?.url.startsWith(`http://localhost:${port}/`)).toBe(true);
   });
 
   it("answers repeated GETs with the same strong ETag and the same body", async () => {

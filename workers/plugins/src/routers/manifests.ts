@@ -1,6 +1,6 @@
 import { manifestInputSchema } from "@plugins/schema";
 import fresh from "fresh";
-import { publishedUnder, readTenantManifest } from "../tenants/manifest";
+import { publishedUnder, readTenantManifest, servedEtag } from "../tenants/manifest";
 import { router, tenantProcedure } from "../trpc";
 
 export const manifestsRouter = router({
@@ -12,8 +12,10 @@ export const manifestsRouter = router({
   get: tenantProcedure("admin", "editor", "viewer")
     .input(manifestInputSchema)
     .query(async ({ ctx, input }) => {
-      const { document, etag } = await readTenantManifest(ctx.db, input.tenantId);
+      const stored = await readTenantManifest(ctx.db, input.tenantId);
+      const origin = ctx.request.publicOrigin;
+      const etag = await servedEtag(stored.etag, origin);
       if (input.ifNoneMatch && fresh({ "if-none-match": input.ifNoneMatch }, { etag })) return { etag, manifest: null };
-      return { etag, manifest: publishedUnder(document, ctx.request.publicOrigin) };
+      return { etag, manifest: publishedUnder(stored.document, origin) };
     }),
 });

@@ -165,8 +165,20 @@ async function moduleFiles(tx: Transaction, versions: ReadonlyArray<{ pluginId: 
 }
 
 /** A strong ETag over the manifest's content: the same content always has the same tag. */
-async function etagOf(document: TenantManifest): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(document)));
+function etagOf(document: TenantManifest): Promise<string> {
+  return strongTag(JSON.stringify(document));
+}
+
+/**
+ * The ETag of the manifest as served under `origin`: the stored one holds paths, and the
+ * body a client gets holds URLs, so a change of public origin must change the tag too.
+ */
+export function servedEtag(storedEtag: string, origin: string): Promise<string> {
+  return strongTag(`${storedEtag} ${origin}`);
+}
+
+async function strongTag(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   const hex = [...new Uint8Array(digest).slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
   return `"${hex}"`;
 }
