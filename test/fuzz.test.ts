@@ -13,6 +13,7 @@ import {
   pluginRefSchema,
   registerHostInputSchema,
   removeTagInputSchema,
+  resealInputSchema,
   resolveInputSchema,
   searchInputSchema,
   setTagInputSchema,
@@ -470,6 +471,13 @@ const PROCEDURES: Procedure[] = [
       },
     },
     [404],
+  ),
+  procedure(
+    "installations.resealSecrets",
+    "mutation",
+    resealInputSchema,
+    { limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 500 }), optional: true } },
+    [200],
   ),
   procedure("hosts.get", "query", tenantRefSchema, { tenantId: tenant }, [200]),
   procedure(

@@ -283,25 +283,50 @@ export async function eventually<T>(
   }
 }
 
+/** The key id a sealed value names: the first 8 bytes of the key's SHA-256, base64url. */
+export function sealingKeyId(keyBase64: string): string {
+  return createHash("sha256").update(Buffer.from(keyBase64, "base64")).digest().subarray(0, 8).toString("base64url");
+}
+
 /**
- * Opens a sealed value with the stack's key, written here apart from the worker's code:
- * AES-256-GCM, `v1.<key id>.<iv>.<ciphertext>` in base64url, the key id the first 8 bytes
- * of the key's SHA-256, the row id as additional data.
+ * Opens a sealed value with the stack's key (or `keyBase64`), written here apart from the
+ * worker's code: AES-256-GCM, `v1.<key id>.<iv>.<ciphertext>` in base64url, the row id as
+ * additional data.
  */
-export async function openSealed(sealed: string, rowId: string): Promise<Record<string, unknown>> {
+export async function openSealed(
+  sealed: string,
+  rowId: string,
+  keyBase64 = DEV_CONFIG_ENCRYPTION_KEY,
+): Promise<Record<string, unknown>> {
   const [format, keyId, iv, ciphertext] = sealed.split(".");
   expect(format).toBe("v1");
-  const keyBytes = Buffer.from(DEV_CONFIG_ENCRYPTION_KEY, "base64");
-  expect(keyId).toBe(createHash("sha256").update(keyBytes).digest().subarray(0, 8).toString("base64url"));
-  const key = await crypto.subtle.importKey("raw", new Uint8Array(keyBytes), "AES-GCM", false, ["decrypt"]);
+  expect(keyId).toBe(sealingKeyId(keyBase64));
+  const key = await crypto.subtle.importKey("raw", Buffer.from(keyBase64, "base64"), "AES-GCM", false, ["decrypt"]);
   const plaintext = await crypto.subtle.decrypt(
     {
       name: "AES-GCM",
-      iv: new Uint8Array(Buffer.from(iv ?? "", "base64url")),
+      iv: Buffer.from(iv ?? "", "base64url"),
       additionalData: new TextEncoder().encode(`installation:${rowId}`),
     },
     key,
-    new Uint8Array(Buffer.from(ciphertext ?? "", "base64url")),
+    Buffer.from(ciphertext ?? "", "base64url"),
   );
   return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
+}
+
+/** Seals `values` for row `rowId` under `keyBase64` the way the plugins worker does, for tests that need old or foreign values. */
+export async function sealWith(keyBase64: string, values: Record<string, unknown>, rowId: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", Buffer.from(keyBase64, "base64"), "AES-GCM", false, ["encrypt"]);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(`installation:${rowId}`) },
+    key,
+    new TextEncoder().encode(JSON.stringify(values)),
+  );
+  return [
+    "v1",
+    sealingKeyId(keyBase64),
+    Buffer.from(iv).toString("base64url"),
+    Buffer.from(ciphertext).toString("base64url"),
+  ].join(".");
 }

@@ -122,3 +122,8 @@ export const upgradeInputSchema = instanceChangeSchema.extend({
 export const setUpdatePolicyInputSchema = instanceChangeSchema.extend({
   updatePolicy: z.enum(updatePolicy.enumValues),
 });
+
+export const resealInputSchema = z.object({
+  /** Instances to seal again in this call; call again while `remaining` is above 0. */
+  limit: z.number().int().min(1).max(500).default(100),
+});

@@ -40,6 +40,11 @@ export class SecretBox {
     return box;
   }
 
+  /** The id of the key that seals: a value sealed under any other still needs a retired key to open. */
+  get sealingKeyId(): string {
+    return this.sealing.id;
+  }
+
   async seal(values: Record<string, unknown>, boundTo: string): Promise<string> {
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const plaintext = new TextEncoder().encode(JSON.stringify(values));

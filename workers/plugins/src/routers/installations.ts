@@ -7,17 +7,19 @@ import {
   listInstancesInputSchema,
   type PluginVersion,
   pluginVersions,
+  resealInputSchema,
   setUpdatePolicyInputSchema,
   transitionInputSchema,
   upgradeInputSchema,
 } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, notLike, sql } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
 import { hostProblems } from "../instances/compatibility";
 import { checkConfig, mergeSecrets } from "../instances/config";
 import { followUpdates } from "../instances/follow-updates";
 import { type LifecycleAction, transition } from "../instances/lifecycle";
+import { secretBox } from "../instances/secrets";
 import {
   changeInstance,
   fitVersion,
@@ -30,7 +32,7 @@ import {
 import { resolveVersion } from "../resolve-version";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest, refreshTenantManifests } from "../tenants/manifest";
-import { type Context, router, tenantProcedure } from "../trpc";
+import { type Context, roleProcedure, router, tenantProcedure } from "../trpc";
 
 /** Reads: any member of the tenant. Changes: its editors, and admins. Others: 404. */
 const reader = tenantProcedure("admin", "editor", "viewer");
@@ -179,6 +181,54 @@ export const installationsRouter = router({
       return moveToVersion(tx, ctx, current, target, "installation.rollback");
     });
   }),
+
+  /**
+   * Finishes a key rotation: seals again, under CONFIG_ENCRYPTION_KEY, up to `limit` instances'
+   * secrets that a retired key sealed, across every tenant. Call until `remaining` is 0,
+   * then drop the retired keys. Values nobody can open are counted, left as they are.
+   */
+  resealSecrets: roleProcedure("admin")
+    .input(resealInputSchema)
+    .mutation(async ({ ctx, input }) => {
+      const box = await secretBox(ctx);
+      const underOtherKey = and(
+        isNotNull(installations.sealedSecrets),
+        notLike(installations.sealedSecrets, `v1.${box.sealingKeyId}.%`),
+      );
+      return ctx.db.transaction(async (tx) => {
+        const rows = await tx
+          .select({ id: installations.id, sealedSecrets: installations.sealedSecrets })
+          .from(installations)
+          .where(underOtherKey)
+          .orderBy(asc(installations.id))
+          .limit(input.limit)
+          .for("update", { skipLocked: true });
+        let resealed = 0;
+        const unreadable: string[] = [];
+        for (const row of rows) {
+          const values = await box.open(row.sealedSecrets ?? "", row.id).catch(() => null);
+          if (!values) {
+            unreadable.push(row.id);
+            continue;
+          }
+          await tx
+            .update(installations)
+            .set({ sealedSecrets: await box.seal(values, row.id) })
+            .where(eq(installations.id, row.id));
+          resealed += 1;
+        }
+        const [left] = await tx.select({ count: count() }).from(installations).where(underOtherKey);
+        if (rows.length > 0) {
+          await recordAudit(tx, ctx, {
+            action: "installation.reseal_secrets",
+            resourceType: "installation",
+            resourceId: "*",
+            details: { resealed, unreadable, keyId: box.sealingKeyId },
+          });
+        }
+        return { resealed, unreadable, remaining: (left?.count ?? 0) - unreadable.length };
+      });
+    }),
 
   /** Sets which new versions the instance follows, and catches it up to the newest of them now. */
   setUpdatePolicy: manager.input(setUpdatePolicyInputSchema).mutation(async ({ ctx, input }) => {

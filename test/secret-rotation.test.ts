@@ -1,0 +1,90 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEV_CONFIG_ENCRYPTION_KEY } from "../scripts/local-stack/dev-token";
+import { expectTrpcError, openSealed, pluginMetadata, publish, sealingKeyId, sealWith, trpc } from "./helpers";
+import { type Stack, startStack } from "./stack";
+
+/** The stack seals under a new key; the dev key is retired, as after a rotation. */
+const NEW_KEY = randomBytes(32).toString("base64");
+const schema = {
+  type: "object",
+  properties: { host: { type: "string" }, apiKey: { type: "string", writeOnly: true } },
+  required: ["apiKey"],
+};
+
+let stack: Stack;
+const tokens = { admin: "", alice: "" };
+let rowId: string;
+
+beforeAll(async () => {
+  stack = await startStack({
+    pluginsBindings: { CONFIG_ENCRYPTION_KEY: NEW_KEY, CONFIG_ENCRYPTION_RETIRED_KEYS: DEV_CONFIG_ENCRYPTION_KEY },
+  });
+  tokens.admin = await stack.token({ sub: "root", role: "admin" });
+  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+  await publish(stack, tokens.admin, pluginMetadata({ id: "vault", config: schema }));
+  const installed = await trpc(stack, tokens.alice).installations.install.mutate({
+    tenantId: "acme",
+    pluginId: "vault",
+    config: { host: "a", apiKey: "k-1" },
+  });
+  rowId = installed.id;
+});
+afterAll(() => stack?.stop());
+
+async function storedSealed(): Promise<string> {
+  const { rows } = await stack.db.query<{ sealed_secrets: string }>(
+    "select sealed_secrets from installations where id = $1",
+    [rowId],
+  );
+  return rows[0]?.sealed_secrets ?? "";
+}
+
+async function sealUnderRetiredKey(values: Record<string, unknown>) {
+  await stack.db.query("update installations set sealed_secrets = $1 where id = $2", [
+    await sealWith(DEV_CONFIG_ENCRYPTION_KEY, values, rowId),
+    rowId,
+  ]);
+}
+
+describe("rotating CONFIG_ENCRYPTION_KEY", () => {
+  it("seals new values under the current key", async () => {
+    expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "k-1" });
+  });
+
+  it("opens a value a retired key sealed, and seals it under the current key on the next write", async () => {
+    await sealUnderRetiredKey({ apiKey: "old" });
+    const configured = await trpc(stack, tokens.alice).installations.configure.mutate({
+      tenantId: "acme",
+      instanceId: "vault",
+      config: { host: "b" },
+    });
+    expect(configured.secretsSet).toEqual(["apiKey"]);
+    expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "old" });
+  });
+
+  it("reseals every retired key's value on demand, so the retired key can go", async () => {
+    await sealUnderRetiredKey({ apiKey: "older" });
+    expect((await storedSealed()).split(".")[1]).toBe(sealingKeyId(DEV_CONFIG_ENCRYPTION_KEY));
+    const outcome = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({});
+    expect(outcome).toEqual({ resealed: 1, unreadable: [], remaining: 0 });
+    expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "older" });
+    expect(await trpc(stack, tokens.admin).installations.resealSecrets.mutate({})).toEqual({
+      resealed: 0,
+      unreadable: [],
+      remaining: 0,
+    });
+  });
+
+  it("reports a value no configured key opens, and leaves it as it is", async () => {
+    const foreign = await sealWith(randomBytes(32).toString("base64"), { apiKey: "lost" }, rowId);
+    await stack.db.query("update installations set sealed_secrets = $1 where id = $2", [foreign, rowId]);
+    const outcome = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({ limit: 10 });
+    expect(outcome).toEqual({ resealed: 0, unreadable: [rowId], remaining: 0 });
+    expect(await storedSealed()).toBe(foreign);
+  });
+
+  it("is for admins only", async () => {
+    await expectTrpcError(trpc(stack, tokens.alice).installations.resealSecrets.mutate({}), "FORBIDDEN", 403);
+  });
+});
