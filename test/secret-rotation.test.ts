@@ -88,3 +88,56 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
     await expectTrpcError(trpc(stack, tokens.alice).installations.resealSecrets.mutate({}), "FORBIDDEN", 403);
   });
 });
+
+describe("without CONFIG_ENCRYPTION_KEY", () => {
+  let keyless: Stack;
+  let admin: string;
+
+  beforeAll(async () => {
+    keyless = await startStack({ pluginsBindings: { CONFIG_ENCRYPTION_KEY: "" } });
+    admin = await keyless.token({ sub: "root", role: "admin", tenant: "acme" });
+  });
+  afterAll(() => keyless?.stop());
+
+  it("refuses to store a secret with a bare 500 that names nothing", async () => {
+    await publish(keyless, admin, pluginMetadata({ id: "vault", config: schema }));
+    const message = await expectTrpcError(
+      trpc(keyless, admin).installations.install.mutate({
+        tenantId: "acme",
+        pluginId: "vault",
+        config: { apiKey: "k" },
+      }),
+      "INTERNAL_SERVER_ERROR",
+      500,
+    );
+    expect(message).toBe("Internal error");
+    expect((await trpc(keyless, admin).installations.list.query({ tenantId: "acme" })).length).toBe(0);
+  });
+
+  it("still publishes a version its followers cannot move to, and audits that they were not moved", async () => {
+    const plain = { type: "object", properties: { host: { type: "string", default: "h" } } };
+    await publish(keyless, admin, pluginMetadata({ id: "drifter", version: "1.0.0", config: plain }));
+    await trpc(keyless, admin).installations.install.mutate({
+      tenantId: "acme",
+      pluginId: "drifter",
+      updatePolicy: "minor",
+    });
+    // 1.1.0 brings a secret with a default: following it means sealing, which needs the key.
+    const withSecret = {
+      type: "object",
+      properties: { ...plain.properties, token: { type: "string", writeOnly: true, default: "t" } },
+    };
+    const published = await publish(
+      keyless,
+      admin,
+      pluginMetadata({ id: "drifter", version: "1.1.0", config: withSecret }),
+    );
+    expect(published.version).toBe("1.1.0");
+    const instance = await trpc(keyless, admin).installations.get.query({ tenantId: "acme", instanceId: "drifter" });
+    expect(instance.version).toBe("1.0.0");
+    const { rows } = await keyless.db.query<{ action: string; resource_id: string }>(
+      "select action, resource_id from audit_log where action = 'plugin_version.follow_failed'",
+    );
+    expect(rows).toEqual([{ action: "plugin_version.follow_failed", resource_id: "drifter@1.1.0" }]);
+  });
+});

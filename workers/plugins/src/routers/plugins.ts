@@ -10,6 +10,7 @@ import {
 import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { recordAudit } from "../audit";
 import { readUpload } from "../bundle-upload";
 import { followUpdates } from "../instances/follow-updates";
 import { logEvent } from "../log";
@@ -33,17 +34,29 @@ export const pluginsRouter = router({
       assertGrantCovers(ctx, "publish", upload.manifest.id);
       const published = await publishVersion(ctx, upload);
       // After the publish committed: instances whose update policy admits the new version move
-      // to it. The version is published either way, so a failure here is logged, not answered.
+      // to it. The version is published either way, so a failure here is logged and audited
+      // (the details stay in the log, under the same request id), not answered.
       if (published.created) {
+        const { id, version } = upload.manifest;
         await ctx.db
-          .transaction(async (tx) => refreshTenantManifests(tx, await followUpdates(tx, ctx, upload.manifest.id)))
-          .catch((error: unknown) =>
+          .transaction(async (tx) => refreshTenantManifests(tx, await followUpdates(tx, ctx, id)))
+          .catch(async (error: unknown) => {
             logEvent("error", "follow_updates_failed", {
               requestId: ctx.request.requestId,
-              pluginId: upload.manifest.id,
+              pluginId: id,
               message: String(error),
-            }),
-          );
+            });
+            await ctx.db
+              .transaction((tx) =>
+                recordAudit(tx, ctx, {
+                  action: "plugin_version.follow_failed",
+                  resourceType: "plugin_version",
+                  resourceId: `${id}@${version}`,
+                  details: { reason: "instances following this plugin were not moved; see the log of this request" },
+                }),
+              )
+              .catch(() => undefined);
+          });
       }
       return published;
     }),
