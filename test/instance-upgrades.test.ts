@@ -467,28 +467,46 @@ describe("an upgrade that brings the config the new version needs", () => {
 });
 
 describe("a host registered while an install checks against it", () => {
+  /** What `hosts.register` holds until it commits (workers/plugins/src/tenants/hosts.ts). */
+  const registrationLock = (tenant: string) =>
+    stack.db.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [`tenant-host:${tenant}`]);
+
+  /** Runs `registration` in a transaction held open while an install starts, then commits it. */
+  async function installDuring(tenant: string, pluginId: string, registration: () => Promise<unknown>) {
+    await stack.db.query("begin");
+    await registrationLock(tenant);
+    await registration();
+    const install = trpc(stack, tokens.admin)
+      .installations.install.mutate({ tenantId: tenant, pluginId })
+      .then(() => null)
+      .catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stack.db.query("commit");
+    return install;
+  }
+
   it("makes the install wait and then see the new host: refused for the point it no longer offers", async () => {
-    const admin = trpc(stack, tokens.admin);
-    await admin.hosts.register.mutate({
+    await trpc(stack, tokens.admin).hosts.register.mutate({
       tenantId: "racing",
       version: "2.0.0",
       extensionPoints: [{ name: "payment-methods", contractVersion: "1.0.0" }],
     });
     await release("racer", "1.0.0");
-    // A registration in flight: the host row locked, its extension points gone, not yet committed.
-    await stack.db.query("begin");
-    await stack.db.query("select 1 from tenant_hosts where tenant_id = 'racing' for update");
-    await stack.db.query("delete from host_extension_points where tenant_id = 'racing'");
-    const install = admin.installations.install
-      .mutate({ tenantId: "racing", pluginId: "racer" })
-      .then(() => null)
-      .catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await stack.db.query("commit");
-    const error = await install;
-    expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toContain("has no extension point 'payment-methods'");
-    expect((await admin.installations.list.query({ tenantId: "racing" })).length).toBe(0);
+    const error = await installDuring("racing", "racer", () =>
+      stack.db.query("delete from host_extension_points where tenant_id = 'racing'"),
+    );
+    expect((error as Error | null)?.message).toContain("has no extension point 'payment-methods'");
+    expect(await trpc(stack, tokens.admin).installations.list.query({ tenantId: "racing" })).toEqual([]);
+  });
+
+  it("does the same for a tenant's first registration, when there is no host row to lock yet", async () => {
+    const error = await installDuring("first-racing", "racer", () =>
+      stack.db.query(
+        "insert into tenant_hosts (tenant_id, version, updated_by) values ('first-racing', '2.0.0', 'root')",
+      ),
+    );
+    expect((error as Error | null)?.message).toContain("has no extension point 'payment-methods'");
+    expect(await trpc(stack, tokens.admin).installations.list.query({ tenantId: "first-racing" })).toEqual([]);
   });
 });
 

@@ -17,12 +17,17 @@ export async function maySteward(
   return maintainer !== undefined;
 }
 
+/**
+ * FOR NO KEY UPDATE, not FOR UPDATE: an install's foreign key to the plugin takes FOR KEY
+ * SHARE on this row, and FOR UPDATE would make a block and an install of one plugin wait on
+ * each other in opposite orders (a deadlock). No code changes a plugin's id.
+ */
 async function lockPlugin(tx: Transaction, pluginId: string) {
   const [plugin] = await tx
     .select({ id: plugins.id, ownerId: plugins.ownerId })
     .from(plugins)
     .where(eq(plugins.id, pluginId))
-    .for("update");
+    .for("no key update");
   if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${pluginId}' does not exist` });
   return plugin;
 }
@@ -49,4 +54,13 @@ export async function lockOwnedPlugin(tx: Transaction, identity: Identity, plugi
     throw new TRPCError({ code: "FORBIDDEN", message: `Only the owner of '${pluginId}' or an admin may do this` });
   }
   return plugin;
+}
+
+/**
+ * Holds a plugin row FOR SHARE for a write to its instances. Changes to its versions (publish,
+ * block, yank, tag moves) lock the row first too, so both take the plugin, then its
+ * versions, then its instances, in that order, and never wait on each other in a circle.
+ */
+export async function holdPlugin(tx: Transaction, pluginId: string): Promise<void> {
+  await tx.select({ id: plugins.id }).from(plugins).where(eq(plugins.id, pluginId)).for("share");
 }

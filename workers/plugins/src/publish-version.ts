@@ -75,7 +75,7 @@ export async function publishVersion(
           ownerId: identity.sub,
         })
         .onConflictDoNothing();
-      const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("update");
+      const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("no key update");
       if (!plugin) throw new Error(`plugin ${manifest.id} vanished inside its publish transaction`);
       if (!(await maySteward(tx, identity, plugin))) {
         throw new TRPCError({
@@ -209,7 +209,7 @@ export async function publishVersion(
  */
 async function removeUncommittedBytes(ctx: Context, manifest: PluginManifest, keys: string[]): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    await tx.select({ id: plugins.id }).from(plugins).where(eq(plugins.id, manifest.id)).for("update");
+    await tx.select({ id: plugins.id }).from(plugins).where(eq(plugins.id, manifest.id)).for("no key update");
     const [committed] = await tx
       .select({ version: pluginVersions.version })
       .from(pluginVersions)

@@ -1,6 +1,7 @@
 import { distTags, installations, LATEST_TAG, pluginVersions } from "@plugins/schema";
 import { and, asc, eq, ne, sql } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
+import { holdPlugin } from "../ownership";
 import { loadHost } from "../tenants/hosts";
 import type { Context } from "../trpc";
 import type { Host } from "./compatibility";
@@ -22,6 +23,7 @@ export async function followUpdates(
   only?: { id: string },
 ): Promise<Set<string>> {
   const moved = new Set<string>();
+  await holdPlugin(tx, pluginId);
   const followers = await tx
     .select()
     .from(installations)

@@ -1,7 +1,7 @@
 import { hostExtensionPoints, registerHostInputSchema, tenantHosts, tenantRefSchema } from "@plugins/schema";
 import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit";
-import { loadHost } from "../tenants/hosts";
+import { loadHost, lockHostForRegistration } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
 import { router, tenantProcedure } from "../trpc";
 
@@ -15,6 +15,7 @@ export const hostsRouter = router({
     .input(registerHostInputSchema)
     .mutation(async ({ ctx, input }) => {
       return ctx.db.transaction(async (tx) => {
+        await lockHostForRegistration(tx, input.tenantId);
         await tx
           .insert(tenantHosts)
           .values({ tenantId: input.tenantId, version: input.version, updatedBy: ctx.identity.sub })

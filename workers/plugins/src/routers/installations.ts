@@ -29,6 +29,7 @@ import {
   storedSecrets,
   view,
 } from "../instances/store";
+import { holdPlugin } from "../ownership";
 import { resolveVersion } from "../resolve-version";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest, refreshTenantManifests } from "../tenants/manifest";
@@ -46,6 +47,7 @@ export const installationsRouter = router({
   install: manager.input(installInputSchema).mutation(async ({ ctx, input }) => {
     const instanceId = input.instanceId ?? input.pluginId;
     return ctx.db.transaction(async (tx) => {
+      await holdPlugin(tx, input.pluginId);
       // Resolved and held inside the transaction, so a concurrent block cannot slip in between.
       const version = await resolveVersion(tx, input.pluginId, input.version, { lock: true });
       // A config the schema refuses is the caller's mistake (400); a host that cannot run the version is not (409).
@@ -162,6 +164,7 @@ export const installationsRouter = router({
   upgrade: manager.input(upgradeInputSchema).mutation(async ({ ctx, input }) => {
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
+      await holdPlugin(tx, current.pluginId);
       const target = await resolveVersion(tx, current.pluginId, input.version, { lock: true });
       return moveToVersion(tx, ctx, current, target, "installation.upgrade", input.config);
     });
@@ -177,6 +180,7 @@ export const installationsRouter = router({
           message: `Instance '${current.instanceId}' has no version to roll back to`,
         });
       }
+      await holdPlugin(tx, current.pluginId);
       const target = await resolveVersion(tx, current.pluginId, current.previousVersion, { lock: true });
       return moveToVersion(tx, ctx, current, target, "installation.rollback");
     });
@@ -235,6 +239,7 @@ export const installationsRouter = router({
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       if (current.updatePolicy === input.updatePolicy) return view(current);
+      await holdPlugin(tx, current.pluginId);
       const updated = await changeInstance(tx, current, { updatePolicy: input.updatePolicy });
       await recordAudit(tx, ctx, {
         action: "installation.update_policy",
