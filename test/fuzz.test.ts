@@ -476,7 +476,10 @@ const PROCEDURES: Procedure[] = [
     "installations.resealSecrets",
     "mutation",
     resealInputSchema,
-    { limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 500 }), optional: true } },
+    {
+      limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 100 }), optional: true },
+      after: { plausible: fc.constant("00000000-0000-4000-8000-000000000000"), wellFormed: fc.uuid(), optional: true },
+    },
     [200],
   ),
   procedure("hosts.get", "query", tenantRefSchema, { tenantId: tenant }, [200]),

@@ -67,20 +67,66 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
     await sealUnderRetiredKey({ apiKey: "older" });
     expect((await storedSealed()).split(".")[1]).toBe(sealingKeyId(DEV_CONFIG_ENCRYPTION_KEY));
     const outcome = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({});
-    expect(outcome).toEqual({ resealed: 1, unreadable: [], remaining: 0 });
+    expect(outcome).toEqual({ resealed: 1, unreadable: [], next: null, remaining: 0, unopenable: 0 });
     expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "older" });
     expect(await trpc(stack, tokens.admin).installations.resealSecrets.mutate({})).toEqual({
       resealed: 0,
       unreadable: [],
+      next: null,
       remaining: 0,
+      unopenable: 0,
     });
+    const { rows } = await stack.db.query<{ tenant_id: string; details: Record<string, string> }>(
+      "select tenant_id, details from audit_log where action = 'installation.reseal_secrets' and resource_id = $1",
+      [rowId],
+    );
+    expect(rows).toEqual([
+      {
+        tenant_id: "acme",
+        details: {
+          instanceId: "vault",
+          fromKey: sealingKeyId(DEV_CONFIG_ENCRYPTION_KEY),
+          toKey: sealingKeyId(NEW_KEY),
+        },
+      },
+    ]);
   });
 
-  it("reports a value no configured key opens, and leaves it as it is", async () => {
+  it("pages with a cursor, so values that do not open cannot stall it", async () => {
+    const second = await trpc(stack, tokens.alice).installations.install.mutate({
+      tenantId: "acme",
+      pluginId: "vault",
+      instanceId: "vault-2",
+      config: { apiKey: "k-2" },
+    });
+    // Under the retired key, but tampered: it names the key and does not open.
+    const tampered = `${(await sealWith(DEV_CONFIG_ENCRYPTION_KEY, { apiKey: "x" }, second.id)).slice(0, -4)}AAAA`;
+    await stack.db.query("update installations set sealed_secrets = $1 where id = $2", [tampered, second.id]);
+    await sealUnderRetiredKey({ apiKey: "again" });
+    const ids = [rowId, second.id].sort();
+    const first = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({ limit: 1 });
+    expect(first.next).toBe(ids[0]);
+    const last = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({
+      limit: 1,
+      after: first.next ?? "",
+    });
+    expect(last.next).toBe(ids[1]);
+    const done = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({
+      limit: 1,
+      after: last.next ?? "",
+    });
+    expect(done).toEqual({ resealed: 0, unreadable: [], next: null, remaining: 1, unopenable: 0 });
+    expect([...first.unreadable, ...last.unreadable]).toEqual([second.id]);
+    expect(first.resealed + last.resealed).toBe(1);
+    expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "again" });
+    await trpc(stack, tokens.alice).installations.uninstall.mutate({ tenantId: "acme", instanceId: "vault-2" });
+  });
+
+  it("counts a value sealed under a key configured neither way as unopenable, and leaves it as it is", async () => {
     const foreign = await sealWith(randomBytes(32).toString("base64"), { apiKey: "lost" }, rowId);
     await stack.db.query("update installations set sealed_secrets = $1 where id = $2", [foreign, rowId]);
     const outcome = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({ limit: 10 });
-    expect(outcome).toEqual({ resealed: 0, unreadable: [rowId], remaining: 0 });
+    expect(outcome).toEqual({ resealed: 0, unreadable: [], next: null, remaining: 0, unopenable: 1 });
     expect(await storedSealed()).toBe(foreign);
   });
 

@@ -124,6 +124,8 @@ export const setUpdatePolicyInputSchema = instanceChangeSchema.extend({
 });
 
 export const resealInputSchema = z.object({
-  /** Instances to seal again in this call; call again while `remaining` is above 0. */
-  limit: z.number().int().min(1).max(500).default(100),
+  /** Instances to look at in this call. */
+  limit: z.number().int().min(1).max(100).default(50),
+  /** The `next` of the previous call: where to go on from. */
+  after: z.uuid().optional(),
 });

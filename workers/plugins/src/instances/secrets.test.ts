@@ -181,3 +181,13 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
     expect(configKeys({})).toEqual({ current: undefined, retired: [] });
   });
 });
+
+describe("a malformed retired key", () => {
+  it("is ignored, so sealing under a good current key goes on", async () => {
+    const current = randomKey();
+    const rotated = await SecretBox.fromKey(current, ["not-a-key"]);
+    expect(rotated?.retiredKeyIds).toEqual([]);
+    const sealed = await rotated?.seal({ apiToken: "t" }, ROW);
+    expect(await (await box(current)).open(sealed ?? "", ROW)).toEqual({ apiToken: "t" });
+  });
+});

@@ -1,10 +1,13 @@
+import { logEvent } from "../log";
+
 /**
  * Secret config fields are sealed with AES-256-GCM, bound to the instance's row id as
  * additional data so a sealed value copied onto another instance (or another tenant's)
  * does not open. Format: `v1.<key id>.<iv>.<ciphertext>`, base64url. The key id names the
  * key that sealed it, so CONFIG_ENCRYPTION_KEY can be rotated: the new key seals, retired
- * keys (CONFIG_ENCRYPTION_RETIRED_KEYS) still open, and each instance is sealed again under
- * the new key on its next write.
+ * keys (CONFIG_ENCRYPTION_RETIRED_KEYS) still open, and an instance's secrets are sealed
+ * again under the new key when its config is next written (configure, upgrade, rollback,
+ * an automatic update) or by `installations.resealSecrets`.
  */
 const FORMAT = "v1";
 
@@ -31,8 +34,12 @@ export class SecretBox {
     const sealing = await importKey(current, "CONFIG_ENCRYPTION_KEY");
     const opening = new Map<string, CryptoKey>();
     for (const material of retired) {
-      const old = await importKey(material, "CONFIG_ENCRYPTION_RETIRED_KEYS");
-      opening.set(old.id, old.key);
+      // A mistyped retired key must not stop sealing under a good current one.
+      const old = await importKey(material, "CONFIG_ENCRYPTION_RETIRED_KEYS").catch((error: unknown) => {
+        logEvent("warn", "retired_config_key_ignored", { message: String(error) });
+        return null;
+      });
+      if (old) opening.set(old.id, old.key);
     }
     opening.set(sealing.id, sealing.key);
     const box = new SecretBox(sealing, opening);
@@ -43,6 +50,11 @@ export class SecretBox {
   /** The id of the key that seals: a value sealed under any other still needs a retired key to open. */
   get sealingKeyId(): string {
     return this.sealing.id;
+  }
+
+  /** The ids of the retired keys, which only open. */
+  get retiredKeyIds(): string[] {
+    return [...this.opening.keys()].filter((id) => id !== this.sealing.id);
   }
 
   async seal(values: Record<string, unknown>, boundTo: string): Promise<string> {

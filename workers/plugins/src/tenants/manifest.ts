@@ -174,8 +174,14 @@ function etagOf(document: TenantManifest): Promise<string> {
  * body a client gets holds URLs, so a change of public origin must change the tag too.
  */
 export function servedEtag(storedEtag: string, origin: string): Promise<string> {
-  return strongTag(`${storedEtag} ${origin}`);
+  return strongTag(`${MANIFEST_FORMAT} ${storedEtag} ${origin}`);
 }
+
+/**
+ * Bumped whenever the served shape changes (what `publishedUnder` does to the stored copy):
+ * stored manifests are only rebuilt on writes, and a client must not keep a 304 for the old shape.
+ */
+const MANIFEST_FORMAT = 1;
 
 async function strongTag(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
