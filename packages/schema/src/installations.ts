@@ -58,6 +58,9 @@ export const installations = pgTable(
 );
 export type Installation = typeof installations.$inferSelect;
 
+/** Instances not uninstalled; the same predicate as the partial indexes above, so they serve it. */
+export const liveInstallation = sql`${installations.status} <> 'uninstalled'`;
+
 /** An instance as callers see it: never the sealed secrets, only which are set. */
 export type InstanceView = Omit<Installation, "sealedSecrets">;
 
@@ -98,8 +101,6 @@ export const instanceRefSchema = tenantRefSchema.extend({ instanceId: instanceId
  * concurrent change still makes one of the two fail with CONFLICT.
  */
 export const instanceChangeSchema = instanceRefSchema.extend({ revision: z.number().int().positive().optional() });
-
-export const transitionInputSchema = instanceChangeSchema;
 
 export const configureInputSchema = instanceChangeSchema.extend({
   /**

@@ -1,5 +1,5 @@
-import { distTags, installations, LATEST_TAG, pluginVersions } from "@plugins/schema";
-import { and, asc, eq, ne, sql } from "drizzle-orm";
+import { distTags, installations, LATEST_TAG, liveInstallation, pluginVersions } from "@plugins/schema";
+import { and, asc, eq, ne } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
 import { holdPlugin } from "../ownership";
 import { loadHost } from "../tenants/hosts";
@@ -30,7 +30,7 @@ export async function followUpdates(
     .where(
       and(
         eq(installations.pluginId, pluginId),
-        sql`${installations.status} <> 'uninstalled'`,
+        liveInstallation,
         ne(installations.updatePolicy, "pinned"),
         only ? eq(installations.id, only.id) : undefined,
       ),

@@ -2,6 +2,7 @@ import {
   type Installation,
   type InstanceView,
   installations,
+  liveInstallation,
   type PluginManifest,
   type PluginVersion,
   secretFields,
@@ -32,11 +33,7 @@ export async function loadInstance(
     .select()
     .from(installations)
     .where(
-      and(
-        eq(installations.tenantId, ref.tenantId),
-        eq(installations.instanceId, ref.instanceId),
-        sql`${installations.status} <> 'uninstalled'`,
-      ),
+      and(eq(installations.tenantId, ref.tenantId), eq(installations.instanceId, ref.instanceId), liveInstallation),
     );
   if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No instance '${ref.instanceId}'` });
   if (ref.revision !== undefined && ref.revision !== row.revision) {

@@ -3,17 +3,18 @@ import {
   type Installation,
   installations,
   installInputSchema,
+  instanceChangeSchema,
   instanceRefSchema,
   listInstancesInputSchema,
+  liveInstallation,
   type PluginVersion,
   pluginVersions,
   resealInputSchema,
   setUpdatePolicyInputSchema,
-  transitionInputSchema,
   upgradeInputSchema,
 } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { recordAudit, type Transaction } from "../audit";
 import { hostProblems } from "../instances/compatibility";
 import { checkConfig, mergeSecrets } from "../instances/config";
@@ -104,12 +105,7 @@ export const installationsRouter = router({
     const rows = await ctx.db
       .select()
       .from(installations)
-      .where(
-        and(
-          eq(installations.tenantId, input.tenantId),
-          input.includeUninstalled ? undefined : sql`${installations.status} <> 'uninstalled'`,
-        ),
-      )
+      .where(and(eq(installations.tenantId, input.tenantId), input.includeUninstalled ? undefined : liveInstallation))
       .orderBy(asc(installations.installedAt), asc(installations.id));
     return rows.map(view);
   }),
@@ -120,11 +116,11 @@ export const installationsRouter = router({
   }),
 
   /** installed or inactive → active (`start`). The host is checked again: it may have changed since. */
-  activate: manager.input(transitionInputSchema).mutation(({ ctx, input }) => move(ctx, input, "activate")),
+  activate: manager.input(instanceChangeSchema).mutation(({ ctx, input }) => move(ctx, input, "activate")),
   /** active → inactive (`stop`). */
-  deactivate: manager.input(transitionInputSchema).mutation(({ ctx, input }) => move(ctx, input, "deactivate")),
+  deactivate: manager.input(instanceChangeSchema).mutation(({ ctx, input }) => move(ctx, input, "deactivate")),
   /** installed or inactive → uninstalled; the row stays as history and the instance id is free again. */
-  uninstall: manager.input(transitionInputSchema).mutation(({ ctx, input }) => move(ctx, input, "uninstall")),
+  uninstall: manager.input(instanceChangeSchema).mutation(({ ctx, input }) => move(ctx, input, "uninstall")),
 
   /**
    * Replaces the configuration, checked against the installed version's schema. Secret
@@ -171,7 +167,7 @@ export const installationsRouter = router({
   }),
 
   /** Moves an instance back to the version it had before its last upgrade. */
-  rollback: manager.input(transitionInputSchema).mutation(async ({ ctx, input }) => {
+  rollback: manager.input(instanceChangeSchema).mutation(async ({ ctx, input }) => {
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       if (!current.previousVersion) {

@@ -3,6 +3,7 @@ import {
   extensionPointNames,
   importSpecifier,
   installations,
+  liveInstallation,
   type ManifestPlugin,
   pluginVersions,
   type TenantManifest,
@@ -42,13 +43,7 @@ export async function tenantsRunning(tx: Transaction, pluginId: string, version:
   const rows = await tx
     .selectDistinct({ tenantId: installations.tenantId })
     .from(installations)
-    .where(
-      and(
-        eq(installations.pluginId, pluginId),
-        eq(installations.version, version),
-        sql`${installations.status} <> 'uninstalled'`,
-      ),
-    );
+    .where(and(eq(installations.pluginId, pluginId), eq(installations.version, version), liveInstallation));
   return rows.map((row) => row.tenantId);
 }
 
