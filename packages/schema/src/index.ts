@@ -1,5 +1,6 @@
 export * from "./audit";
 export * from "./config-schema";
+export * from "./content-policy";
 export * from "./downloads";
 export * from "./identity";
 export * from "./installations";

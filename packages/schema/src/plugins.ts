@@ -3,6 +3,7 @@ import { customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core
 import semver from "semver";
 import { z } from "zod";
 import { configSchemaProblem } from "./config-schema";
+import { isJavaScriptModulePath } from "./content-policy";
 import { isStorableJson, isStorableText, plainText, storableJsonIssue } from "./text";
 
 /**
@@ -57,7 +58,8 @@ export const labelSchema = z
 
 /**
  * A file path inside a published version, as it appears in a bundle URL. Segments are
- * plain names: no "..", no ".", no empty segment, no backslash or control character.
+ * plain names: no "..", no ".", no empty segment, no backslash, control or invisible
+ * character, no trailing dot or space. Publish and serving check paths with this schema.
  */
 export const bundleFilePathSchema = z
   .string()
@@ -65,12 +67,15 @@ export const bundleFilePathSchema = z
   .max(512)
   .refine(
     (path) =>
-      path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..") &&
+      path
+        .split("/")
+        .every((segment) => segment !== "" && segment !== "." && segment !== ".." && !hasTrailingDotOrSpace(segment)) &&
       !UNSAFE_IN_PATH.test(path) &&
+      !INVISIBLE_IN_PATH.test(path) &&
       isStorableText(path),
     {
       message:
-        "must be a relative path of plain names (no '..', '.', empty segments, backslashes, control characters, '%', '?' or '#')",
+        "must be a relative path of plain names (no '..', '.', empty segments, backslashes, control or invisible characters, '%', '?', '#', or a name ending in a dot or space)",
     },
   );
 
@@ -79,6 +84,27 @@ export const bundleFilePathSchema = z
  * '#' change what a URL means, so a name holding them could decode into another file's.
  */
 export const UNSAFE_IN_PATH = /[\p{Cc}\\%?#]/u;
+
+/**
+ * Characters that do not show: Unicode format characters (zero-width space and joiners,
+ * the byte-order mark, bidirectional overrides and isolates), the other default-ignorable
+ * code points (fillers, variation selectors) and line and paragraph separators. A name
+ * holding one looks like another (`index\u200B.js`) or reads in another order than stored.
+ */
+export const INVISIBLE_IN_PATH = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
+
+/** Windows and many tools drop a trailing dot or space, so `index.js.` would turn into `index.js`. */
+export function hasTrailingDotOrSpace(segment: string): boolean {
+  return /[.\s]$/u.test(segment);
+}
+
+/** A path quoted for a message, invisible characters escaped (`"index\u{200b}.js"`), so the message reads true. */
+export function quotePath(path: string): string {
+  return JSON.stringify(path).replace(
+    new RegExp(INVISIBLE_IN_PATH.source, "gu"),
+    (character) => `\\u{${character.codePointAt(0)?.toString(16)}}`,
+  );
+}
 
 const authorSchema = z.union([
   plainText().trim().min(1).max(200),
@@ -143,7 +169,9 @@ export const pluginManifestSchema = z.strictObject({
       message: "must not name an extension point twice",
     }),
   /** The file a host imports; defaults to bundle.js for a single file and index.js in an archive. */
-  entry: bundleFilePathSchema.optional(),
+  entry: bundleFilePathSchema
+    .refine(isJavaScriptModulePath, { message: "must be a JavaScript module, a path ending in .js or .mjs" })
+    .optional(),
   config: configSchemaSchema.optional(),
   permissions: z.array(labelSchema).max(50).default([]),
   /** Host application versions the plugin runs on, e.g. `{ "host": "^2.0.0" }`. */

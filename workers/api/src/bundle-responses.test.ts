@@ -68,3 +68,50 @@ describe("answerFromMemory", () => {
     expect(await response.text()).toBe("");
   });
 });
+
+describe("immutableHeaders", () => {
+  const headersOf = (storedType: string) => Object.fromEntries(immutableHeaders('"e"', storedType));
+  const CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
+  it("serves a script as itself, without a CSP of its own", () => {
+    const headers = headersOf("text/javascript; charset=utf-8");
+    expect(headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(headers["content-security-policy"]).toBeUndefined();
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it.each(["text/html; charset=utf-8", "application/xhtml+xml", "application/xml; charset=utf-8"])(
+    "serves an object stored as %s (before the content policy) as sandboxed plain text",
+    (stored) => {
+      const headers = headersOf(stored);
+      expect(headers["content-type"]).toBe("text/plain; charset=utf-8");
+      expect(headers["content-security-policy"]).toBe(CSP);
+      expect(headers["content-disposition"]).toBeUndefined();
+    },
+  );
+
+  it("keeps SVG an image, sandboxed", () => {
+    expect(headersOf("image/svg+xml; charset=utf-8")).toMatchObject({
+      "content-type": "image/svg+xml; charset=utf-8",
+      "content-security-policy": CSP,
+    });
+  });
+
+  it("serves an unknown type as a sandboxed download", () => {
+    expect(headersOf("application/pdf")).toMatchObject({
+      "content-type": "application/octet-stream",
+      "content-security-policy": CSP,
+      "content-disposition": "attachment",
+    });
+  });
+
+  it("puts the policy on 304 and 206 answers too", () => {
+    const page: HotObject = { ...object, headers: immutableHeaders('"abc"', "text/html") };
+    const requests: Record<string, string>[] = [{ "if-none-match": '"abc"' }, { range: "bytes=0-1" }];
+    for (const request of requests) {
+      const response = answerFromMemory("GET", new Headers(request), page);
+      expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(response.headers.get("content-security-policy")).toBe(CSP);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { bundleContentHeaders } from "@plugins/schema";
 import fresh from "fresh";
 import parseRange from "range-parser";
 import type { HotObject } from "./hot-objects";
@@ -15,12 +16,17 @@ export const REQUEST_ID_HEADER = "x-request-id";
 /** Floating references and misses: long enough to absorb a burst, short enough for a publish to show. */
 export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
 
-/** The headers of every answer for one object, built once per object rather than per request. */
-export function immutableHeaders(etag: string, contentType: string): [string, string][] {
+/**
+ * The headers of every answer for one object, built once per object rather than per request.
+ * The content headers come from the content policy applied to the type the object was stored
+ * with, so that an object stored before the policy (an HTML file as `text/html`) or kept by
+ * the edge cache is served inert all the same.
+ */
+export function immutableHeaders(etag: string, storedContentType: string): [string, string][] {
   return [
     ...Object.entries(CROSS_ORIGIN_HEADERS),
     ["cache-control", IMMUTABLE],
-    ["content-type", contentType],
+    ...bundleContentHeaders(storedContentType),
     ["etag", etag],
     ["accept-ranges", "bytes"],
   ];

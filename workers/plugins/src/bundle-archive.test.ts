@@ -565,3 +565,33 @@ describe("readBundleArchive: malformed and empty archives", () => {
     await expectRefused(readBundleArchive(await tarGz([tarDir("package/")]), "tar.gz"), "empty");
   });
 });
+
+describe("readBundleArchive: deceptive names", () => {
+  it.each([
+    [
+      "a zero-width space",
+      "index\u200B.js",
+      '"index\\u{200b}.js"',
+      "invisible or bidirectional control characters (here U+200B)",
+    ],
+    ["a right-to-left override", "gnp\u202E.js", '"gnp\\u{202e}.js"', "(here U+202E)"],
+    ["a left-to-right isolate", "a\u2066b.js", '"a\\u{2066}b.js"', "(here U+2066)"],
+    ["a byte-order mark", "\uFEFFindex.js", '"\\u{feff}index.js"', "(here U+FEFF)"],
+    ["a trailing dot", "index.js.", '"index.js."', "may not end in a dot or a space"],
+    ["a trailing space", "index.js ", '"index.js "', "may not end in a dot or a space"],
+    ["a folder with a trailing dot", "chunks./a.js", '"chunks./a.js"', "may not end in a dot or a space"],
+  ])("refuses %s in a zip and a tar.gz, the name escaped in the message", async (_, name, quoted, why) => {
+    const zipped = await zip([
+      { name: "plugin.json", body: "{}" },
+      { name, body: "x" },
+    ]);
+    await expectRefused(readBundleArchive(zipped, "zip"), "unsafe_path", `archive entry ${quoted}:`, why);
+    const tarred = await tarGz([tarFile("plugin.json", "{}"), tarFile("x", "x", { pax: { path: name } })]);
+    await expectRefused(readBundleArchive(tarred, "tar.gz"), "unsafe_path", `archive entry ${quoted}:`, why);
+  });
+
+  it("refuses a directory entry whose name ends in a space", async () => {
+    const archive = await tarGz([tarDir("chunks /"), tarFile("a.js", "x")]);
+    await expectRefused(readBundleArchive(archive, "tar.gz"), "unsafe_path", '"chunks /"', "dot or a space");
+  });
+});

@@ -18,7 +18,7 @@
  * Sizes declared in headers are never trusted: every decompressed chunk is counted as it
  * arrives and the read is aborted as soon as a limit is crossed.
  */
-import { UNSAFE_IN_PATH } from "@plugins/schema";
+import { hasTrailingDotOrSpace, INVISIBLE_IN_PATH, quotePath, UNSAFE_IN_PATH } from "@plugins/schema";
 import { type Entry, Uint8ArrayReader, ZipReader } from "@zip.js/zip.js/lib/zip-core-native.js";
 import { createTarDecoder, type ParsedTarEntry } from "modern-tar";
 
@@ -99,7 +99,8 @@ export async function readBundleArchive(
     // Library errors (bad checksums, truncated streams, corrupt directories) all mean the
     // upload is not a readable archive; only our own refusals keep their reason.
     if (error instanceof BundleRejection) throw error;
-    const where = collector.currentEntry === undefined ? "archive" : `archive entry ${quote(collector.currentEntry)}`;
+    const where =
+      collector.currentEntry === undefined ? "archive" : `archive entry ${quotePath(collector.currentEntry)}`;
     throw new BundleRejection("malformed", `${where} could not be read as ${format}: ${describe(error)}`);
   }
   if (collector.files.length === 0) throw new BundleRejection("empty", "archive contains no files");
@@ -126,12 +127,18 @@ const MAX_SEGMENT_LENGTH = 255;
 function checkPath(name: string, isDirectory: boolean): string {
   const relative = name.startsWith("./") ? name.slice(2) : name;
   const path = isDirectory && relative.endsWith("/") ? relative.slice(0, -1) : relative;
-  const refuse = (why: string) => new BundleRejection("unsafe_path", `archive entry ${quote(name)}: ${why}`);
+  const refuse = (why: string) => new BundleRejection("unsafe_path", `archive entry ${quotePath(name)}: ${why}`);
   // Control characters (Unicode category Cc, NUL included) truncate names in C code and
   // play tricks on terminals and logs.
   if (/\p{Cc}/u.test(path)) throw refuse("paths may not contain control characters");
   if (path.includes("\\")) throw refuse("paths may not contain backslashes");
   if (UNSAFE_IN_PATH.test(path)) throw refuse("paths may not contain '%', '?' or '#', which change a URL's meaning");
+  const invisible = INVISIBLE_IN_PATH.exec(path);
+  if (invisible) {
+    throw refuse(
+      `paths may not contain invisible or bidirectional control characters (here U+${codePoint(invisible[0])}), which make a name look like another`,
+    );
+  }
   if (path.startsWith("/")) throw refuse("paths may not be absolute");
   if (/^[A-Za-z]:/.test(path)) throw refuse("paths may not start with a drive letter");
   if (path.length > MAX_PATH_LENGTH) throw refuse(`paths may not be longer than ${MAX_PATH_LENGTH} characters`);
@@ -139,6 +146,9 @@ function checkPath(name: string, isDirectory: boolean): string {
     if (segment === "..") throw refuse("paths may not contain '..'");
     if (segment === ".") throw refuse("paths may not contain '.' segments");
     if (segment === "") throw refuse("paths may not contain empty segments");
+    if (hasTrailingDotOrSpace(segment)) {
+      throw refuse("path segments may not end in a dot or a space, which some systems drop from a name");
+    }
     if (segment.length > MAX_SEGMENT_LENGTH) {
       throw refuse(`path segments may not be longer than ${MAX_SEGMENT_LENGTH} characters`);
     }
@@ -176,7 +186,7 @@ class Collector {
     if (earlier !== undefined) {
       throw new BundleRejection(
         "duplicate",
-        `archive entry ${quote(name)} has the same path as ${quote(earlier)} (paths must be unique, ignoring case)`,
+        `archive entry ${quotePath(name)} has the same path as ${quotePath(earlier)} (paths must be unique, ignoring case)`,
       );
     }
     this.seen.set(key, name);
@@ -190,13 +200,16 @@ class Collector {
   count(name: string, fileBytes: number, chunkBytes: number): void {
     const { maxFileBytes, maxTotalBytes, maxCompressionRatio } = this.limits;
     if (fileBytes > maxFileBytes) {
-      throw new BundleRejection("file_too_large", `archive entry ${quote(name)} is larger than ${maxFileBytes} bytes`);
+      throw new BundleRejection(
+        "file_too_large",
+        `archive entry ${quotePath(name)} is larger than ${maxFileBytes} bytes`,
+      );
     }
     this.totalBytes += chunkBytes;
     if (this.totalBytes > maxTotalBytes) {
       throw new BundleRejection(
         "too_large",
-        `archive is larger than ${maxTotalBytes} bytes uncompressed (limit reached at entry ${quote(name)})`,
+        `archive is larger than ${maxTotalBytes} bytes uncompressed (limit reached at entry ${quotePath(name)})`,
       );
     }
     // The ratio only grows while reading, so checking it per chunk stops a bomb early and
@@ -205,7 +218,7 @@ class Collector {
     if (this.totalBytes > RATIO_FLOOR_BYTES && this.totalBytes > this.archiveBytes * maxCompressionRatio) {
       throw new BundleRejection(
         "compression_ratio",
-        `archive expands more than ${maxCompressionRatio} times its ${this.archiveBytes} bytes (limit reached at entry ${quote(name)})`,
+        `archive expands more than ${maxCompressionRatio} times its ${this.archiveBytes} bytes (limit reached at entry ${quotePath(name)})`,
       );
     }
   }
@@ -299,7 +312,7 @@ async function readTarEntry({ header, body }: ParsedTarEntry, collector: Collect
     const what = type === "symlink" ? "a symbolic link" : type === "link" ? "a hard link" : `a ${type}`;
     throw new BundleRejection(
       "link",
-      `archive entry ${quote(name)} is ${what}; only files and directories are allowed`,
+      `archive entry ${quotePath(name)} is ${what}; only files and directories are allowed`,
     );
   }
   const sink = collector.file(name);
@@ -342,7 +355,7 @@ async function readZipEntry(entry: Entry, collector: Collector): Promise<void> {
   if (entry.symlink || types.some((type) => type !== 0 && type !== S_IFREG && type !== S_IFDIR)) {
     throw new BundleRejection(
       "link",
-      `archive entry ${quote(name)} is ${entry.symlink ? "a symbolic link" : "a special file"}; only files and directories are allowed`,
+      `archive entry ${quotePath(name)} is ${entry.symlink ? "a symbolic link" : "a special file"}; only files and directories are allowed`,
     );
   }
   if (entry.directory) {
@@ -397,9 +410,8 @@ function stripWrapperFolder(files: BundleFile[]): BundleFile[] {
   return files.map((file) => ({ path: file.path.slice(prefix.length), bytes: file.bytes }));
 }
 
-/** Quotes a name for a message, escaping control characters so logs stay readable. */
-function quote(name: string): string {
-  return JSON.stringify(name);
+function codePoint(character: string): string {
+  return (character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
 }
 
 function describe(error: unknown): string {

@@ -12,7 +12,26 @@ it.each([
   ["logo.png", "image/png"],
   ["font.woff2", "font/woff2"],
   ["core.wasm", "application/wasm"],
+  ["notes.txt", "text/plain; charset=utf-8"],
   ["README", "application/octet-stream"],
 ])("serves %s as %s", (path, expected) => {
   expect(contentTypeFor(path)).toBe(expected);
+});
+
+it.each([
+  "page.html",
+  "page.htm",
+  "page.HTML",
+  "page.shtml",
+  "page.xhtml",
+  "page.xht",
+  "feed.xml",
+  "style.xsl",
+  "README.md",
+])("serves %s, which a browser would render or which is other text, as plain text", (path) => {
+  expect(contentTypeFor(path)).toBe("text/plain; charset=utf-8");
+});
+
+it.each(["doc.pdf", "archive.mht", "movie.mp4", "tool.jar"])("serves %s as a download", (path) => {
+  expect(contentTypeFor(path)).toBe("application/octet-stream");
 });
