@@ -1,5 +1,13 @@
+import { format } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
-import { CONFIG_SCHEMA_DRAFT, configSchemaProblem, secretFields } from "./config-schema";
+import {
+  CONFIG_SCHEMA_DRAFT,
+  configSchemaProblem,
+  configValidator,
+  linearTimeRefusal,
+  SUPER_LINEAR_FORMATS,
+  secretFields,
+} from "./config-schema";
 import { pluginManifestSchema } from "./plugins";
 
 const usable = {
@@ -194,5 +202,205 @@ describe("configSchemaProblem, against schemas that would hide a secret or never
         properties: { tree: { $ref: "#/$defs/node" } },
       }),
     ).toBeNull();
+  });
+});
+
+/** Milliseconds one validation took; the backtracking engine needed years for each case below. */
+function timed(run: () => void): number {
+  const started = performance.now();
+  run();
+  return performance.now() - started;
+}
+
+const HOSTILE = `${"a".repeat(10_000)}!`;
+const CLASSIC_SUPER_LINEAR = [
+  "^(a+)+$",
+  "(a|aa)+$",
+  "(a|a)*b",
+  "^(\\w+\\s?)*$",
+  "(.*a){20}$",
+  "^(([a-z])+.)+[A-Z]([a-z])+$",
+];
+
+describe("configValidator, on the classic super-linear patterns and 10 KB of hostile input", () => {
+  it.each(CLASSIC_SUPER_LINEAR)("checks pattern %s in well under a second", (pattern) => {
+    const validator = configValidator({ type: "object", properties: { name: { type: "string", pattern } } });
+    let valid = true;
+    expect(timed(() => (valid = validator.validate({ name: HOSTILE }).valid))).toBeLessThan(500);
+    expect(valid).toBe(new RegExp(pattern, "u").test("aaaa!"));
+  });
+
+  it.each(CLASSIC_SUPER_LINEAR)(
+    "checks property names against patternProperties %s in well under a second",
+    (pattern) => {
+      const validator = configValidator({ type: "object", patternProperties: { [pattern]: { type: "integer" } } });
+      let valid = true;
+      expect(timed(() => (valid = validator.validate({ [HOSTILE]: "not an integer" }).valid))).toBeLessThan(500);
+      // A name the pattern matched would fail on the string value.
+      expect(valid).toBe(!new RegExp(pattern, "u").test("aaaa!"));
+    },
+  );
+
+  it("keeps what a pattern means: matches and refusals as ECMAScript has them", () => {
+    const validator = configValidator({
+      type: "object",
+      properties: {
+        host: { type: "string", pattern: "^[a-z0-9.-]+$" },
+        name: { type: "string", pattern: "^\\p{L}+$" },
+      },
+      patternProperties: { "^x-": { type: "string" } },
+      additionalProperties: false,
+    });
+    expect(validator.validate({ host: "db.example", name: "Zoë", "x-note": "n" }).valid).toBe(true);
+    expect(validator.validate({ host: "DB" }).valid).toBe(false);
+    expect(validator.validate({ name: "Zoë1" }).valid).toBe(false);
+    expect(validator.validate({ "x-note": 1 }).valid).toBe(false);
+    expect(validator.validate({ other: "o" }).valid).toBe(false);
+  });
+});
+
+/** Inputs of about 10 KB built to make a backtracking check of each format work hardest. */
+function hostileInputs(): string[] {
+  const prefixes = [
+    "",
+    "http://",
+    "a:",
+    "a://",
+    "/",
+    "//",
+    "#/",
+    "0",
+    "0/",
+    "P",
+    "PT",
+    '"',
+    "a@",
+    "{",
+    "[",
+    "a@[IPv6:",
+    "2020-01-01T",
+  ];
+  const units = [
+    "a",
+    "1",
+    ".",
+    "-",
+    ":",
+    "/",
+    "%41",
+    "a.",
+    "1.",
+    "a-",
+    ":a",
+    "/a",
+    "@",
+    "~0",
+    "{a}",
+    "a:",
+    "1Y",
+    "T1H",
+    "\\a",
+    "::",
+    "1:",
+    "é-",
+  ];
+  return prefixes.flatMap((prefix) => units.map((unit) => `${prefix}${unit.repeat(Math.ceil(10_000 / unit.length))}!`));
+}
+
+describe("the formats the validator knows", () => {
+  const allowed = Object.keys(format).filter((name) => !Object.hasOwn(SUPER_LINEAR_FORMATS, name));
+
+  it("are all checked except the super-linear ones (a new format in an update must be looked at)", () => {
+    expect(allowed).toEqual([
+      "date",
+      "time",
+      "date-time",
+      "duration",
+      "uri",
+      "uri-reference",
+      "uri-template",
+      "email",
+      "hostname",
+      "ipv4",
+      "ipv6",
+      "regex",
+      "uuid",
+      "json-pointer",
+      "json-pointer-uri-fragment",
+      "relative-json-pointer",
+    ]);
+  });
+
+  it.each(allowed)("checks format %s on each 10 KB hostile input in well under a second", (name) => {
+    const validator = configValidator({ type: "object", properties: { value: { type: "string", format: name } } });
+    const inputs = hostileInputs();
+    const slowest = Math.max(...inputs.map((value) => timed(() => validator.validate({ value }))));
+    expect(slowest).toBeLessThan(250);
+  });
+
+  it("refuses to run url, whose check takes exponential time, and says why", () => {
+    const validator = configValidator({ type: "object", properties: { homepage: { type: "string", format: "url" } } });
+    let refusal: string | null = null;
+    const took = timed(() => {
+      try {
+        validator.validate({ homepage: `http://${"a".repeat(40)}!` });
+      } catch (error) {
+        refusal = linearTimeRefusal(error);
+      }
+    });
+    expect(took).toBeLessThan(500);
+    expect(refusal).toMatch(/^format "url" is not supported: its check takes exponential time/);
+    expect(linearTimeRefusal(new Error("other"))).toBeNull();
+  });
+});
+
+describe("configSchemaProblem, on patterns and formats that cannot run in linear time", () => {
+  it.each(CLASSIC_SUPER_LINEAR)("accepts %s, which runs in linear time here", (pattern) => {
+    expect(configSchemaProblem({ properties: { name: { type: "string", pattern } } })).toBeNull();
+  });
+
+  it("refuses lookaround, naming where the pattern is and what it is", () => {
+    expect(configSchemaProblem({ properties: { host: { type: "string", pattern: "^(?!www\\.)[a-z.]+$" } } })).toBe(
+      'properties.host.pattern "^(?!www\\.)[a-z.]+$" cannot run in linear time: lookaround (?!…) is not supported',
+    );
+  });
+
+  it("refuses a backreference in patternProperties, in $defs and below items", () => {
+    expect(configSchemaProblem({ patternProperties: { "^(a)\\1$": { type: "string" } } })).toBe(
+      'patternProperties "^(a)\\1$" cannot run in linear time: backreferences (\\1) are not supported',
+    );
+    expect(configSchemaProblem({ $defs: { word: { pattern: "(?<=a)b" } } })).toMatch(
+      /^\$defs\.word\.pattern "\(\?<=a\)b" cannot run in linear time/,
+    );
+    expect(
+      configSchemaProblem({ properties: { tags: { type: "array", items: { type: "string", pattern: "a{2000}" } } } }),
+    ).toMatch(/^properties\.tags\.items\.pattern "a\{2000\}" cannot run in linear time: a repetition/);
+  });
+
+  it("refuses a pattern too large to run cheaply", () => {
+    expect(configSchemaProblem({ properties: { x: { type: "string", pattern: "(.*a){500}" } } })).toMatch(
+      /^properties\.x\.pattern "\(\.\*a\)\{500\}" is too large to run in linear time/,
+    );
+  });
+
+  it("refuses format url, naming where it is, and accepts the others", () => {
+    expect(configSchemaProblem({ properties: { homepage: { type: "string", format: "url" } } })).toBe(
+      `properties.homepage.format "url" is not supported: ${SUPER_LINEAR_FORMATS.url}`,
+    );
+    expect(configSchemaProblem({ properties: { homepage: { type: "string", format: "uri" } } })).toBeNull();
+    expect(configSchemaProblem({ properties: { homepage: { type: "string", format: "x-unknown" } } })).toBeNull();
+  });
+
+  it("says so in the manifest's issue, under config", () => {
+    const parsed = pluginManifestSchema.safeParse({
+      id: "p",
+      name: "P",
+      version: "1.0.0",
+      category: "c",
+      config: { type: "object", properties: { host: { type: "string", pattern: "(?=a)" } } },
+    });
+    expect(parsed.error?.issues.map((issue) => [issue.path.join("."), issue.message])).toEqual([
+      ["config", 'properties.host.pattern "(?=a)" cannot run in linear time: lookaround (?=…) is not supported'],
+    ]);
   });
 });

@@ -1,7 +1,54 @@
-import { dereference, type Schema, Validator } from "@cfworker/json-schema";
+import { dereference, format, type Schema, usePatternEngine, Validator } from "@cfworker/json-schema";
+import { linearPattern, patternProblem, quotedPattern, UnrunnablePatternError } from "./linear-patterns";
 
 /** The JSON Schema draft config schemas are read as. */
 export const CONFIG_SCHEMA_DRAFT = "2020-12";
+
+/**
+ * Formats the validator checks with a regular expression that backtracks super-linearly
+ * (`url`'s nested `(?:[a-z…0-9]+-?)*` takes exponential time on a long host name), with what
+ * to use instead. Refused at publish, and refusing to check at install, so they never run.
+ * Every other format it knows runs in linear time on hostile input (see the tests).
+ */
+export const SUPER_LINEAR_FORMATS: Readonly<Record<string, string>> = {
+  url: 'its check takes exponential time on long inputs; use "uri", with a pattern such as "^https?://" for the scheme',
+};
+
+/** A config schema format that is never checked, because its check is super-linear. */
+export class SuperLinearFormatError extends Error {
+  override name = "SuperLinearFormatError";
+}
+
+/**
+ * The validator config values are checked with: `pattern` and `patternProperties` run on
+ * RE2 (linear time, see linear-patterns.ts) through the patch of @cfworker/json-schema
+ * under patches/, and the formats in SUPER_LINEAR_FORMATS refuse to run.
+ */
+export function configValidator(schema: Record<string, unknown>): Validator {
+  useLinearTimeMatching();
+  return new Validator(schema as Schema, CONFIG_SCHEMA_DRAFT, false);
+}
+
+/**
+ * Why a config schema could not check a value in linear time (what configValidator's
+ * `validate` threw), or null for any other error.
+ */
+export function linearTimeRefusal(error: unknown): string | null {
+  return error instanceof UnrunnablePatternError || error instanceof SuperLinearFormatError ? error.message : null;
+}
+
+let linearTimeMatching = false;
+
+function useLinearTimeMatching(): void {
+  if (linearTimeMatching) return;
+  usePatternEngine(linearPattern);
+  for (const [name, reason] of Object.entries(SUPER_LINEAR_FORMATS)) {
+    format[name] = () => {
+      throw new SuperLinearFormatError(`format "${name}" is not supported: ${reason}`);
+    };
+  }
+  linearTimeMatching = true;
+}
 
 /**
  * The secret fields of a config schema: top-level properties marked `writeOnly`, the JSON
@@ -19,7 +66,8 @@ export function secretFields(schema: Record<string, unknown> | undefined): strin
  * What makes a plugin's config schema unusable, found at publish time rather than at an
  * install: a `$ref` that resolves nowhere inside the schema (nothing is fetched), a
  * `$ref` that only leads back to itself, a `pattern` or `patternProperties` key that is no
- * regular expression, or `writeOnly` anywhere but directly on a top-level property, or at
+ * regular expression or cannot run in linear time (named with where it is), a format of
+ * SUPER_LINEAR_FORMATS, or `writeOnly` anywhere but directly on a top-level property, or at
  * the end of a `$ref` (only top-level properties are kept apart as secrets, so a secret
  * reached any other way would be stored and shown in clear).
  */
@@ -43,19 +91,52 @@ export function configSchemaProblem(schema: Record<string, unknown>): string | n
           return `is not a usable JSON Schema: $ref "${String(subschema.$ref)}" refers back to itself`;
         }
       }
-      if (typeof subschema.pattern === "string") new RegExp(subschema.pattern, "u");
-      if (isRecord(subschema.patternProperties)) {
-        for (const pattern of Object.keys(subschema.patternProperties)) new RegExp(pattern, "u");
-      }
+      const linearTimeProblem = linearTimeProblemOf(subschema);
+      if (linearTimeProblem) return linearTimeProblem;
       if (subschema.writeOnly === true && !topLevel.has(subschema)) {
         return "marks a field writeOnly below the top level; only top-level properties can be secret";
       }
     }
-    new Validator(schema, CONFIG_SCHEMA_DRAFT, false).validate({});
+    configValidator(schema).validate({});
   } catch (error) {
     return `is not a usable JSON Schema: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`;
   }
   return null;
+}
+
+/**
+ * Why a subschema's own patterns or format would not run in linear time, naming where:
+ * `properties.host.pattern "^(?=a)" cannot run in linear time: …`. A pattern that is no
+ * regular expression at all throws, and is reported as an unusable schema.
+ */
+function linearTimeProblemOf(subschema: Schema): string | null {
+  const at = schemaLocation(subschema);
+  const patterns = [
+    ...(typeof subschema.pattern === "string" ? [[`${at}pattern`, subschema.pattern]] : []),
+    ...(isRecord(subschema.patternProperties)
+      ? Object.keys(subschema.patternProperties).map((pattern) => [`${at}patternProperties`, pattern])
+      : []),
+  ];
+  for (const [keyword, pattern] of patterns as Array<[string, string]>) {
+    new RegExp(pattern, "u");
+    const problem = patternProblem(pattern);
+    if (problem) return `${keyword} ${quotedPattern(pattern)} ${problem}`;
+  }
+  if (typeof subschema.format === "string" && Object.hasOwn(SUPER_LINEAR_FORMATS, subschema.format)) {
+    return `${at}format "${subschema.format}" is not supported: ${SUPER_LINEAR_FORMATS[subschema.format]}`;
+  }
+  return null;
+}
+
+/** Where a dereferenced subschema sits, as a prefix of dotted names: `properties.host.` (empty at the root). */
+function schemaLocation(subschema: Schema): string {
+  const uri = subschema.__absolute_uri__ ?? "";
+  const pointer = uri.includes("#") ? uri.slice(uri.indexOf("#") + 1) : "";
+  return pointer
+    .split("/")
+    .filter((segment) => segment !== "")
+    .map((segment) => `${decodeURIComponent(segment).replaceAll("~1", "/").replaceAll("~0", "~")}.`)
+    .join("");
 }
 
 /** Whether following `$ref`s from `start`, without descending into anything, comes back to it. */

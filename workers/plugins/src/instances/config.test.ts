@@ -294,3 +294,40 @@ describe("checkConfig, against what it must not do", () => {
     expect(JSON.stringify(checked)).toContain("123456");
   });
 });
+
+describe("checkConfig, on patterns that backtracking would take years on", () => {
+  const hostile = `${"a".repeat(10_000)}!`;
+
+  it.each(["^(a+)+$", "(a|aa)+$", "(a|a)*b", "^(\\w+\\s?)*$", "(.*a){20}$", "^(([a-z])+.)+[A-Z]([a-z])+$"])(
+    "refuses a 10 KB default that %s does not match, in well under a second",
+    (pattern) => {
+      const started = performance.now();
+      const check = checkConfig(
+        { type: "object", properties: { name: { type: "string", pattern, default: hostile } } },
+        {},
+      );
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(problems(check)).toEqual(["config.name: String does not match pattern."]);
+    },
+  );
+
+  it("refuses, naming why, a config for a version stored before its pattern had to run in linear time", () => {
+    const schema = { type: "object", properties: { host: { type: "string", pattern: "^(?!www)[a-z]+$" } } };
+    expect(checkConfig(schema, { host: "example" })).toEqual({
+      ok: false,
+      problems: [
+        `config: this version's config schema cannot check it: pattern "^(?!www)[a-z]+$" cannot run in linear time: lookaround (?!…) is not supported`,
+      ],
+    });
+  });
+
+  it("refuses, naming why, a config whose field has the super-linear format url", () => {
+    const schema = { type: "object", properties: { homepage: { type: "string", format: "url" } } };
+    const started = performance.now();
+    const check = checkConfig(schema, { homepage: `http://${"a".repeat(10_000)}!` });
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(problems(check)).toEqual([
+      expect.stringMatching(/^config: this version's config schema cannot check it: format "url" is not supported/),
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
-import { deepCompareStrict, type OutputUnit, Validator } from "@cfworker/json-schema";
-import { CONFIG_SCHEMA_DRAFT, secretFields } from "@plugins/schema";
+import { deepCompareStrict, type OutputUnit, type Validator } from "@cfworker/json-schema";
+import { configValidator, linearTimeRefusal, secretFields } from "@plugins/schema";
 
 type ConfigObject = Record<string, unknown>;
 type ConfigSchema = Record<string, unknown> | undefined;
@@ -20,11 +20,16 @@ export function checkConfig(schema: ConfigSchema, config: ConfigObject): ConfigC
   const withDefaults = applyDefaults(schema, config) as ConfigObject;
   let result: ReturnType<Validator["validate"]>;
   try {
-    result = new Validator(schema, CONFIG_SCHEMA_DRAFT, false).validate(withDefaults);
-  } catch {
-    // A schema the validator cannot finish with (a $ref that loops on itself) refuses every
-    // config it meets: the caller answers a 4xx or holds an update, never a 500.
-    return { ok: false, problems: ["config: this version's config schema cannot check it"] };
+    result = configValidator(schema).validate(withDefaults);
+  } catch (error) {
+    // A schema the validator cannot finish with (a $ref that loops on itself, or, in a version
+    // published before patterns had to run in linear time, a pattern or format that cannot)
+    // refuses every config it meets: the caller answers a 4xx or holds an update, never a 500.
+    const refusal = linearTimeRefusal(error);
+    return {
+      ok: false,
+      problems: [`config: this version's config schema cannot check it${refusal ? `: ${refusal}` : ""}`],
+    };
   }
   if (result.valid) return { ok: true, config: withDefaults };
   const secrets = new Set(secretFields(schema));

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectError, pluginMetadata, publish, trpc, upload } from "./helpers";
+import { type Stack, startStack } from "./stack";
+import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "./super-linear-patterns";
+
+/**
+ * Issue 9.2: config schemas' patterns and formats run in linear time, or are refused at
+ * publish with a 400 naming them; installs answer promptly and the platform keeps answering.
+ */
+
+let stack: Stack;
+const tokens = { alice: "" };
+
+beforeAll(async () => {
+  stack = await startStack();
+  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** `POST /api/plugins/install` for acme, given up on after `ms` so that a hang fails the test instead of stalling it. */
+function installWithin(ms: number, body: unknown): Promise<Response> {
+  return fetch(`${stack.url}/api/plugins/install`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${tokens.alice}`, "x-tenant-id": "acme", "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(ms),
+  });
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const result = await run();
+  return [result, performance.now() - started];
+}
+
+describe("the reported attack: a pattern ^(a+)+$ with a default it backtracks on", () => {
+  const attack = {
+    type: "object",
+    properties: { name: { type: "string", pattern: "^(a+)+$", default: HOSTILE_INPUT } },
+  };
+
+  it("publishes (the pattern runs in linear time), and an install with an empty config answers 400 promptly while /health keeps answering", async () => {
+    await publish(stack, tokens.alice, pluginMetadata({ id: "redos-default", version: "1.0.0", config: attack }));
+    const before = await stack.snapshot();
+
+    const installs = Array.from({ length: 4 }, (_, index) =>
+      timed(() => installWithin(10_000, { pluginId: "redos-default", instanceId: `attack-${index}`, config: {} })),
+    );
+    const healthChecks = Array.from({ length: 4 }, () =>
+      timed(() => fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(10_000) })),
+    );
+    for (const [response, ms] of await Promise.all(healthChecks)) {
+      expect(response.status).toBe(200);
+      expect(ms).toBeLessThan(2_000);
+    }
+    for (const [response, ms] of await Promise.all(installs)) {
+      expect(await expectError(response, 400, "BAD_REQUEST")).toBe("config.name: String does not match pattern.");
+      expect(ms).toBeLessThan(2_000);
+    }
+    expect(await stack.snapshot()).toEqual(before);
+  });
+});
+
+describe.each(SUPER_LINEAR_PATTERNS.map((pattern, index) => [pattern, index] as const))(
+  "the classic super-linear pattern %s",
+  (pattern, index) => {
+    const pluginId = `redos-classic-${index}`;
+
+    beforeAll(async () => {
+      await publish(
+        stack,
+        tokens.alice,
+        pluginMetadata({
+          id: pluginId,
+          version: "1.0.0",
+          config: {
+            type: "object",
+            // "name!" matches none of the patterns, so patternProperties leaves it alone.
+            properties: { "name!": { type: "string", pattern } },
+            patternProperties: { [pattern]: { type: "integer" } },
+          },
+        }),
+      );
+    });
+
+    it("checks a 10 KB value against it promptly: 400 naming the field", async () => {
+      const [response, ms] = await timed(() =>
+        installWithin(5_000, { pluginId, instanceId: `value-${index}`, config: { "name!": HOSTILE_INPUT } }),
+      );
+      expect(await expectError(response, 400, "BAD_REQUEST")).toBe("config.name!: String does not match pattern.");
+      expect(ms).toBeLessThan(2_000);
+    });
+
+    it("checks a 10 KB property name against it as patternProperties promptly", async () => {
+      const [response, ms] = await timed(() =>
+        installWithin(5_000, { pluginId, instanceId: `key-${index}`, config: { [HOSTILE_INPUT]: "not checked" } }),
+      );
+      expect(response.status).toBe(201);
+      expect(ms).toBeLessThan(2_000);
+    });
+  },
+);
+
+describe("patterns and formats that cannot run in linear time are refused at publish", () => {
+  it.each([
+    [
+      "a lookahead",
+      { properties: { host: { type: "string", pattern: "^(?!www\\.)[a-z.]+$" } } },
+      'metadata.config: properties.host.pattern "^(?!www\\.)[a-z.]+$" cannot run in linear time: lookaround (?!…) is not supported',
+    ],
+    [
+      "a backreference in patternProperties",
+      { patternProperties: { "^(a)\\1$": { type: "string" } } },
+      'metadata.config: patternProperties "^(a)\\1$" cannot run in linear time: backreferences (\\1) are not supported',
+    ],
+    [
+      "a lookbehind under items",
+      { properties: { tags: { type: "array", items: { type: "string", pattern: "(?<=#)\\w+" } } } },
+      'metadata.config: properties.tags.items.pattern "(?<=#)\\w+" cannot run in linear time: lookaround (?<=…) is not supported',
+    ],
+    [
+      "the format url, whose check takes exponential time",
+      { properties: { homepage: { type: "string", format: "url" } } },
+      /^metadata\.config: properties\.homepage\.format "url" is not supported: its check takes exponential time/,
+    ],
+  ])("refuses %s with 400 naming it, storing nothing", async (_, config, message) => {
+    const before = await stack.snapshot();
+    const response = await upload(stack, {
+      token: tokens.alice,
+      metadata: pluginMetadata({ id: "redos-refused", version: "1.0.0", config: { type: "object", ...config } }),
+    });
+    const text = await expectError(response, 400, "BAD_REQUEST");
+    if (typeof message === "string") expect(text).toBe(message);
+    else expect(text).toMatch(message);
+    expect(await stack.snapshot()).toEqual(before);
+  });
+});
+
+describe("a version stored before patterns had to run in linear time", () => {
+  it("refuses installs with 400 saying why, instead of running its lookahead", async () => {
+    await publish(
+      stack,
+      tokens.alice,
+      pluginMetadata({
+        id: "redos-stored",
+        version: "1.0.0",
+        config: { type: "object", properties: { host: { type: "string" } } },
+      }),
+    );
+    // What an older platform let through: the manifest as stored, with a pattern RE2 cannot run.
+    await stack.db.query(
+      `update plugin_versions set manifest = jsonb_set(manifest, '{config,properties,host,pattern}', '"^(?!www)[a-z]+$"')
+       where plugin_id = 'redos-stored'`,
+    );
+    const before = await stack.snapshot();
+    const message = await expectError(
+      await installWithin(5_000, { pluginId: "redos-stored", config: { host: "example" } }),
+      400,
+      "BAD_REQUEST",
+    );
+    expect(message).toBe(
+      `config: this version's config schema cannot check it: pattern "^(?!www)[a-z]+$" cannot run in linear time: lookaround (?!…) is not supported`,
+    );
+    expect(await stack.snapshot()).toEqual(before);
+  });
+
+  it("refuses an install through tRPC the same way when a field has the super-linear format url", async () => {
+    await stack.db.query(
+      `update plugin_versions set manifest = jsonb_set(manifest, '{config,properties,homepage}', '{"type":"string","format":"url"}')
+       where plugin_id = 'redos-stored'`,
+    );
+    const alice = trpc(stack, tokens.alice).installations;
+    const call = alice.install.mutate({
+      tenantId: "acme",
+      pluginId: "redos-stored",
+      instanceId: "stored-url",
+      config: { homepage: `http://${"a".repeat(10_000)}!` },
+    });
+    await expect(call).rejects.toThrow(/config schema cannot check it: format "url" is not supported/);
+  });
+});
