@@ -256,6 +256,8 @@ export function expectCrossOrigin(response: Response) {
 }
 
 export const SHORT_LIVED = "public, max-age=60, stale-while-revalidate=300";
+/** Negative bundle answers (404, 410, a malformed reference): a CDN stops repeating them soon after a publish. */
+export const NEGATIVE_LIVED = "public, max-age=10";
 export const IMMUTABLE = "public, max-age=31536000, immutable";
 
 /** GET without following redirects. */

@@ -247,21 +247,22 @@ describe("error responses carry no internals", () => {
       ["an upload", () => upload(down, { token: admin, metadata: pluginMetadata({ id: "down" }) })],
       ["an install", () => install(down, admin, "acme", { pluginId: "down" })],
       ["a latest redirect", () => fetch(`${down.url}/api/plugins/down/bundle`, { redirect: "manual" })],
-    ])("%s answers 500 'Internal error' without SQL or a stack", async (_, send) => {
+    ])("%s answers 503 naming the database, without SQL or a stack", async (_, send) => {
       const response = await send();
       const text = await response.clone().text();
-      expect(await expectError(response, 500, "INTERNAL_SERVER_ERROR")).toBe("Internal error");
+      expect(response.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(await expectError(response, 503, "SERVICE_UNAVAILABLE")).toMatch(/database/i);
       expectNoInternals(text);
     });
 
-    it("a tRPC query answers 'Internal error' without SQL or a stack", async () => {
+    it("a tRPC query answers 503 naming the database, without SQL or a stack", async () => {
       const error = await trpc(down)
         .plugins.get.query({ pluginId: "down" })
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(TRPCClientError);
       const clientError = error as TRPCClientError<never>;
-      expect(clientError.message).toBe("Internal error");
-      expect(clientError.data).toMatchObject({ code: "INTERNAL_SERVER_ERROR", httpStatus: 500 });
+      expect(clientError.message).toMatch(/database/i);
+      expect(clientError.data).toMatchObject({ code: "SERVICE_UNAVAILABLE", httpStatus: 503 });
       expectNoInternals(
         JSON.stringify({ message: clientError.message, data: clientError.data, shape: clientError.shape }),
       );

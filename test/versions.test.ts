@@ -10,10 +10,10 @@ import {
   expectTrpcError,
   getManual,
   install,
+  NEGATIVE_LIVED,
   type PublishedVersion,
   pluginMetadata,
   publish,
-  SHORT_LIVED,
   sha256Hex,
   sleep,
   trpc,
@@ -649,7 +649,7 @@ describe("block", () => {
         const response = await fetch(fileUrl("1.1.0", path), { method });
         expect(response.status, `${method} ${path}`).toBe(410);
         expectCrossOrigin(response);
-        expect(response.headers.get("cache-control")).toBe(SHORT_LIVED);
+        expect(response.headers.get("cache-control")).toBe(NEGATIVE_LIVED);
         if (method === "GET") await expectError(response, 410, "GONE");
       }
     }
@@ -674,7 +674,7 @@ describe("block", () => {
     for (const path of ["/plugins/bundles/malware@1.1.0", "/plugins/bundles/malware@1.1.0/chunks/a.js"]) {
       const response = await getManual(`${stack.url}${path}`);
       expectCrossOrigin(response);
-      expect(response.headers.get("cache-control")).toBe(SHORT_LIVED);
+      expect(response.headers.get("cache-control")).toBe(NEGATIVE_LIVED);
       await expectError(response, 410, "GONE");
     }
     expect(await distTags("malware")).toEqual({ latest: "1.0.0" });

@@ -8,6 +8,8 @@ import pg from "pg";
 export interface RunningPostgres {
   url: string;
   kind: "postgres-server" | "pglite";
+  /** The postmaster's process id (its backends are its children); null for PGlite, which runs in this process. */
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startPostgresServer(binaries: string): Promise<RunningPost
   return {
     url,
     kind: "postgres-server",
+    pid: server.pid ?? null,
     async stop() {
       const exited = new Promise((resolve) => server.once("exit", resolve));
       server.kill("SIGINT");
@@ -110,6 +113,7 @@ export async function startPglite(dataDir?: string, port?: number): Promise<Runn
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${listenPort}/postgres`,
     kind: "pglite",
+    pid: null,
     async stop() {
       await server.stop();
       await db.close();

@@ -27,6 +27,8 @@ export interface Env {
   MAX_UPLOAD_BYTES?: string;
   /** Bytes of hot bundle files each isolate keeps in memory (default 16 MiB; 0 turns it off). */
   HOT_CACHE_MAX_BYTES?: string;
+  /** How long the gateway waits for the plugins worker's answer before a 503, in ms (default 8000). */
+  PLUGINS_TIMEOUT_MS?: string;
   /** `development` exposes error details in responses; anything else hides them. */
   ENVIRONMENT?: string;
 }
@@ -46,6 +48,14 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 12 * 1024 * 1024;
 export function maxUploadBytes(env: Env): number {
   const configured = Number(env.MAX_UPLOAD_BYTES);
   return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_UPLOAD_BYTES;
+}
+
+export const DEFAULT_PLUGINS_TIMEOUT_MS = 8000;
+
+/** Longer than the plugins worker's DATABASE_DEADLINE_MS, so its own 503 normally arrives first. */
+export function pluginsTimeoutMs(env: Env): number {
+  const configured = Number(env.PLUGINS_TIMEOUT_MS);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_PLUGINS_TIMEOUT_MS;
 }
 
 /** The origin bundle URLs are published under: PUBLIC_BASE_URL, else the request's own. */

@@ -24,6 +24,9 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+/** Seconds a client should wait after a 503 that did not say otherwise. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -43,6 +46,8 @@ function isErrorCode(code: unknown): code is ErrorCode {
  * message; a permanent NOT_FOUND (`data.gone`, a blocked version) becomes GONE.
  */
 export function fromPluginsWorker(error: TRPCClientError<never>, headers: Record<string, string> = {}): ApiError {
+  // The call never reached an answer (the gateway's deadline): that refusal, as it was.
+  if (error.cause instanceof ApiError) return new ApiError(error.cause.code, error.cause.message, headers);
   const data = error.data as { code?: unknown; gone?: boolean } | undefined;
   if (data?.gone) return new ApiError("GONE", error.message, headers);
   if (isErrorCode(data?.code) && data.code !== "INTERNAL_SERVER_ERROR") {
@@ -59,6 +64,11 @@ export function fromPluginsWorker(error: TRPCClientError<never>, headers: Record
 export function errorResponse(c: Context<AppEnv>, error: ApiError) {
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   const status = errorStatus[error.code];
+  // Whatever the route would let a cache keep, an outage or a spent budget is never kept.
+  if (status >= 500 || status === 429) c.header("cache-control", "no-store");
+  if (error.code === "SERVICE_UNAVAILABLE" && !("retry-after" in error.headers)) {
+    c.header("retry-after", String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+  }
   const requestId = c.get("requestId");
   if (c.req.path.startsWith("/trpc/")) {
     const code = error.code in TRPC_ERROR_CODES_BY_KEY ? (error.code as TRPC_ERROR_CODE_KEY) : "NOT_FOUND";

@@ -10,7 +10,8 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
 import { purgeBundlePaths } from "./bundle-cache";
-import { type AppEnv, type Env, publicOrigin } from "./env";
+import { type AppEnv, type Env, pluginsTimeoutMs, publicOrigin } from "./env";
+import { ApiError } from "./errors";
 
 /** The plugins worker has no public hostname; the service binding ignores the host. */
 export const PLUGINS_ORIGIN = "https://plugins.internal";
@@ -48,7 +49,7 @@ export function internalClaims(c: Context<AppEnv>): InternalClaims {
  */
 export async function callPlugins(c: Context<AppEnv>, input: string, init?: RequestInit): Promise<Response> {
   // Unbound `env.PLUGINS.fetch` throws "Illegal invocation".
-  const response = await c.env.PLUGINS.fetch(input, init);
+  const response = await withinDeadline(c.env, init, (bounded) => c.env.PLUGINS.fetch(input, bounded));
   const purge = response.headers.get(EDGE_PURGE_HEADER);
   if (purge === null) return response;
   purgeBundlePaths(c, JSON.parse(purge) as string[]);
@@ -87,13 +88,41 @@ export async function callPluginsAsGateway(
   body: unknown,
 ): Promise<Response> {
   const claims = { identity: { ...guestIdentity, sub: `system:${task}` }, request };
-  // Unbound `env.PLUGINS.fetch` throws "Illegal invocation".
-  return env.PLUGINS.fetch(`${PLUGINS_ORIGIN}${path}`, {
+  const init = {
     method: "POST",
     headers: {
       "content-type": "application/json",
       [internalToken.header]: await mintInternalToken(claims, env.INTERNAL_TOKEN_SECRET),
     },
     body: JSON.stringify(body),
+  };
+  // Unbound `env.PLUGINS.fetch` throws "Illegal invocation".
+  return withinDeadline(env, init, (bounded) => env.PLUGINS.fetch(`${PLUGINS_ORIGIN}${path}`, bounded));
+}
+
+/**
+ * Waits for the plugins worker's answer (its status and headers; a body may stream on)
+ * at most PLUGINS_TIMEOUT_MS, then aborts the call and answers 503. The plugins worker's
+ * own deadline is shorter, so a write it could not finish in time was never committed.
+ */
+async function withinDeadline(
+  env: Env,
+  init: RequestInit | undefined,
+  call: (init: RequestInit) => Promise<Response>,
+): Promise<Response> {
+  const timeoutMs = pluginsTimeoutMs(env);
+  const controller = new AbortController();
+  const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new ApiError("SERVICE_UNAVAILABLE", `The plugin registry did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
   });
+  try {
+    return await Promise.race([call({ ...init, signal }), timedOut]);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
 }

@@ -1,6 +1,7 @@
 import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
 import { DEFAULT_BUNDLE_LIMITS } from "./bundle-archive";
 import type { UploadLimits } from "./bundle-upload";
+import type { DatabaseTimeouts } from "./database";
 
 /** Bindings, vars and secrets of the plugins worker (see workers/plugins/wrangler.toml). */
 export interface Env {
@@ -13,6 +14,12 @@ export interface Env {
   CONFIG_ENCRYPTION_KEY?: string;
   /** Comma-separated keys CONFIG_ENCRYPTION_KEY replaced: they open what they sealed until it is sealed again. Secret. */
   CONFIG_ENCRYPTION_RETIRED_KEYS?: string;
+  /** Opening a database connection (WebSocket and Postgres session), in ms; default 3000. */
+  DATABASE_CONNECT_TIMEOUT_MS?: string;
+  /** Server-side `statement_timeout` per statement, in ms (default 5000); `0` sends none. */
+  DATABASE_STATEMENT_TIMEOUT_MS?: string;
+  /** From the start of a request: no statement (no COMMIT) is sent after it, in ms; default 6000. Below the gateway's PLUGINS_TIMEOUT_MS. */
+  DATABASE_DEADLINE_MS?: string;
   /** `host:port` of a WebSocket-to-TCP bridge, set only when running against a local Postgres. */
   NEON_LOCAL_PROXY?: string;
   /** `development` exposes error details in responses; anything else hides them. */
@@ -29,6 +36,20 @@ export interface Env {
 function positiveInteger(value: string | undefined, fallback: number): number {
   const configured = Number(value);
   return Number.isInteger(configured) && configured > 0 ? configured : fallback;
+}
+
+function nonNegativeInteger(value: string | undefined, fallback: number): number {
+  const configured = Number(value);
+  return value !== undefined && value !== "" && Number.isInteger(configured) && configured >= 0 ? configured : fallback;
+}
+
+/** The bounds on every database use of one request; see database.ts. */
+export function databaseTimeouts(env: Env): DatabaseTimeouts {
+  return {
+    connectMs: positiveInteger(env.DATABASE_CONNECT_TIMEOUT_MS, 3000),
+    statementMs: nonNegativeInteger(env.DATABASE_STATEMENT_TIMEOUT_MS, 5000),
+    deadlineMs: positiveInteger(env.DATABASE_DEADLINE_MS, 6000),
+  };
 }
 
 export function uploadLimits(env: Env): UploadLimits {

@@ -9,7 +9,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { serveBundleFile } from "./bundle-route";
-import { openDatabase } from "./database";
+import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "./database";
 import { recordDownloads } from "./downloads";
 import { type Env, uploadLimits } from "./env";
 import { verifyInternalToken } from "./identity";
@@ -86,8 +86,29 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
       exposeErrors: c.env.ENVIRONMENT === "development",
       configKeys: configKeys(c.env),
     }),
+    // An outage answer says when to come back, and no cache keeps any error.
+    responseMeta: ({ errors }) =>
+      errors.length === 0
+        ? {}
+        : {
+            headers: new Headers({
+              "cache-control": "no-store",
+              ...(errors.some((error) => databaseOutage(error))
+                ? { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) }
+                : {}),
+            }),
+          },
     onError: ({ error, path }) => {
       if (error.code !== "INTERNAL_SERVER_ERROR") return;
+      const outage = databaseOutage(error);
+      if (outage) {
+        logEvent("warn", "database_unavailable", {
+          requestId: claims.request.requestId,
+          path,
+          message: outage.message,
+        });
+        return;
+      }
       logEvent("error", "procedure_failed", {
         requestId: claims.request.requestId,
         path,
@@ -107,5 +128,17 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
 });
 
 app.notFound((c) => c.json({ error: { code: "NOT_FOUND", message: "No such route" } }, 404));
+
+/** The internal routes outside /trpc: an outage is a 503 the gateway passes on, anything else a 500. */
+app.onError((error, c) => {
+  const outage = databaseOutage(error);
+  if (outage) {
+    return c.json({ error: { code: "SERVICE_UNAVAILABLE", message: outage.message } }, 503, {
+      "retry-after": String(DATABASE_RETRY_AFTER_SECONDS),
+    });
+  }
+  logEvent("error", "route_failed", { route: c.req.path, message: error.message, stack: error.stack });
+  return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Internal error" } }, 500);
+});
 
 export default app satisfies ExportedHandler<Env>;

@@ -9,8 +9,9 @@ import {
   validationIssues,
 } from "@plugins/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { UploadLimits } from "./bundle-upload";
-import type { Database } from "./database";
+import { type Database, databaseOutage } from "./database";
 import type { ConfigKeys } from "./instances/secrets";
 
 /** Everything a procedure may use. Built per request; tests build it directly for `createCaller`. */
@@ -46,6 +47,20 @@ const t = initTRPC.context<Context>().create({
   // Stack traces never leave the worker; the message of an unexpected error is replaced.
   isDev: false,
   errorFormatter({ shape, error, ctx }) {
+    const outage = databaseOutage(error);
+    if (outage) {
+      return {
+        message: outage.message,
+        code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
+        data: {
+          code: "SERVICE_UNAVAILABLE" as const,
+          httpStatus: 503,
+          path: shape.data.path,
+          requestId: ctx?.request.requestId ?? null,
+          gone: false,
+        },
+      };
+    }
     const issues = validationIssues(error.cause);
     let message = issues ? describeIssues(issues) : shape.message;
     if (error.code === "INTERNAL_SERVER_ERROR" && !ctx?.exposeErrors) message = "Internal error";

@@ -23,8 +23,14 @@ import { ApiError, fromPluginsWorker } from "../errors";
 import { callPlugins, internalClaims, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
 import { enforceBudget, enforceBundleBudget } from "../rate-limits";
 
-/** On answers that may be cached briefly: unknown files, blocked versions, redirects. */
-const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
+/** On redirects of a floating reference: a burst is absorbed, a publish shows within a minute. */
+const REDIRECT_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
+/**
+ * On negative answers (an unknown file or version, a blocked one, a malformed reference):
+ * ten seconds and no stale copy, so a CDN in front stops answering 404 soon after the
+ * publish. An error of 500 or more is never cached (errors.ts).
+ */
+const MISS_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": "public, max-age=10" };
 /** On answers no cache may keep: a spent budget, an unavailable store. */
 const REFUSAL_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": "no-store" };
 
@@ -148,7 +154,7 @@ export async function redirectToVersion(c: Context<AppEnv>, reference: string, p
       throw error instanceof TRPCClientError ? fromPluginsWorker(error, MISS_HEADERS) : error;
     });
   const headers = new Headers({
-    ...MISS_HEADERS,
+    ...REDIRECT_HEADERS,
     location: `${publicOrigin(c)}${bundleUrlPath(resolved.pluginId, resolved.version, path || resolved.entry)}`,
   });
   if (resolved.deprecated) headers.set("x-plugin-deprecated", encodeURIComponent(resolved.deprecated.message));
