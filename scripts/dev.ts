@@ -23,11 +23,14 @@ Environment:
   JWT_SECRET            HS256 secret for bearer tokens                (default: built-in dev secret)
   INTERNAL_TOKEN_SECRET secret between the two workers                (default: built-in dev secret)
   CONFIG_ENCRYPTION_KEY 32 bytes, base64: seals secret config fields  (default: built-in dev key)
+  JWT_MAX_LIFETIME_SECONDS
+                        longest a bearer token may live, exp - iat    (default: 86400, 24 h)
 
 Options:
   -h, --help            show this help
 
-Writes .dev.vars and workers/plugins/.dev.vars (git-ignored) on every start.
+Writes .dev.vars and workers/plugins/.dev.vars (git-ignored) on every start, with
+TRUST_CF_CONNECTING_IP=false: locally every client shares one per-IP budget.
 `;
 
 const { values } = parseArgs({ options: { help: { type: "boolean", short: "h" } } });
@@ -40,6 +43,7 @@ const port = Number(process.env.PORT ?? 8787);
 const jwtSecret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
 const internalSecret = process.env.INTERNAL_TOKEN_SECRET ?? DEV_INTERNAL_TOKEN_SECRET;
 const configKey = process.env.CONFIG_ENCRYPTION_KEY ?? DEV_CONFIG_ENCRYPTION_KEY;
+const tokenLifetime = process.env.JWT_MAX_LIFETIME_SECONDS;
 const step = (message: string) => console.info(`• ${message}`);
 
 let postgres: RunningPostgres | undefined;
@@ -90,9 +94,11 @@ try {
   }
 
   const generated = "# Written by `pnpm dev` on every start; set values through its environment variables.\n";
+  const lifetimeLine = tokenLifetime === undefined ? "" : `JWT_MAX_LIFETIME_SECONDS=${tokenLifetime}\n`;
+  // No Cloudflare edge in front locally: a CF-Connecting-IP header is whatever the client sent.
   writeFileSync(
     join(ROOT, ".dev.vars"),
-    `${generated}JWT_SECRET=${jwtSecret}\nINTERNAL_TOKEN_SECRET=${internalSecret}\nENVIRONMENT=development\n`,
+    `${generated}JWT_SECRET=${jwtSecret}\nINTERNAL_TOKEN_SECRET=${internalSecret}\n${lifetimeLine}TRUST_CF_CONNECTING_IP=false\nENVIRONMENT=development\n`,
   );
   writeFileSync(
     join(ROOT, "workers/plugins/.dev.vars"),

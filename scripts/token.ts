@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { roles } from "@plugins/schema";
+import { decodeJwt } from "jose";
+import { maxTokenLifetimeSeconds, tokenTimeProblem } from "../workers/api/src/token-lifetime";
 import { DEV_JWT_SECRET, signDevToken } from "./local-stack/dev-token";
 import { ROOT } from "./local-stack/worker-bundles";
 
@@ -13,11 +15,12 @@ Options:
   --role <role>      ${roles.filter((role) => role !== "guest").join(" | ")}   (default: viewer)
   --tenant <tenant>  tenant the user belongs to
   --email <email>    e-mail claim
-  --expires <span>   lifetime such as 30m, 12h, 7d   (default: 12h)
+  --expires <span>   lifetime such as 30m, 12h   (default: 12h; at most
+                     JWT_MAX_LIFETIME_SECONDS, 24h unless set, as the platform refuses longer)
   -h, --help         show this help
 
 The secret is JWT_SECRET from the environment, else from .dev.vars, else the built-in
-development secret. Example:
+development secret; JWT_MAX_LIFETIME_SECONDS is read the same way. Example:
   curl -H "authorization: Bearer $(pnpm -s token --sub alice --role admin --tenant acme)" ...
 `;
 
@@ -44,14 +47,30 @@ if (!roles.includes(values.role as (typeof roles)[number]) || values.role === "g
   process.exit(2);
 }
 
-function secretFromDevVars(): string | undefined {
+/** A variable as the local API worker sees it: the environment, else .dev.vars. */
+function devVar(name: string): string | undefined {
+  if (process.env[name] !== undefined) return process.env[name];
   const file = `${ROOT}/.dev.vars`;
   if (!existsSync(file)) return undefined;
-  return /^JWT_SECRET=(.*)$/m.exec(readFileSync(file, "utf8"))?.[1]?.trim();
+  return new RegExp(`^${name}=(.*)$`, "m").exec(readFileSync(file, "utf8"))?.[1]?.trim();
 }
 
-const token = await signDevToken(
-  { sub: values.sub, role: values.role, tenant: values.tenant, email: values.email },
-  { secret: process.env.JWT_SECRET ?? secretFromDevVars() ?? DEV_JWT_SECRET, expiresAt: values.expires },
-);
+let token: string;
+try {
+  token = await signDevToken(
+    { sub: values.sub, role: values.role, tenant: values.tenant, email: values.email },
+    { secret: devVar("JWT_SECRET") ?? DEV_JWT_SECRET, expiresAt: values.expires },
+  );
+} catch {
+  process.stderr.write(`--expires ${values.expires} is not a time span such as 30m or 12h.\n`);
+  process.exit(2);
+}
+// The platform refuses a token that lives too long: say so now rather than print one it will refuse.
+const maxLifetime = maxTokenLifetimeSeconds(devVar("JWT_MAX_LIFETIME_SECONDS"));
+const { iat, exp } = decodeJwt(token);
+const problem = tokenTimeProblem({ iat, exp: exp ?? 0 }, maxLifetime);
+if (problem) {
+  process.stderr.write(`--expires ${values.expires}: the token ${problem}; use --expires ${maxLifetime}s or less.\n`);
+  process.exit(2);
+}
 process.stdout.write(`${token}\n`);

@@ -76,6 +76,11 @@ describe("rate limits", () => {
     expect((await fetch(`${stack.url}/trpc/health.check`, { headers })).status).toBe(200);
   });
 
+  it("records the CF-Connecting-IP Cloudflare sets in the audit log (trusted, as in production)", async () => {
+    await createTokenFrom(stack, "audited-writer", "192.0.2.10");
+    expect(await auditedAddresses(stack, "audited-writer")).toEqual(["192.0.2.10"]);
+  });
+
   it("refuses a client over its bundle budget a file every isolate holds in memory, too", async () => {
     const token = await stack.token({ sub: "hot-publisher", role: "editor" });
     const published = await upload(stack, {
@@ -96,5 +101,59 @@ describe("rate limits", () => {
       headers: { "cf-connecting-ip": "203.0.113.45" },
     });
     expect(other.status).toBe(200);
+  });
+});
+
+/** Mints a publish token as `sub`, sending `ip` as CF-Connecting-IP: one write, one audit entry. */
+async function createTokenFrom(target: Stack, sub: string, ip: string) {
+  const token = await target.token({ sub, role: "editor", tenant: "acme" });
+  const response = await fetch(`${target.url}/trpc/tokens.create`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "cf-connecting-ip": ip },
+    body: JSON.stringify({ name: "ci", plugins: ["acme-*"], actions: ["publish"] }),
+  });
+  expect(response.status, await response.text()).toBe(200);
+}
+
+async function auditedAddresses(target: Stack, actor: string): Promise<(string | null)[]> {
+  const { rows } = await target.db.query<{ ip: string | null }>("select ip from audit_log where actor_id = $1", [
+    actor,
+  ]);
+  return rows.map((row) => row.ip);
+}
+
+describe("with TRUST_CF_CONNECTING_IP=false (pnpm dev: nothing in front overwrites the header)", () => {
+  let local: Stack;
+  beforeAll(async () => {
+    local = await startStack({
+      rateLimits: { write: 3, read: 5, bundle: 2 },
+      apiBindings: { TRUST_CF_CONNECTING_IP: "false" },
+    });
+  });
+  afterAll(() => local?.stop());
+
+  it("ignores a client-sent CF-Connecting-IP: a new value neither resets nor splits the read budget", async () => {
+    const read = (ip?: string) =>
+      fetch(`${local.url}/trpc/health.check`, { headers: ip === undefined ? {} : { "cf-connecting-ip": ip } });
+    for (let sent = 0; sent < 5; sent++) expect((await read(`198.51.100.${sent}`)).status).toBe(200);
+    expectTooMany(await read("198.51.100.200"), 60);
+    expectTooMany(await read(), 60);
+  });
+
+  it("counts bundle downloads of every local client as one, from memory too", async () => {
+    const token = await local.token({ sub: "local-publisher", role: "editor" });
+    expect((await upload(local, { token, metadata: pluginMetadata({ id: "local-file" }) })).status).toBe(201);
+    let sent = 0;
+    const download = () =>
+      fetch(`${local.url}/plugins/bundles/local-file/v1.0.0/bundle.js`, {
+        headers: { "cf-connecting-ip": `203.0.113.${sent++ % 250}` },
+      });
+    for (let count = 0; count < 2 * BUNDLE_DOWNLOADS_PER_CALL; count++) expect((await download()).status).toBe(200);
+    await downloadUntilRefused(download);
+  });
+
+  it("keeps a client-sent address out of the audit log", async () => {
+    await createTokenFrom(local, "local-writer", "192.0.2.11");
+    expect(await auditedAddresses(local, "local-writer")).toEqual([null]);
   });
 });

@@ -1,7 +1,10 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { internalToken } from "@plugins/schema";
 import { TRPCClientError } from "@trpc/client";
+import { decodeJwt, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEV_JWT_SECRET } from "../scripts/local-stack/dev-token";
+import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from "../scripts/local-stack/dev-token";
 import {
   closedPort,
   expectError,
@@ -284,6 +287,129 @@ describe("error responses carry no internals", () => {
       expect(await expectError(response, 500, "INTERNAL_SERVER_ERROR")).toBe("Internal error");
       expect(text).not.toContain("JWT_SECRET");
       expectNoInternals(text);
+    });
+  });
+});
+
+describe("bearer token lifetimes (JWT_MAX_LIFETIME_SECONDS, 24 h unless configured)", () => {
+  const HOUR = 3600;
+  const DAY = 24 * HOUR;
+
+  /** An HS256 token under the dev secret with exactly these times (no iat unless given). */
+  function timed(times: { iat?: number; exp: number }): Promise<string> {
+    return new SignJWT({ role: "editor", tenant: "acme", ...times })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject("alice")
+      .setIssuer(DEV_JWT_ISSUER)
+      .setAudience(DEV_JWT_AUDIENCE)
+      .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+  }
+
+  function listAs(target: Stack, token: string) {
+    return fetch(
+      `${target.url}/trpc/installations.list?input=${encodeURIComponent(JSON.stringify({ tenantId: "acme" }))}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+  }
+
+  async function refusedWith(target: Stack, token: string): Promise<string> {
+    const response = await listAs(target, token);
+    const text = await response.text();
+    expect(response.status, text).toBe(401);
+    const body = JSON.parse(text) as { error: { message: string; data: { code: string } } };
+    expect(body.error.data.code).toBe("UNAUTHORIZED");
+    return body.error.message;
+  }
+
+  it.each([
+    [
+      "a 100-year exp",
+      () => ({ iat: now(), exp: now() + 100 * 365 * DAY }),
+      /lives \d+ s \(exp − iat\), longer than the 86400 s/,
+    ],
+    ["25 h from iat to exp", () => ({ iat: now() - HOUR, exp: now() + 24 * HOUR }), /lives 90000 s/],
+    ["no iat and an exp 25 h away", () => ({ exp: now() + 25 * HOUR }), /expires in \d+ s, longer than the 86400 s/],
+    [
+      "an iat a month ahead",
+      () => ({ iat: now() + 30 * DAY, exp: now() + 30 * DAY + HOUR }),
+      /issued \d+ s in the future/,
+    ],
+    [
+      "an iat 60 s ahead (beyond the 30 s skew)",
+      () => ({ iat: now() + 60, exp: now() + HOUR }),
+      /issued \d+ s in the future/,
+    ],
+  ])("refuses a token with %s, 401 naming the reason", async (_, times, reason) => {
+    const token = await timed(times());
+    expect(await refusedWith(stack, token)).toMatch(reason);
+    await expectError(
+      await upload(stack, { token, metadata: pluginMetadata({ id: "long-lived" }) }),
+      401,
+      "UNAUTHORIZED",
+    );
+  });
+
+  it("accepts a token living exactly 24 h, one issued 20 s ahead (within the skew) and one without iat", async () => {
+    for (const times of [
+      { iat: now(), exp: now() + DAY },
+      { iat: now() + 20, exp: now() + HOUR },
+      { exp: now() + HOUR },
+    ]) {
+      expect((await listAs(stack, await timed(times))).status).toBe(200);
+    }
+  });
+
+  describe("with JWT_MAX_LIFETIME_SECONDS=3600", () => {
+    let strict: Stack;
+    beforeAll(async () => {
+      strict = await startStack({ apiBindings: { JWT_MAX_LIFETIME_SECONDS: "3600" } });
+    });
+    afterAll(() => strict?.stop());
+
+    it("refuses a 2 h token and accepts a 1 h one", async () => {
+      expect(await refusedWith(strict, await timed({ iat: now(), exp: now() + 2 * HOUR }))).toMatch(
+        /longer than the 3600 s/,
+      );
+      expect((await listAs(strict, await timed({ iat: now(), exp: now() + HOUR }))).status).toBe(200);
+    });
+  });
+
+  describe("pnpm token", () => {
+    const run = (...args: string[]) => {
+      const env = { ...process.env };
+      delete env.JWT_MAX_LIFETIME_SECONDS;
+      return promisify(execFile)("node_modules/.bin/tsx", ["scripts/token.ts", "--sub", "alice", ...args], { env });
+    };
+
+    it("prints a 12 h token by default, which the platform accepts", async () => {
+      const { stdout } = await run("--role", "editor", "--tenant", "acme");
+      const claims = decodeJwt(stdout.trim());
+      expect(Number(claims.exp) - Number(claims.iat)).toBe(12 * HOUR);
+      expect((await listAs(stack, stdout.trim())).status).toBe(200);
+    });
+
+    it.each([["25h"], ["30d"], ["100y"]])(
+      "refuses --expires %s, beyond the 24 h maximum, with a readable error",
+      async (span) => {
+        const failed = await run("--expires", span).then(
+          () => null,
+          (error: { code: number; stderr: string }) => error,
+        );
+        expect(failed?.code).toBe(2);
+        expect(failed?.stderr).toContain(`--expires ${span}`);
+        expect(failed?.stderr).toContain("JWT_MAX_LIFETIME_SECONDS");
+      },
+    );
+
+    it("refuses an --expires it cannot read", async () => {
+      const failed = await run("--expires", "soon").then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(2);
+      expect(failed?.stderr).toContain("--expires");
     });
   });
 });

@@ -15,6 +15,20 @@ export const pluginIdSchema = z
   .max(64, "must be at most 64 characters")
   .regex(/^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/, "must be lowercase letters and digits separated by single '-', '_' or '.'");
 
+/**
+ * The fixed segments of the REST routes under /api/plugins. A plugin named after one would
+ * lose `GET /api/plugins/<id>/bundle` to `GET /api/plugins/status/:instanceId` and its
+ * siblings, so no new version may be published under these ids. Reads keep pluginIdSchema:
+ * a plugin stored under one before stays readable (and reachable at `/plugins/bundles/<id>@latest`).
+ */
+const ROUTE_WORDS: readonly string[] = ["upload", "install", "start", "stop", "status"];
+
+/** The id of a manifest being published: a plugin id that is not a route word. */
+const publishedPluginIdSchema = pluginIdSchema.refine((id) => !ROUTE_WORDS.includes(id), {
+  error: (issue) =>
+    `"${String(issue.input)}" is reserved: it is a route word of /api/plugins (${ROUTE_WORDS.join(", ")})`,
+});
+
 /** A semver version, normalized the way npm does (`v1.2.3` → `1.2.3`, build metadata dropped). */
 export const versionSchema = z
   .string()
@@ -150,7 +164,7 @@ export function extensionPointNames(manifest: { extensionPoints: readonly Provid
  * single-file bundle. Unknown fields are refused so that typos do not pass silently.
  */
 export const pluginManifestSchema = z.strictObject({
-  id: pluginIdSchema,
+  id: publishedPluginIdSchema,
   name: plainText().trim().min(1, "must not be empty").max(100),
   version: versionSchema,
   description: plainText().max(2000).default(""),

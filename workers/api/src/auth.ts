@@ -1,14 +1,14 @@
 import { type Grant, grantSchema, type Identity, identitySchema, PUBLISH_TOKEN_PREFIX } from "@plugins/schema";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { AppEnv, Env } from "./env";
 import { ApiError } from "./errors";
 import { callPluginsAsGateway, internalClaims } from "./plugins-client";
+import { CLOCK_SKEW_SECONDS, maxTokenLifetimeSeconds, tokenTimeProblem } from "./token-lifetime";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
-const CLOCK_SKEW_SECONDS = 30;
 
 /** Remote key sets live as long as the isolate so keys are fetched once, not per request. */
 const keySets = new Map<string, JWTVerifyGetKey>();
@@ -26,13 +26,15 @@ function keySetFor(url: string): JWTVerifyGetKey {
  * Verifies a caller's bearer token. The accepted algorithms follow from the configured
  * keys: HS256 only with JWT_SECRET, asymmetric ones only with JWKS_URL, so a token can
  * never pick a shared secret as its "public key" (HS/RS confusion) or claim `alg: none`.
+ * A token living longer than JWT_MAX_LIFETIME_SECONDS, or issued in the future, is refused
+ * whoever signed it.
  */
 export async function verifyBearer(token: string, env: Env): Promise<Identity> {
   const secret = env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : null;
   const keySet = env.JWKS_URL ? keySetFor(env.JWKS_URL) : null;
   if (!secret && !keySet) throw new Error("Neither JWT_SECRET nor JWKS_URL is configured");
   const algorithms = [...(secret ? ["HS256"] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])];
-  let payload: Record<string, unknown>;
+  let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(
       token,
@@ -52,6 +54,10 @@ export async function verifyBearer(token: string, env: Env): Promise<Identity> {
   } catch {
     throw new ApiError("UNAUTHORIZED", "The bearer token is invalid or expired");
   }
+  // jose has checked that exp is present (requiredClaims) and that both are numbers.
+  const times = { exp: payload.exp as number, iat: payload.iat };
+  const timeProblem = tokenTimeProblem(times, maxTokenLifetimeSeconds(env.JWT_MAX_LIFETIME_SECONDS));
+  if (timeProblem) throw new ApiError("UNAUTHORIZED", `The bearer token ${timeProblem}`);
   const identity = identitySchema.safeParse({
     sub: payload.sub,
     role: payload.role ?? "viewer",

@@ -17,6 +17,8 @@ export interface Env {
   JWT_ISSUER?: string;
   /** Required `aud` of bearer tokens. */
   JWT_AUDIENCE?: string;
+  /** Longest a bearer token may live, exp − iat in seconds (default 24 h); see token-lifetime.ts. */
+  JWT_MAX_LIFETIME_SECONDS?: string;
   /** Shared with the plugins worker; signs the identity minted per request. Secret. */
   INTERNAL_TOKEN_SECRET: string;
   /** Origin used in bundle URLs (`https://plugins.example.com`); defaults to the request's origin. */
@@ -31,6 +33,8 @@ export interface Env {
   PLUGINS_TIMEOUT_MS?: string;
   /** `development` exposes error details in responses; anything else hides them. */
   ENVIRONMENT?: string;
+  /** "false" where no Cloudflare edge sets CF-Connecting-IP (`pnpm dev`): see client-ip.ts. */
+  TRUST_CF_CONNECTING_IP?: string;
 }
 
 export interface Variables {

@@ -1,5 +1,6 @@
 import { hotObjects } from "./bundle-cache";
 import { answerFromMemory } from "./bundle-responses";
+import { clientIp } from "./client-ip";
 import { countDownload } from "./download-counter";
 import type { Env } from "./env";
 import { bundleRefusal, countBundleDownload } from "./rate-limits";
@@ -20,7 +21,7 @@ export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionCont
   if (!file) return null;
   const held = hotObjects(env).get(file.key);
   if (!held) return null;
-  const ip = request.headers.get("cf-connecting-ip");
+  const ip = clientIp(request.headers, env);
   if (bundleRefusal(ip) !== null) return null;
   const waitUntil = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   countBundleDownload(env, waitUntil, ip);
@@ -32,7 +33,7 @@ export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionCont
     { pluginId: file.pluginId, version: file.version, isEntry: held.isEntry, method, status: response.status },
     () => ({
       requestId,
-      ip: ip?.slice(0, 64) ?? null,
+      ip,
       userAgent: null,
       publicOrigin: env.PUBLIC_BASE_URL || new URL(request.url).origin,
     }),

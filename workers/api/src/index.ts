@@ -11,14 +11,14 @@ import { registerHealth } from "./routes/health";
 import { registerInstallations } from "./routes/installations";
 import { registerPlugins } from "./routes/plugins";
 import { registerTenants } from "./routes/tenants";
-import { registerTrpc } from "./routes/trpc";
+import { budgetTrpcCalls, registerTrpc } from "./routes/trpc";
 
 const app = new Hono<AppEnv>();
 
 app.use(requestContext);
 app.use("/health", rateLimitApi);
 app.use("/api/*", apiCors, authenticate, rateLimitApi);
-app.use("/trpc/*", apiCors, authenticate, rateLimitApi);
+app.use("/trpc/*", apiCors, authenticate, budgetTrpcCalls);
 
 registerHealth(app);
 registerBundles(app);

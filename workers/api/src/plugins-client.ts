@@ -10,6 +10,7 @@ import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
 import { purgeBundlePaths } from "./bundle-cache";
+import { clientIp } from "./client-ip";
 import { type AppEnv, type Env, pluginsTimeoutMs, publicOrigin } from "./env";
 import { ApiError } from "./errors";
 
@@ -36,7 +37,7 @@ export function internalClaims(c: Context<AppEnv>): InternalClaims {
     ...(grant ? { grant } : {}),
     request: {
       requestId: c.get("requestId"),
-      ip: c.req.header("cf-connecting-ip")?.slice(0, 64) ?? null,
+      ip: clientIp(c.req.raw.headers, c.env),
       userAgent: c.req.header("user-agent")?.slice(0, 512) ?? null,
       publicOrigin: publicOrigin(c),
     },

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { clientIp } from "./client-ip";
 import type { AppEnv, Env } from "./env";
 import { ApiError } from "./errors";
 
@@ -22,22 +23,27 @@ function retryAfter(period: number, now = Date.now()): number {
 }
 
 /**
- * Counts the request against `budget` for the client's IP and, when signed in, for the
- * user as well; either exhausted answers 429 with Retry-After. Without the binding (a
- * deployment that has not configured it) nothing is limited.
+ * Counts `calls` (one per request, but each call of a tRPC batch) against `budget` for the
+ * client's IP and, when signed in, for the user as well; either exhausted answers 429 with
+ * Retry-After, and then none of the calls may run. The binding counts one per `limit()`, so
+ * a batch asks it once per call. Without the binding (a deployment that has not configured
+ * it) nothing is limited.
  */
 export async function enforceBudget(
   c: Context<AppEnv>,
   budget: Budget,
   refusalHeaders: Record<string, string> = {},
+  calls = 1,
 ): Promise<void> {
   const { binding, period } = BUDGETS[budget];
   const limiter = c.env[binding];
   if (!limiter) return;
   const identity = c.get("identity");
-  const keys = [`ip:${c.req.header("cf-connecting-ip") ?? "unknown"}`];
+  const keys = [`ip:${clientIp(c.req.raw.headers, c.env) ?? "unknown"}`];
   if (identity.role !== "guest") keys.push(`user:${identity.sub}`);
-  const outcomes = await Promise.all(keys.map((key) => limiter.limit({ key: `${budget}:${key}` })));
+  const outcomes = await Promise.all(
+    keys.flatMap((key) => Array.from({ length: calls }, () => limiter.limit({ key: `${budget}:${key}` }))),
+  );
   if (outcomes.every((outcome) => outcome.success)) return;
   throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${retryAfter(period)} s`, {
     ...refusalHeaders,
@@ -71,7 +77,7 @@ function forgetExpired(now: number): void {
  * pays two map lookups.
  */
 export function enforceBundleBudget(c: Context<AppEnv>, refusalHeaders: Record<string, string>): void {
-  const ip = c.req.header("cf-connecting-ip") ?? null;
+  const ip = clientIp(c.req.raw.headers, c.env);
   const seconds = bundleRefusal(ip);
   if (seconds !== null) {
     throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${seconds} s`, {
@@ -118,7 +124,11 @@ export function countBundleDownload(env: Env, waitUntil: (promise: Promise<unkno
 }
 
 /** Writes for POST, reads otherwise. */
+export function budgetOf(method: string): Budget {
+  return method === "POST" ? "write" : "read";
+}
+
 export const rateLimitApi = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.method !== "OPTIONS") await enforceBudget(c, c.req.method === "POST" ? "write" : "read");
+  if (c.req.method !== "OPTIONS") await enforceBudget(c, budgetOf(c.req.method));
   return next();
 });

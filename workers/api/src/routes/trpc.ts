@@ -1,11 +1,56 @@
 import { internalToken } from "@plugins/schema";
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
 import { callPlugins, internalClaims, mintInternalToken, PLUGINS_ORIGIN } from "../plugins-client";
+import { budgetOf, enforceBudget } from "../rate-limits";
 import { limitBody } from "../request-limits";
 
 /** Only these request headers cross to the plugins worker; everything else a client sent stays here. */
 const FORWARDED_HEADERS = ["content-type", "accept", "trpc-accept"];
+
+/**
+ * Calls one request may batch (`/trpc/a,b,c?batch=1`): more than a frontend's page asks for at
+ * once, few enough that a batch cannot stand for a flood. `httpBatchLink({ maxItems: 50 })`
+ * (and `httpBatchStreamLink`) split a client's batches to fit.
+ */
+export const MAX_BATCH_CALLS = 50;
+
+/**
+ * The calls tRPC will run for this request, read as tRPC reads them: with `batch=1`, the
+ * percent-decoded path split on commas (so `%2C` separates too); otherwise one.
+ */
+function callsIn(c: Context<AppEnv>): number {
+  const url = new URL(c.req.url);
+  if (url.searchParams.get("batch") !== "1") return 1;
+  const path = url.pathname.slice("/trpc/".length);
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // tRPC refuses a path it cannot decode; until then, its raw commas are what it holds.
+  }
+  return decoded.split(",").length;
+}
+
+/**
+ * The budgets of `/trpc`: every call of a batch counts, writes for a POST (mutations), reads
+ * for a GET (queries), streamed or not. An oversized batch is refused before anything is
+ * counted; a batch over budget before any of its calls reaches the plugins worker.
+ */
+export const budgetTrpcCalls = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.method === "OPTIONS") return next();
+  const calls = callsIn(c);
+  if (calls > MAX_BATCH_CALLS) {
+    throw new ApiError(
+      "BAD_REQUEST",
+      `A tRPC batch may hold at most ${MAX_BATCH_CALLS} calls; this one has ${calls} (httpBatchLink's maxItems splits batches)`,
+    );
+  }
+  await enforceBudget(c, budgetOf(c.req.method), {}, calls);
+  return next();
+});
 
 /**
  * `/trpc` for frontends: the plugins worker's router, reached with the caller's verified
