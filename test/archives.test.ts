@@ -173,12 +173,21 @@ describe("the manifest in plugin.json", () => {
     expect((await fetch(`${stack.url}/plugins/bundles/wrapped/v1.0.0/chunks/a.js`)).status).toBe(200);
   });
 
-  it("accepts metadata beside the archive when it agrees", async () => {
-    const body = await publishFields(stack, {
-      token: alice,
-      file: await zip(pluginFolder({ id: "agreeing", version: "2.0.0" })),
-      metadata: pluginMetadata({ id: "agreeing", version: "v2.0.0" }),
-    });
+  it("accepts metadata beside the archive when it is the same manifest, once parsed", async () => {
+    const config = { type: "object", properties: { size: { type: "integer" }, theme: { type: "string" } } };
+    const folder = pluginFolder({ id: "agreeing", version: "2.0.0", config });
+    const [manifestFile] = folder;
+    const manifest = JSON.parse(new TextDecoder().decode(manifestFile?.bytes)) as Record<string, unknown>;
+    // Other key order, `v` before the version, the default description spelled out: the same manifest.
+    const { id, ...rest } = manifest;
+    const metadata = {
+      ...rest,
+      id,
+      version: "v2.0.0",
+      config: { properties: { theme: { type: "string" }, size: { type: "integer" } }, type: "object" },
+      permissions: [],
+    };
+    const body = await publishFields(stack, { token: alice, file: await zip(folder), metadata });
     expect(body.version).toBe("2.0.0");
   });
 
@@ -218,14 +227,25 @@ describe("refuses through the HTTP API, with a 4xx and nothing stored", () => {
     }
   });
 
-  it("metadata that disagrees with plugin.json (400 naming metadata)", async () => {
-    const archive = await tarGz(pluginFolder({ id: "disagree", version: "1.0.0" }));
-    expect(await refuse(archive, { metadata: pluginMetadata({ id: "disagree", version: "1.0.1" }) })).toMatch(
-      /^metadata: .*disagree@1\.0\.1.*disagree@1\.0\.0/,
-    );
-    expect(await refuse(archive, { metadata: pluginMetadata({ id: "other", version: "1.0.0" }) })).toMatch(
-      /^metadata: /,
-    );
+  it("metadata that disagrees with plugin.json in any field (400 naming the first that differs)", async () => {
+    const config = { type: "object", properties: { size: { type: "integer" } } };
+    const folder = pluginFolder({ id: "disagree", version: "1.0.0", entry: "index.js", config });
+    const archive = await tarGz(folder);
+    const manifest = JSON.parse(new TextDecoder().decode(folder[0]?.bytes)) as Record<string, unknown>;
+    const differing: Array<[Record<string, unknown>, string]> = [
+      [{ version: "1.0.1" }, "version"],
+      [{ id: "other" }, "id"],
+      [{ name: "Another Name" }, "name"],
+      [{ entry: "chunks/a.js" }, "entry"],
+      [{ entry: undefined }, "entry"],
+      [{ config: { type: "object", properties: { size: { type: "string" } } } }, "config"],
+      [{ config: undefined }, "config"],
+      [{ name: "Another Name", config: {} }, "name"],
+    ];
+    for (const [change, field] of differing) {
+      const message = await refuse(archive, { metadata: { ...manifest, ...change } });
+      expect(message).toMatch(new RegExp(`^metadata\\.${field}: differs from plugin\\.json`));
+    }
   });
 
   it("an invalid field in plugin.json (400 naming plugin.json.version)", async () => {

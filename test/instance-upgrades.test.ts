@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  expectError,
   expectTrpcError,
+  install,
   multipartForm,
   openSealed,
   pluginMetadata,
@@ -1104,6 +1106,104 @@ describe("yanked versions are never followed", () => {
       // 1.1.0 and 1.2.0 are yanked; latest fell back to 1.0.1.
       expect(moved.version).toBe("1.0.1");
     }
+  });
+});
+
+describe("a yanked version is never chosen again, though instances on it keep running", () => {
+  const client = () => trpc(stack, tokens.alice);
+  const on = (instanceId: string) => ({ tenantId: "acme", instanceId });
+  const YANKED = /^pulled@1\.1\.0 is yanked: /;
+
+  beforeAll(async () => {
+    for (const version of ["1.0.0", "1.1.0", "1.2.0"]) await release("pulled", version);
+    await client().installations.install.mutate({
+      ...on("pulled-running"),
+      pluginId: "pulled",
+      version: "1.1.0",
+      activate: true,
+    });
+    await client().installations.install.mutate({ ...on("pulled-back"), pluginId: "pulled", version: "1.1.0" });
+    await client().installations.upgrade.mutate({ ...on("pulled-back"), version: "1.2.0" });
+    await client().installations.install.mutate({ ...on("pulled-mover"), pluginId: "pulled", version: "1.0.0" });
+    await client().versions.yank.mutate({ pluginId: "pulled", version: "1.1.0", reason: "broken" });
+  });
+
+  it("refuses a new install of it, exact (1.1.0, =1.1.0) or by a range only it meets (409 saying so), changing nothing", async () => {
+    const before = await stack.snapshot();
+    for (const version of ["1.1.0", "=1.1.0", "v1.1.0", "~1.1.0"]) {
+      const message = await expectTrpcError(
+        client().installations.install.mutate({ ...on(`pulled-new`), pluginId: "pulled", version }),
+        "CONFLICT",
+        409,
+      );
+      expect(message, version).toMatch(YANKED);
+    }
+    expect(await stack.snapshot()).toEqual(before);
+  });
+
+  it("refuses it the same way through REST /api/plugins/install", async () => {
+    const before = await stack.snapshot();
+    for (const version of ["1.1.0", "=1.1.0"]) {
+      const response = await install(stack, tokens.alice, "acme", {
+        pluginId: "pulled",
+        instanceId: "pulled-rest",
+        version,
+      });
+      expect(await expectError(response, 409, "CONFLICT")).toMatch(YANKED);
+    }
+    expect(await stack.snapshot()).toEqual(before);
+  });
+
+  it("still installs a range that a published version meets: ^1.1.0 takes 1.2.0", async () => {
+    const installed = await client().installations.install.mutate({
+      ...on("pulled-range"),
+      pluginId: "pulled",
+      version: "^1.1.0",
+    });
+    expect(installed.version).toBe("1.2.0");
+  });
+
+  it("refuses an upgrade onto it, changing nothing", async () => {
+    const before = await state("acme", "pulled-mover");
+    for (const version of ["1.1.0", "=1.1.0", "~1.1.0"]) {
+      const message = await expectTrpcError(
+        client().installations.upgrade.mutate({ ...on("pulled-mover"), version }),
+        "CONFLICT",
+        409,
+      );
+      expect(message, version).toMatch(YANKED);
+    }
+    expect(await state("acme", "pulled-mover")).toEqual(before);
+  });
+
+  it("refuses a rollback onto it, changing nothing: the rollback would choose it anew", async () => {
+    const before = await state("acme", "pulled-back");
+    expect(before.row).toMatchObject({ version: "1.2.0", previous_version: "1.1.0" });
+    const message = await expectTrpcError(client().installations.rollback.mutate(on("pulled-back")), "CONFLICT", 409);
+    expect(message).toMatch(YANKED);
+    expect(await state("acme", "pulled-back")).toEqual(before);
+  });
+
+  it("keeps an instance already on it running: read, listed in the tenant manifest, stopped and started again", async () => {
+    expect(await client().installations.get.query(on("pulled-running"))).toMatchObject({
+      version: "1.1.0",
+      status: "active",
+    });
+    const listed = async () => {
+      const { manifest } = await client().manifests.get.query({ tenantId: "acme" });
+      return manifest?.plugins.find((plugin) => plugin.instanceId === "pulled-running");
+    };
+    expect(await listed()).toMatchObject({ pluginId: "pulled", version: "1.1.0" });
+    await client().installations.deactivate.mutate(on("pulled-running"));
+    expect(await listed()).toBeUndefined();
+    const started = await client().installations.activate.mutate(on("pulled-running"));
+    expect(started).toMatchObject({ version: "1.1.0", status: "active" });
+    expect(await listed()).toMatchObject({ version: "1.1.0" });
+    // Whoever pinned it keeps loading it: resolving the exact version still answers it.
+    expect(await trpc(stack).plugins.resolve.query({ pluginId: "pulled", range: "1.1.0" })).toMatchObject({
+      version: "1.1.0",
+      status: "yanked",
+    });
   });
 });
 

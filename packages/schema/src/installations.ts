@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { tenantIdSchema } from "./identity";
+import { isTooDeepJson, jsonDepthIssue } from "./json-depth";
 import { pluginIdSchema, plugins, versionReferenceSchema } from "./plugins";
 import { isStorableJson, storableJsonIssue } from "./text";
 
@@ -66,9 +67,13 @@ export type InstanceView = Omit<Installation, "sealedSecrets">;
 
 const instanceIdSchema = pluginIdSchema;
 
-/** A configuration object; checked against the installed version's config JSON Schema. */
+/**
+ * A configuration object; checked against the installed version's config JSON Schema. The
+ * depth is checked first, and stops the checks after it: they serialize the config.
+ */
 export const instanceConfigSchema = z
   .record(z.string(), z.unknown())
+  .refine((config) => !isTooDeepJson(config), { message: jsonDepthIssue, abort: true })
   .refine((config) => JSON.stringify(config).length <= 64 * 1024, { message: "must be at most 64 KiB" })
   .refine(isStorableJson, { message: storableJsonIssue });
 

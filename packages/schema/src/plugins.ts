@@ -4,6 +4,7 @@ import semver from "semver";
 import { z } from "zod";
 import { configSchemaProblem } from "./config-schema";
 import { isJavaScriptModulePath } from "./content-policy";
+import { isTooDeepInput, jsonDepthIssue } from "./json-depth";
 import { isStorableJson, isStorableText, plainText, storableJsonIssue } from "./text";
 
 /**
@@ -203,12 +204,19 @@ export const pluginManifestJsonSchema = z
   .string()
   .max(64 * 1024, "must be at most 64 KiB")
   .transform((text, ctx): unknown => {
+    let parsed: unknown;
     try {
-      return JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       ctx.addIssue({ code: "custom", message: "is not valid JSON" });
       return z.NEVER;
     }
+    // Before the manifest's checks, which serialize and clone its config schema recursively.
+    if (isTooDeepInput(parsed)) {
+      ctx.addIssue({ code: "custom", message: `a field ${jsonDepthIssue}` });
+      return z.NEVER;
+    }
+    return parsed;
   })
   .pipe(pluginManifestSchema);
 

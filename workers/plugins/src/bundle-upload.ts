@@ -1,13 +1,19 @@
 import {
   ARCHIVE_DEFAULT_ENTRY,
   describeIssues,
+  hasMorePartsThan,
   MANIFEST_FILE,
+  MAX_UPLOAD_PARTS,
+  multipartBoundary,
   type PluginManifest,
   pluginManifestJsonSchema,
+  pluginManifestSchema,
   SINGLE_FILE_ENTRY,
   tagSchema,
+  uploadPartsIssue,
 } from "@plugins/schema";
 import { TRPCError } from "@trpc/server";
+import canonicalize from "canonicalize";
 import {
   type BundleFile,
   type BundleLimits,
@@ -21,6 +27,22 @@ export interface UploadLimits {
   /** Largest uploaded file (a JS bundle or an archive), in bytes. */
   maxUploadBytes: number;
   archive: BundleLimits;
+}
+
+/**
+ * The request tRPC reads a call from. Uploads to /trpc/plugins.publish arrive here unparsed,
+ * so a multipart body is scanned for its number of parts before the form parser runs: a
+ * flood of tiny parts costs a byte search, never a parse. Other bodies read as they are.
+ */
+export class BoundedUploadRequest extends Request {
+  override async formData(): Promise<FormData> {
+    const contentType = this.headers.get("content-type") ?? "";
+    const boundary = multipartBoundary(contentType);
+    if (!boundary) throw badRequest("The multipart body declares no boundary");
+    const body = new Uint8Array(await this.arrayBuffer());
+    if (hasMorePartsThan(body, boundary, MAX_UPLOAD_PARTS)) throw badRequest(uploadPartsIssue);
+    return new Response(body, { headers: { "content-type": contentType } }).formData();
+  }
 }
 
 /**
@@ -56,14 +78,24 @@ export async function readUpload(form: FormData, limits: UploadLimits): Promise<
   if (!manifestFile) throw badRequest(`file: the archive has no ${MANIFEST_FILE} at its root`);
   const manifest = parseManifest(new TextDecoder().decode(manifestFile.bytes), MANIFEST_FILE);
   if (metadata !== null) {
-    const stated = parseManifest(metadata, "metadata");
-    if (stated.id !== manifest.id || stated.version !== manifest.version) {
+    const field = firstDisagreement(parseManifest(metadata, "metadata"), manifest);
+    if (field) {
       throw badRequest(
-        `metadata: says ${stated.id}@${stated.version} but ${MANIFEST_FILE} says ${manifest.id}@${manifest.version}`,
+        `metadata.${field}: differs from ${MANIFEST_FILE}; metadata beside an archive must be the same manifest, or left out`,
       );
     }
   }
   return { manifest, files, entry: manifest.entry ?? ARCHIVE_DEFAULT_ENTRY, tag };
+}
+
+/**
+ * The first manifest field (in the manifest's own order) in which two parsed manifests
+ * differ, or null. Parsed, so defaults are filled in and versions normalized, and compared
+ * as canonical JSON, so key order inside `config` or `author` does not count as a difference.
+ */
+function firstDisagreement(stated: PluginManifest, manifest: PluginManifest): string | null {
+  const fields = Object.keys(pluginManifestSchema.shape) as Array<keyof PluginManifest>;
+  return fields.find((field) => canonicalize(stated[field]) !== canonicalize(manifest[field])) ?? null;
 }
 
 function readTag(value: File | string | null): string | undefined {

@@ -8,7 +8,9 @@ import {
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { answerableTransactions } from "./answerable-transactions";
 import { serveBundleFile } from "./bundle-route";
+import { BoundedUploadRequest } from "./bundle-upload";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "./database";
 import { recordDownloads } from "./downloads";
 import { type Env, uploadLimits } from "./env";
@@ -69,10 +71,10 @@ app.all("/trpc/*", requireInternalIdentity, async (c) => {
   const database = openDatabase(c.env);
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
-    req: c.req.raw,
+    req: new BoundedUploadRequest(c.req.raw),
     router: appRouter,
     createContext: ({ resHeaders, info }) => ({
-      db: database.db,
+      db: answerableTransactions(database.db),
       bucket: c.env.BUNDLES,
       identity: claims.identity,
       grant: claims.grant ?? null,

@@ -3,6 +3,8 @@ import {
   describeIssues,
   type Grant,
   type Identity,
+  isTooDeepInput,
+  jsonDepthIssue,
   type RequestFacts,
   type Role,
   tenantRefSchema,
@@ -81,20 +83,32 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * In every procedure builder below, after the sign-in check and before any input schema:
+ * an input nesting deeper than MAX_JSON_DEPTH (a POST body or a GET `input=`; in a batch,
+ * call by call) is refused before any schema or handler walks it.
+ */
+const boundedInput = t.middleware(async ({ getRawInput, next }) => {
+  if (isTooDeepInput(await getRawInput())) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `input: a field ${jsonDepthIssue}` });
+  }
+  return next();
+});
+
 /** Reachable by any caller the gateway vouched for, guests included. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(boundedInput);
 
 /**
  * Procedures that need one of `allowed` roles; a guest is told to sign in instead. A
  * publish token is refused unless the procedure is `grantable` (and then checks its grant).
  */
 export function roleProcedure(...allowed: Role[]) {
-  return t.procedure.use(signedIn(false)).use(hasRole(allowed));
+  return t.procedure.use(signedIn(false)).use(hasRole(allowed)).use(boundedInput);
 }
 
 /** For publish, deprecate and yank: a publish token may call these, within its grant. */
 export function grantableProcedure(...allowed: Role[]) {
-  return t.procedure.use(signedIn(true)).use(hasRole(allowed));
+  return t.procedure.use(signedIn(true)).use(hasRole(allowed)).use(boundedInput);
 }
 
 /**
@@ -105,6 +119,7 @@ export function grantableProcedure(...allowed: Role[]) {
 export function tenantProcedure(...allowed: Role[]) {
   return t.procedure
     .use(signedIn(false))
+    .use(boundedInput)
     .input(tenantRefSchema)
     .use(({ ctx, input, next }) => {
       assertTenantMember(ctx.identity, input.tenantId);

@@ -1,3 +1,4 @@
+import { hasMorePartsThan, MAX_UPLOAD_PARTS, multipartBoundary, uploadPartsIssue } from "@plugins/schema";
 import type { Hono } from "hono";
 import { requireSignedIn } from "../auth";
 import type { AppEnv } from "../env";
@@ -13,10 +14,16 @@ export function registerPlugins(app: Hono<AppEnv>) {
    * zip / tar.gz of a built folder with plugin.json inside) and an optional `tag`.
    */
   app.post("/api/plugins/upload", requireSignedIn, limitBody, async (c) => {
-    if (!c.req.header("content-type")?.toLowerCase().startsWith("multipart/form-data")) {
+    const contentType = c.req.header("content-type") ?? "";
+    if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send multipart/form-data with a 'file' field (and 'metadata')");
     }
-    const form = await c.req.raw.formData().catch(() => {
+    const boundary = multipartBoundary(contentType);
+    if (!boundary) throw new ApiError("BAD_REQUEST", "The multipart body declares no boundary");
+    // Counted before parsing: a flood of tiny parts costs a byte search, never a parse.
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (hasMorePartsThan(body, boundary, MAX_UPLOAD_PARTS)) throw new ApiError("BAD_REQUEST", uploadPartsIssue);
+    const form = await new Response(body, { headers: { "content-type": contentType } }).formData().catch(() => {
       throw new ApiError("BAD_REQUEST", "The multipart body is malformed");
     });
     if (!(form.get("file") instanceof File)) throw new ApiError("BAD_REQUEST", "file: a bundle file is required");

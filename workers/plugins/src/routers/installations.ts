@@ -50,7 +50,7 @@ export const installationsRouter = router({
     return ctx.db.transaction(async (tx) => {
       await holdPlugin(tx, input.pluginId);
       // Resolved and held inside the transaction, so a concurrent block cannot slip in between.
-      const version = await resolveVersion(tx, input.pluginId, input.version, { lock: true });
+      const version = await resolveVersion(tx, input.pluginId, input.version, { lock: true, refuseYanked: true });
       // A config the schema refuses is the caller's mistake (400); a host that cannot run the version is not (409).
       const checked = checkConfig(version.manifest.config, input.config);
       if (!checked.ok) throw new TRPCError({ code: "BAD_REQUEST", message: checked.problems.join("; ") });
@@ -161,7 +161,7 @@ export const installationsRouter = router({
     return ctx.db.transaction(async (tx) => {
       const current = await loadInstance(tx, input);
       await holdPlugin(tx, current.pluginId);
-      const target = await resolveVersion(tx, current.pluginId, input.version, { lock: true });
+      const target = await resolveVersion(tx, current.pluginId, input.version, { lock: true, refuseYanked: true });
       return moveToVersion(tx, ctx, current, target, "installation.upgrade", input.config);
     });
   }),
@@ -177,7 +177,11 @@ export const installationsRouter = router({
         });
       }
       await holdPlugin(tx, current.pluginId);
-      const target = await resolveVersion(tx, current.pluginId, current.previousVersion, { lock: true });
+      // A rollback chooses its target as an upgrade does: onto a yanked version it is refused too.
+      const target = await resolveVersion(tx, current.pluginId, current.previousVersion, {
+        lock: true,
+        refuseYanked: true,
+      });
       return moveToVersion(tx, ctx, current, target, "installation.rollback");
     });
   }),
