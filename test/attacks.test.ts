@@ -28,6 +28,7 @@ import {
   upload,
 } from "./helpers";
 import { type Stack, startStack } from "./stack";
+import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "./super-linear-patterns";
 
 /**
  * Issue 4's attack suite: forged and confused tokens, forged identity headers, cross-tenant
@@ -306,6 +307,14 @@ describe("1. HS/RS confusion against a JWKS served over HTTP", () => {
       [
         "(e) an RS256 token from the right key, expired",
         () => rs256(rsaPrivate, { kid: "rsa-1" }, { exp: now() - 60 }),
+      ],
+      [
+        "(f) an RS256 token from the right key living 100 years (over JWT_MAX_LIFETIME_SECONDS)",
+        () => rs256(rsaPrivate, { kid: "rsa-1" }, { exp: now() + 100 * 365 * 86_400 }),
+      ],
+      [
+        "(f) an RS256 token from the right key issued a month from now",
+        () => rs256(rsaPrivate, { kid: "rsa-1" }, { iat: now() + 30 * 86_400, exp: now() + 30 * 86_400 + 3600 }),
       ],
     ];
 
@@ -1000,6 +1009,307 @@ describe("6. malformed bodies are refused 400", () => {
         body: form,
       });
       await expectTrpcShape(response, 400, "BAD_REQUEST", "installations.install");
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Batches (issue 9, point 5)
+
+describe("7. a tRPC batch spends one unit of its budget per call, and holds at most 50 calls", () => {
+  /** Rate limits of this stack: writes and reads per 60 s window, per IP and per user. */
+  const WRITE_BUDGET = 60;
+  const READ_BUDGET = 100;
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({ rateLimits: { write: WRITE_BUDGET, read: READ_BUDGET } });
+  });
+  afterAll(() => limited?.stop());
+
+  const batchPath = (procedure: string, calls: number) => Array.from({ length: calls }, () => procedure).join(",");
+  const batchInput = (calls: number, input: unknown) =>
+    Object.fromEntries(Array.from({ length: calls }, (_, index) => [index, input]));
+  const tokenInput = { name: "ci", plugins: ["acme-*"], actions: ["publish"] };
+
+  /** A signed-in editor at an address of its own, so that no test spends another's budget. */
+  async function caller(sub: string, ip: string) {
+    return { ...bearer(await limited.token({ sub, role: "editor", tenant: "acme" })), "cf-connecting-ip": ip };
+  }
+
+  function mintBatch(headers: Record<string, string>, calls: number) {
+    return fetch(`${limited.url}/trpc/${batchPath("tokens.create", calls)}?batch=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(batchInput(calls, tokenInput)),
+    });
+  }
+
+  async function mintedBy(sub: string): Promise<number> {
+    const { rows } = await limited.db.query<{ count: string }>(
+      "select count(*) from publish_tokens where owner_id = $1",
+      [sub],
+    );
+    return Number(rows[0]?.count);
+  }
+
+  /** The limiter's windows are fixed 60 s ones: start a test's spending well inside one. */
+  async function inOneWindow() {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+  }
+
+  it("refuses a POST batching 80 tokens.create with 400 naming the limit, minting nothing", async () => {
+    const headers = await caller("batcher-80", "198.51.100.80");
+    await expectNothingChanged(limited, async () => {
+      const response = await mintBatch(headers, 80);
+      const message = await expectTrpcShape(response, 400, "BAD_REQUEST", batchPath("tokens.create", 80));
+      expect(message).toContain("50 calls");
+    });
+    expect(await mintedBy("batcher-80")).toBe(0);
+  });
+
+  it("refuses a GET batching 51 queries with 400 naming the limit", async () => {
+    const path = batchPath("plugins.get", 51);
+    const input = encodeURIComponent(JSON.stringify(batchInput(51, { pluginId: "owned" })));
+    const response = await fetch(`${limited.url}/trpc/${path}?batch=1&input=${input}`);
+    expect(await expectTrpcShape(response, 400, "BAD_REQUEST", path)).toContain("50 calls");
+  });
+
+  it("counts the calls however the path spells its commas (%2C)", async () => {
+    const path = batchPath("plugins.get", 51).replaceAll(",", "%2C");
+    const input = encodeURIComponent(JSON.stringify(batchInput(51, { pluginId: "owned" })));
+    const response = await fetch(`${limited.url}/trpc/${path}?batch=1&input=${input}`);
+    expect(response.status).toBe(400);
+  });
+
+  it("mints 40 tokens from a batch of 40, then refuses a second batch of 40 with 429 and mints none of it", async () => {
+    await inOneWindow();
+    const headers = await caller("batcher-40", "198.51.100.40");
+    const first = await mintBatch(headers, 40);
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(((await first.json()) as unknown[]).length).toBe(40);
+    expect(await mintedBy("batcher-40")).toBe(40);
+
+    await expectNothingChanged(limited, async () => {
+      const second = await mintBatch(headers, 40);
+      await expectTrpcShape(second, 429, "TOO_MANY_REQUESTS", batchPath("tokens.create", 40));
+      expect(Number(second.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    });
+    expect(await mintedBy("batcher-40")).toBeLessThanOrEqual(WRITE_BUDGET);
+  });
+
+  it("the same in the streamed form (trpc-accept: application/jsonl)", async () => {
+    await inOneWindow();
+    const headers = { ...(await caller("streamer", "198.51.100.41")), "trpc-accept": "application/jsonl" };
+    const first = await mintBatch(headers, 45);
+    expect(first.status).toBe(200);
+    // One line per result as each call finishes, after a head line: the streamed form indeed.
+    expect((await first.text()).trim().split("\n").length).toBeGreaterThan(1);
+    expect(await mintedBy("streamer")).toBe(45);
+
+    await expectNothingChanged(limited, async () => {
+      const second = await mintBatch(headers, 45);
+      await expectTrpcShape(second, 429, "TOO_MANY_REQUESTS", batchPath("tokens.create", 45));
+    });
+    expect(await mintedBy("streamer")).toBe(45);
+  });
+
+  it("counts each query of a GET batch against the read budget", async () => {
+    await inOneWindow();
+    const headers = { "cf-connecting-ip": "198.51.100.42" };
+    const read = (calls: number) => {
+      const input = encodeURIComponent(JSON.stringify(batchInput(calls, { pluginId: "missing" })));
+      return fetch(`${limited.url}/trpc/${batchPath("plugins.get", calls)}?batch=1&input=${input}`, { headers });
+    };
+    for (let batch = 0; batch < READ_BUDGET / 50; batch++) expect((await read(50)).status).not.toBe(429);
+    await expectTrpcShape(await read(1), 429, "TOO_MANY_REQUESTS", "plugins.get");
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Route words (issue 9, point 11)
+
+describe("8. the fixed words of /api/plugins routes are no plugin ids", () => {
+  it.each(["upload", "install", "start", "stop", "status"])(
+    "refuses to publish a plugin named '%s' (400 naming the id), storing nothing",
+    async (id) => {
+      await expectNothingChanged(stack, async () => {
+        const response = await upload(stack, { token: tokens.alice, metadata: pluginMetadata({ id }) });
+        const message = await expectError(response, 400, "BAD_REQUEST");
+        expect(message).toContain(`metadata.id: "${id}" is reserved`);
+      });
+    },
+  );
+
+  it("refuses one named 'status' in an archive's plugin.json, too", async () => {
+    await expectNothingChanged(stack, async () => {
+      const response = await uploadFields(stack, {
+        token: tokens.alice,
+        file: await tarGz(pluginFolder({ id: "status", version: "1.0.0" })),
+      });
+      expect(await expectError(response, 400, "BAD_REQUEST")).toContain('"status" is reserved');
+    });
+  });
+
+  it("keeps reading a plugin stored under such a name before the words were reserved", async () => {
+    await stack.db.query(
+      `insert into plugins (id, name, description, category, extension_points, owner_id)
+       values ('status', 'Status', '', 'widgets', '{}', 'alice')`,
+    );
+    const api = trpc(stack);
+    expect(await api.plugins.get.query({ pluginId: "status" })).toMatchObject({ id: "status", name: "Status" });
+    expect(await api.maintainers.list.query({ pluginId: "status" })).toMatchObject({ owner: "alice" });
+    // No version yet: a read that finds nothing, not an id refused.
+    await expectTrpcError(api.plugins.resolve.query({ pluginId: "status" }), "NOT_FOUND", 404);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Issue 9, points 1 and 10: active content and deceptive file names in archives
+
+describe("issue 9.1: files a browser would render actively are served inert (the browser proof is in active-content.test.ts)", () => {
+  const ACTIVE = [
+    ["page.html", "<script>fetch('/trpc/health.check')</script>"],
+    ["upper/PAGE.HTML", "<script>1</script>"],
+    ["page.htm", "<script>1</script>"],
+    ["page.shtml", "<script>1</script>"],
+    ["page.xhtml", '<html xmlns="http://www.w3.org/1999/xhtml"><script>1</script></html>'],
+    ["page.xht", '<html xmlns="http://www.w3.org/1999/xhtml"><script>1</script></html>'],
+    ["feed.xml", '<a><script xmlns="http://www.w3.org/1999/xhtml">1</script></a>'],
+    ["style.xsl", '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"/>'],
+    ["doc.rdf", "<rdf/>"],
+    ["page.mht", "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<script>1</script>"],
+    ["doc.pdf", "%PDF-1.4\n%%EOF\n"],
+    ["no-extension", "<script>1</script>"],
+    ["icon.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>'],
+  ] as const;
+  /** What a browser may render as a document of the serving origin, running its script. */
+  const RENDERED_ACTIVELY = /^(text\/html|application\/(xhtml\+xml|xml|xslt\+xml|rdf\+xml|pdf)|text\/xml|message\/)/;
+
+  beforeAll(async () => {
+    const files = [
+      ...pluginFolder({ id: "active-content", version: "1.0.0" }),
+      ...ACTIVE.map(([path, body]) => ({ path: `files/${path}`, bytes: encoder.encode(body) })),
+    ];
+    await publishFields(stack, { token: tokens.alice, file: await tarGz(files) });
+  });
+
+  it.each(ACTIVE.map(([path]) => path))("files/%s: no active type, the sandbox CSP, nosniff", async (path) => {
+    const response = await fetch(`${stack.url}/plugins/bundles/active-content/v1.0.0/files/${path}`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).not.toMatch(RENDERED_ACTIVELY);
+    expect(response.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    );
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("an object planted in R2 with an active type is served inert all the same", async () => {
+    await stack.bucket.put("active-content/1.0.0/planted.html", "<script>1</script>", {
+      httpMetadata: { contentType: "application/xhtml+xml" },
+    });
+    const response = await fetch(`${stack.url}/plugins/bundles/active-content/v1.0.0/planted.html`);
+    await response.arrayBuffer();
+    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(response.headers.get("content-security-policy")).toContain("sandbox");
+  });
+});
+
+describe("issue 9.10: deceptive file names are refused 400, the name escaped, storing nothing", () => {
+  it.each([
+    ["a zero-width space", "index\u200B.js", '"index\\u{200b}.js"'],
+    ["a right-to-left override", "chunks/gnp\u202E.js", '"chunks/gnp\\u{202e}.js"'],
+    ["a first-strong isolate", "a\u2068.js", '"a\\u{2068}.js"'],
+    // Inside the name: a leading one is dropped by the tar reader's UTF-8 decoding.
+    ["a byte-order mark", "chunks/\uFEFFc.js", '"chunks/\\u{feff}c.js"'],
+    ["a trailing dot", "index.js.", '"index.js."'],
+    ["a trailing space", "chunks/a.js ", '"chunks/a.js "'],
+    ["a folder with a trailing dot", "chunks./b.js", '"chunks./b.js"'],
+  ])("an archive entry with %s", async (_, path, quoted) => {
+    const files = [...pluginFolder({ id: "deceptive", version: "1.0.0" }), { path, bytes: encoder.encode("1") }];
+    await expectNothingChanged(stack, async () => {
+      const response = await uploadFields(stack, { token: tokens.alice, file: await tarGz(files) });
+      const message = await expectError(response, 400, "BAD_REQUEST");
+      expect(message).toContain(`file: archive entry ${quoted}:`);
+      // The message shows what the name holds: no invisible character survives into it.
+      expect(message).not.toMatch(/[\p{Cf}\u3164]/u);
+    });
+  });
+
+  it("an entry with a zero-width space in the manifest (400 naming metadata.entry)", async () => {
+    await expectNothingChanged(stack, async () => {
+      const response = await upload(stack, {
+        token: tokens.alice,
+        metadata: pluginMetadata({ id: "deceptive-single", entry: "bundle\u200B.js" }),
+      });
+      expect(await expectError(response, 400, "BAD_REQUEST")).toMatch(/^metadata\.entry: /);
+    });
+  });
+
+  it("a bundle URL naming such a file answers 404 even for an object planted in R2", async () => {
+    await stack.bucket.put("multi/1.0.0/index\u200B.js", "export default 'planted';\n", {
+      httpMetadata: { contentType: "text/javascript; charset=utf-8" },
+    });
+    for (const path of ["index%E2%80%8B.js", "index.js.", "index.js%20"]) {
+      const response = await fetch(`${stack.url}/plugins/bundles/multi/v1.0.0/${path}`);
+      await response.arrayBuffer();
+      expect(response.status, path).toBe(404);
+    }
+  });
+});
+
+describe("issue 9.2: super-linear patterns in config schemas run in linear time or are refused at publish", () => {
+  it("an install with an empty config, whose 10 KB default every classic super-linear pattern backtracks on, answers 400 within 2 s while /health answers", async () => {
+    const config = {
+      type: "object",
+      properties: {
+        name: { type: "string", allOf: SUPER_LINEAR_PATTERNS.map((pattern) => ({ pattern })), default: HOSTILE_INPUT },
+      },
+    };
+    await publish(stack, tokens.alice, pluginMetadata({ id: "redos-attack", version: "1.0.0", config }));
+    await expectNothingChanged(stack, async () => {
+      const started = performance.now();
+      const [installed, health] = await Promise.all([
+        fetch(`${stack.url}/api/plugins/install`, {
+          method: "POST",
+          headers: { ...bearer(tokens.alice), "x-tenant-id": "acme", "content-type": "application/json" },
+          body: JSON.stringify({ pluginId: "redos-attack", config: {} }),
+          signal: AbortSignal.timeout(10_000),
+        }),
+        fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(10_000) }),
+      ]);
+      expect(health.status).toBe(200);
+      expect(await expectError(installed, 400, "BAD_REQUEST")).toMatch(
+        /^config\.name: String does not match pattern\./,
+      );
+      expect(performance.now() - started).toBeLessThan(2_000);
+    });
+  });
+
+  it.each([
+    [
+      "a lookbehind in $defs",
+      { $defs: { tag: { type: "string", pattern: "(?<=#)\\w+" } } },
+      /^metadata\.config: \$defs\.tag\.pattern "\(\?<=#\)\\w\+" cannot run in linear time/,
+    ],
+    [
+      "a backreference",
+      { properties: { twice: { type: "string", pattern: "^(\\w+)\\1$" } } },
+      /^metadata\.config: properties\.twice\.pattern .* backreferences/,
+    ],
+    [
+      "format url",
+      { properties: { site: { type: "string", format: "url" } } },
+      /^metadata\.config: properties\.site\.format "url" is not supported/,
+    ],
+  ])("a config schema with %s: 400 naming it, storing nothing", async (_, config, message) => {
+    await expectNothingChanged(stack, async () => {
+      const response = await upload(stack, {
+        token: tokens.alice,
+        metadata: pluginMetadata({ id: "redos-refused", config: { type: "object", ...config } }),
+      });
+      expect(await expectError(response, 400, "BAD_REQUEST")).toMatch(message);
     });
   });
 });

@@ -787,6 +787,96 @@ describe("found by fuzzing", () => {
   });
 });
 
+describe("oversized tRPC batches", () => {
+  it("refuses every batch of more than 50 calls 400 naming the limit, by GET or POST, commas encoded or not", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...PROCEDURES), { minLength: 51, maxLength: 150 }),
+        fc.constantFrom("GET", "POST"),
+        fc.constantFrom(",", "%2C", "%2c"),
+        async (chosen, method, comma) => {
+          sent.raw += 1;
+          const inputs = JSON.stringify(Object.fromEntries(chosen.map((_, index) => [String(index), {}])));
+          const path = chosen.map((candidate) => candidate.path).join(comma);
+          const response = await fetch(
+            `${stack.url}/trpc/${path}?batch=1${method === "GET" ? `&input=${encodeURIComponent(inputs)}` : ""}`,
+            {
+              method,
+              headers: { ...bearer(admin), "content-type": "application/json" },
+              body: method === "POST" ? inputs : undefined,
+            },
+          );
+          const text = await response.text();
+          expect(response.status, text).toBe(400);
+          const body = JSON.parse(text) as TrpcErrorBody;
+          expect(body.error.data.code).toBe("BAD_REQUEST");
+          expect(body.error.message).toContain(`at most 50 calls; this one has ${chosen.length}`);
+        },
+      ),
+      runOptions(25),
+    );
+  });
+});
+
+describe("JSON nested past the depth limit (32 levels below the input)", () => {
+  /** `depth` levels of arrays, objects or both in turn, as wire text built without recursion. */
+  const nested = fc
+    .record({ depth: fc.integer({ min: 33, max: 3_000 }), shape: fc.constantFrom("array", "object", "mixed") })
+    .map(({ depth, shape }) => {
+      const levels = Array.from({ length: depth }, (_, level) =>
+        shape === "array" || (shape === "mixed" && level % 2 === 0) ? "array" : "object",
+      );
+      const open = levels.map((level) => (level === "array" ? "[" : '{"k":')).join("");
+      const close = levels
+        .map((level) => (level === "array" ? "]" : "}"))
+        .reverse()
+        .join("");
+      return `${open}1${close}`;
+    });
+
+  it("answers any procedure 400 naming the limit, whichever field holds it, by GET ?input= or POST body", {
+    timeout: 60_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .constantFrom(...PROCEDURES)
+          .chain((target) => fc.tuple(fc.constant(target), fc.constantFrom(...target.keys, "extra"), nested)),
+        async ([target, key, value]) => {
+          sent.raw += 1;
+          const answer = await send(target, `{"${key}":${value}}`);
+          const problem = judge(target, answer, [400]);
+          if (problem) throw new Error(problem);
+          expect((JSON.parse(answer.text) as TrpcErrorBody).error.message).toMatch(/nests deeper than 32 levels/);
+        },
+      ),
+      runOptions(60),
+    );
+  });
+
+  it("answers only the deep call of a batch 400, the others as usual", async () => {
+    await fc.assert(
+      fc.asyncProperty(nested, fc.integer({ min: 0, max: 2 }), async (value, deepIndex) => {
+        sent.raw += 1;
+        const inputs = [0, 1, 2].map((index) =>
+          index === deepIndex ? `{"pluginId":${value}}` : '{"pluginId":"target"}',
+        );
+        const response = await fetch(
+          `${stack.url}/trpc/plugins.get,plugins.get,plugins.get?batch=1&input=${encodeURIComponent(
+            `{${inputs.map((input, index) => `"${index}":${input}`).join(",")}}`,
+          )}`,
+          { headers: bearer(admin) },
+        );
+        const answers = (await response.json()) as Array<{ result?: unknown } & Partial<TrpcErrorBody>>;
+        expect(answers.map((answer) => answer.error?.data.code ?? "ok")).toEqual(
+          [0, 1, 2].map((index) => (index === deepIndex ? "BAD_REQUEST" : "ok")),
+        );
+      }),
+      runOptions(10),
+    );
+  });
+});
+
 it("sent at least 1,000 malformed inputs, and nothing stored changed", async () => {
   const malformedTotal = sent.malformed + sent.raw;
   console.info(`fuzz: ${malformedTotal} malformed inputs, ${sent.wellFormed} well-formed hostile inputs`);
