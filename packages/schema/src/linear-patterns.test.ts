@@ -1,16 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "../../../test/super-linear-patterns";
 import { linearPattern, MAX_PATTERN_INSTRUCTIONS, patternProblem } from "./linear-patterns";
 
-/** The classic super-linear patterns, each with an input V8's backtracking takes years on. */
+/**
+ * The classic super-linear patterns on the input V8's backtracking takes years on, plus two
+ * variants: one that matches, and `(a|a)*b` without the final character.
+ */
 const SUPER_LINEAR: ReadonlyArray<readonly [string, string]> = [
-  ["^(a+)+$", `${"a".repeat(10_000)}!`],
-  ["(a|aa)+$", `${"a".repeat(10_000)}!`],
+  ...SUPER_LINEAR_PATTERNS.map((pattern) => [pattern, HOSTILE_INPUT] as const),
   ["(a|a)*b", "a".repeat(10_000)],
-  ["^(\\w+\\s?)*$", `${"a".repeat(10_000)}!`],
-  ["(.*a){20}", `${"a".repeat(10_000)}`],
-  ["(.*a){20}$", `${"a".repeat(10_000)}!`],
-  ["^(([a-z])+.)+[A-Z]([a-z])+$", `${"a".repeat(10_000)}!`],
+  ["(.*a){20}", "a".repeat(10_000)],
 ];
 
 describe("linearPattern", () => {
