@@ -9,7 +9,7 @@ import { expectError, pluginMetadata, publish, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 /**
- * Issue 9, point 1: bundle files are answered on the platform's origin, beside /api and
+ * Bundle files are answered on the platform's origin, beside /api and
  * /trpc, so a published HTML, XHTML, XML or SVG file whose script ran there could read
  * same-origin answers. Each file below carries a script that reads `/trpc/health.check`
  * and reports it; headless Chromium opens each bundle URL of the stack's real HTTP origin

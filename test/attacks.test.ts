@@ -1014,7 +1014,7 @@ describe("6. malformed bodies are refused 400", () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// Batches (issue 9, point 5)
+// Batches
 
 describe("7. a tRPC batch spends one unit of its budget per call, and holds at most 50 calls", () => {
   /** Rate limits of this stack: writes and reads per 60 s window, per IP and per user. */
@@ -1127,7 +1127,7 @@ describe("7. a tRPC batch spends one unit of its budget per call, and holds at m
 });
 
 // ---------------------------------------------------------------------------------------
-// Route words (issue 9, point 11)
+// Route words
 
 describe("8. the fixed words of /api/plugins routes are no plugin ids", () => {
   it.each(["upload", "install", "start", "stop", "status"])(
@@ -1165,9 +1165,9 @@ describe("8. the fixed words of /api/plugins routes are no plugin ids", () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// Issue 9, points 1 and 10: active content and deceptive file names in archives
+// Active content and deceptive file names in archives
 
-describe("issue 9.1: files a browser would render actively are served inert (the browser proof is in active-content.test.ts)", () => {
+describe("files a browser would render actively are served inert (the browser proof is in active-content.test.ts)", () => {
   const ACTIVE = [
     ["page.html", "<script>fetch('/trpc/health.check')</script>"],
     ["upper/PAGE.HTML", "<script>1</script>"],
@@ -1216,7 +1216,7 @@ describe("issue 9.1: files a browser would render actively are served inert (the
   });
 });
 
-describe("issue 9.10: deceptive file names are refused 400, the name escaped, storing nothing", () => {
+describe("deceptive file names are refused 400, the name escaped, storing nothing", () => {
   it.each([
     ["a zero-width space", "index\u200B.js", '"index\\u{200b}.js"'],
     ["a right-to-left override", "chunks/gnp\u202E.js", '"chunks/gnp\\u{202e}.js"'],
@@ -1259,7 +1259,7 @@ describe("issue 9.10: deceptive file names are refused 400, the name escaped, st
   });
 });
 
-describe("issue 9.2: super-linear patterns in config schemas run in linear time or are refused at publish", () => {
+describe("super-linear patterns in config schemas run in linear time or are refused at publish", () => {
   it("an install with an empty config, whose 10 KB default every classic super-linear pattern backtracks on, answers 400 within 2 s while /health answers", async () => {
     const config = {
       type: "object",

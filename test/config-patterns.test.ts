@@ -4,7 +4,7 @@ import { type Stack, startStack } from "./stack";
 import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "./super-linear-patterns";
 
 /**
- * Issue 9.2: config schemas' patterns and formats run in linear time, or are refused at
+ * Config schemas' patterns and formats run in linear time, or are refused at
  * publish with a 400 naming them; installs answer promptly and the platform keeps answering.
  */
 

@@ -5,7 +5,7 @@ import { expectError, install, pluginMetadata, publish, upload } from "./helpers
 import { type Stack, startStack } from "./stack";
 
 /**
- * Issue 9, points 6 and 7: how deeply a JSON input may nest (32 levels below the object
+ * How deeply a JSON input may nest (32 levels below the object
  * carrying the fields), and how many parts a publish upload may have (3), both refused
  * before anything walks or parses the whole input.
  */

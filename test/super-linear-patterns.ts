@@ -1,5 +1,5 @@
 /**
- * The classic super-linear regular expressions (issue 9.2): on the 10 KB input below, V8's
+ * The classic super-linear regular expressions: on the 10 KB input below, V8's
  * backtracking engine would take longer than anyone waits for each of them (`^(a+)+$` doubles
  * its time with every `a`). None of them matches it.
  */
