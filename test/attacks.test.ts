@@ -391,7 +391,7 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
     });
   });
 
-  it("a REST upload and install by bob dressed up as alice: 403 each", async () => {
+  it("a REST upload and install by bob dressed up as alice: 403 for her plugin, 404 for her tenant", async () => {
     const asAlice = {
       [internalToken.header]: await signInternalToken({
         ...internalClaimsFor({ sub: "alice", role: "editor", tenant: "acme" }),
@@ -412,11 +412,11 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
         headers: { ...asAlice, ...bearer(tokens.bob), "x-tenant-id": "acme", "content-type": "application/json" },
         body: JSON.stringify({ pluginId: "owned", instanceId: "forged" }),
       });
-      expect(await expectError(installed, 403, "FORBIDDEN")).toContain("acme");
+      expect(await expectError(installed, 404, "NOT_FOUND")).toBe("No tenant 'acme'");
     });
   });
 
-  it("a REST install by alice for globex claiming x-user-role: admin: 403", async () => {
+  it("a REST install by alice for globex claiming x-user-role: admin: 404, as for no such tenant", async () => {
     await expectNothingChanged(stack, async () => {
       const response = await fetch(`${stack.url}/api/plugins/install`, {
         method: "POST",
@@ -429,7 +429,7 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
         },
         body: JSON.stringify({ pluginId: "owned" }),
       });
-      expect(await expectError(response, 403, "FORBIDDEN")).toContain("globex");
+      expect(await expectError(response, 404, "NOT_FOUND")).toBe("No tenant 'globex'");
     });
   });
 
@@ -499,19 +499,21 @@ describe("2. identity a client sends itself grants nothing on /trpc mutations", 
 // 3. Cross-tenant
 
 describe("3. a tenant's viewer or editor cannot read or install for another tenant", () => {
-  it("a viewer of acme installing for globex over REST: 403 naming globex", async () => {
+  it("a viewer of acme installing for globex over REST: 404, as for a tenant that does not exist", async () => {
     await expectNothingChanged(stack, async () => {
       const response = await install(stack, tokens.vera, "globex", { pluginId: "owned", instanceId: "cross" });
-      expect(await expectError(response, 403, "FORBIDDEN")).toContain("globex");
+      expect(await expectError(response, 404, "NOT_FOUND")).toBe("No tenant 'globex'");
     });
   });
 
   it.each(["ACME", "acme,globex", "acme globex"])(
-    "an editor of acme installing with x-tenant-id %j over REST: 403",
+    "an editor of acme installing with x-tenant-id %j over REST: 400 naming tenantId, as to an admin",
     async (tenant) => {
       await expectNothingChanged(stack, async () => {
-        const response = await install(stack, tokens.alice, tenant, { pluginId: "owned", instanceId: "cross" });
-        await expectError(response, 403, "FORBIDDEN");
+        for (const token of [tokens.alice, tokens.admin]) {
+          const response = await install(stack, token, tenant, { pluginId: "owned", instanceId: "cross" });
+          expect(await expectError(response, 400, "BAD_REQUEST")).toMatch(/^tenantId: /);
+        }
       });
     },
   );
@@ -545,13 +547,15 @@ describe("3. a tenant's viewer or editor cannot read or install for another tena
     });
   });
 
-  it("an editor of no tenant installing for acme: 403 for the header over REST, NOT_FOUND over tRPC", async () => {
+  it("an editor of no tenant installing for acme: NOT_FOUND over REST and tRPC alike", async () => {
     await expectNothingChanged(stack, async () => {
-      await expectError(
-        await install(stack, tokens.nomad, "acme", { pluginId: "owned", instanceId: "x" }),
-        403,
-        "FORBIDDEN",
-      );
+      expect(
+        await expectError(
+          await install(stack, tokens.nomad, "acme", { pluginId: "owned", instanceId: "x" }),
+          404,
+          "NOT_FOUND",
+        ),
+      ).toBe("No tenant 'acme'");
       await expectTrpcError(
         trpc(stack, tokens.nomad).installations.install.mutate({
           tenantId: "acme",

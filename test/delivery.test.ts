@@ -216,6 +216,7 @@ describe("a file held in memory is reached only by its own URL", () => {
   it.each([
     ["slashes encoded into one segment", "/plugins/bundles/encoded%2Fv1.0.0%2Fbundle.js"],
     ["a slash encoded inside the plugin id", "/plugins/bundles/encoded%2F1.0.0/v1.0.0/bundle.js"],
+    ["the slash after the version encoded", "/plugins/bundles/encoded/v1.0.0%2Fbundle.js"],
     ["a malformed escape", "/plugins/bundles/encoded/v1.0.0/bundle%E0.js"],
   ])("answers %s 404, warm or cold", async (_, path) => {
     // Warm the memory first: a hit must not depend on how a URL decodes.

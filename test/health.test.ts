@@ -2,6 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort, expectError, install, trpc, UUID } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
+/** `GET /`: what a newcomer opening the origin sees. */
+async function index(stack: Stack) {
+  const response = await fetch(`${stack.url}/`);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(response.headers.get("x-request-id")).toMatch(UUID);
+  return { status: response.status, body: (await response.json()) as { links: Record<string, string> } };
+}
+
+const INDEX = {
+  name: "@plugins/api",
+  version: "0.0.0",
+  description: "Plugin registry and bundle CDN",
+  links: { health: "/health", trpc: "/trpc", bundles: "/plugins/bundles/{pluginId}@{ref}" },
+  docs: "README.md of the repository: HTTP surface (API worker), tRPC for frontends",
+};
+
 async function health(stack: Stack) {
   const response = await fetch(`${stack.url}/health`);
   expect(response.headers.get("x-request-id")).toMatch(UUID);
@@ -21,6 +37,13 @@ describe("a healthy stack", () => {
       status: 200,
       body: { status: "ok", parts: { api: "ok", plugins: "ok", postgres: "ok", r2: "ok" }, failing: [] },
     });
+  });
+
+  it("answers GET / with an index: name, version and links that lead somewhere", async () => {
+    const { status, body } = await index(stack);
+    expect({ status, body }).toEqual({ status: 200, body: INDEX });
+    expect((await fetch(`${stack.url}${body.links.health}`)).status).toBe(200);
+    expect((await fetch(`${stack.url}${body.links.trpc}/health.check`)).status).toBe(200);
   });
 
   it("answers health.check over tRPC to any caller, guests included", async () => {
@@ -70,6 +93,10 @@ describe("a stack whose workers disagree on the internal secret", () => {
         failing: ["plugins", "postgres", "r2"],
       },
     });
+  });
+
+  it("answers GET / all the same: the index needs no other part", async () => {
+    expect(await index(stack)).toEqual({ status: 200, body: INDEX });
   });
 
   it("answers an install 503 SERVICE_UNAVAILABLE rather than blaming the caller", async () => {

@@ -229,6 +229,27 @@ describe("listing a tenant's installations over tRPC", () => {
     expect((error as TRPCClientError<never>).data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404 });
   });
 
+  it("answers a globex editor's REST calls for acme with the same 404 as over tRPC and as for no such tenant", async () => {
+    const before = await stack.snapshot();
+    const answers = [];
+    for (const tenant of ["acme", "no-such-tenant"]) {
+      const headers = { authorization: `Bearer ${tokens.bob}`, "x-tenant-id": tenant };
+      for (const response of [
+        await install(stack, tokens.bob, tenant, { pluginId: "checkout", instanceId: "cross" }),
+        await fetch(`${stack.url}/api/plugins/status/checkout`, { headers }),
+        await fetch(`${stack.url}/api/plugins/start/checkout`, { method: "POST", headers }),
+      ]) {
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        answers.push([response.status, body.error.code, body.error.message]);
+      }
+    }
+    expect(answers).toEqual([
+      ...Array.from({ length: 3 }, () => [404, "NOT_FOUND", "No tenant 'acme'"]),
+      ...Array.from({ length: 3 }, () => [404, "NOT_FOUND", "No tenant 'no-such-tenant'"]),
+    ]);
+    expect(await stack.snapshot()).toEqual(before);
+  });
+
   it("refuses a guest with UNAUTHORIZED", async () => {
     const error = await trpc(stack)
       .installations.list.query({ tenantId: "acme" })

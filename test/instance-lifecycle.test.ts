@@ -707,7 +707,7 @@ describe("REST calls of the older service", () => {
     });
   });
 
-  it("answers 403 when x-tenant-id is not the token's tenant, changing nothing", async () => {
+  it("answers 404 when x-tenant-id is not the token's tenant, as for a tenant that does not exist, changing nothing", async () => {
     await expectNothingChanged(tenantId, ["dropbox-fresh"], async () => {
       for (const response of [
         await start("dropbox-fresh", { tenant: "wayne" }),
@@ -717,7 +717,7 @@ describe("REST calls of the older service", () => {
         await start("dropbox-fresh", { token: tokens.wayne }),
         await status("dropbox-fresh", { token: tokens.wayne }),
       ]) {
-        expect(await expectError(response, 403, "FORBIDDEN")).toMatch(/tenant '(wayne|stark)'/);
+        expect(await expectError(response, 404, "NOT_FOUND")).toMatch(/^No tenant '(wayne|stark)'$/);
       }
     });
   });

@@ -3,7 +3,7 @@ import { pluginMetadata, present, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
-/** BUNDLE_DOWNLOADS_PER_CALL of workers/api/src/rate-limits.ts: downloads per call to the binding. */
+/** BUNDLE_DOWNLOADS_PER_CALL of workers/api/src/cdn/bundle-budget.ts: downloads per call to the binding. */
 const BUNDLE_DOWNLOADS_PER_CALL = 10;
 
 beforeAll(async () => {

@@ -423,7 +423,10 @@ describe("deprecate", () => {
     ]) {
       const response = await getManual(`${stack.url}${path}`);
       expect(response.status, path).toBe(302);
-      expect(decodeURIComponent(response.headers.get("x-plugin-deprecated") ?? ""), path).toBe(message);
+      // Not printable ASCII (the dash): the RFC 8187 extended value of its UTF-8 bytes.
+      expect(response.headers.get("x-plugin-deprecated"), path).toBe(
+        "UTF-8''Ersetzt%20durch%20new-widget%20%E2%80%94%20please%20migrate",
+      );
       expectCrossOrigin(response);
     }
     const notDeprecated = await getManual(`${stack.url}/plugins/bundles/old-widget@1.0.0`);
@@ -479,6 +482,23 @@ describe("deprecate", () => {
     const response = await getManual(`${stack.url}/plugins/bundles/old-widget@latest`);
     expect(response.status).toBe(302);
     expect(response.headers.get("x-plugin-deprecated")).toBeNull();
+  });
+
+  it("sends an ASCII message in X-Plugin-Deprecated as it is, readable", async () => {
+    const ascii = "use new-widget 1.0 (same API, 100% compatible)";
+    await trpc(stack, tokens.alice).versions.deprecate.mutate({
+      pluginId: "old-widget",
+      version: "1.1.0",
+      message: ascii,
+    });
+    const response = await getManual(`${stack.url}/plugins/bundles/old-widget@latest`);
+    expect(response.status).toBe(302);
+    expect(response.headers.get("x-plugin-deprecated")).toBe(ascii);
+    await trpc(stack, tokens.alice).versions.deprecate.mutate({
+      pluginId: "old-widget",
+      version: "1.1.0",
+      message: "",
+    });
   });
 });
 

@@ -140,9 +140,58 @@ export function encodeFilePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 
+const BUNDLES_PATH = "/plugins/bundles/";
+
 /** The public, immutable URL path of a file of a published version. */
 export function bundleUrlPath(pluginId: string, version: string, path: string): string {
-  return `/plugins/bundles/${pluginId}/v${version}/${encodeFilePath(path)}`;
+  return `${BUNDLES_PATH}${pluginId}/v${version}/${encodeFilePath(path)}`;
+}
+
+/** A file of a published version, as its exact bundle URL names it. */
+export interface BundleFile {
+  pluginId: string;
+  version: string;
+  path: string;
+}
+
+/**
+ * The file an exact bundle URL names (`/plugins/bundles/:id/v:version/:path`, absolute or
+ * just its path; a query is ignored), read the way the API worker's router reads it: split
+ * on the raw slashes, then each part percent-decoded. So an encoded slash (`%2F`) in the id
+ * or the version, or between them and the path, separates nothing and the URL names no file,
+ * while one inside the path is a slash like any other (bundleUrlPath encodes the path a
+ * segment at a time). Null for any other URL and for a malformed escape.
+ *
+ * The shape only, no schema: the gateway's hot path reads every bundle URL with this before
+ * anything else, and whoever looks the file up validates it first (only validated files
+ * ever get into a cache). Plain string scans, so a memory hit costs no more than the lookup.
+ */
+export function parseBundleUrl(url: string): BundleFile | null {
+  const pathStart = url.startsWith("/") ? 0 : url.indexOf("/", url.indexOf("//") + 2);
+  if (pathStart < 0 || !url.startsWith(BUNDLES_PATH, pathStart)) return null;
+  const queryStart = url.indexOf("?", pathStart);
+  const end = queryStart < 0 ? url.length : queryStart;
+  const idStart = pathStart + BUNDLES_PATH.length;
+  const idEnd = url.indexOf("/", idStart);
+  if (idEnd <= idStart || idEnd >= end || url[idEnd + 1] !== "v") return null;
+  const versionEnd = url.indexOf("/", idEnd + 2);
+  if (versionEnd < 0 || versionEnd >= end) return null;
+  const pluginId = decodedUrlPart(url.slice(idStart, idEnd));
+  const version = decodedUrlPart(url.slice(idEnd + 2, versionEnd));
+  const path = decodedUrlPart(url.slice(versionEnd + 1, end));
+  if (pluginId === null || version === null || path === null || pluginId.includes("/") || version.includes("/")) {
+    return null;
+  }
+  return { pluginId, version, path };
+}
+
+function decodedUrlPart(part: string): string | null {
+  if (!part.includes("%")) return part;
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }
 
 /** The entry file of a single-file upload, and the default entry inside an archive. */

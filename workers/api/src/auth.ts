@@ -1,26 +1,15 @@
 import { type Grant, grantSchema, type Identity, identitySchema, PUBLISH_TOKEN_PREFIX } from "@plugins/schema";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { type JWTPayload, jwtVerify } from "jose";
 import { z } from "zod";
 import type { AppEnv, Env } from "./env";
 import { ApiError } from "./errors";
+import { isolateOf } from "./isolate";
 import { callPluginsAsGateway, internalClaims } from "./plugins-client";
 import { CLOCK_SKEW_SECONDS, maxTokenLifetimeSeconds, tokenTimeProblem } from "./token-lifetime";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
-
-/** Remote key sets live as long as the isolate so keys are fetched once, not per request. */
-const keySets = new Map<string, JWTVerifyGetKey>();
-
-function keySetFor(url: string): JWTVerifyGetKey {
-  let keySet = keySets.get(url);
-  if (!keySet) {
-    keySet = createRemoteJWKSet(new URL(url), { cacheMaxAge: 10 * 60 * 1000 });
-    keySets.set(url, keySet);
-  }
-  return keySet;
-}
 
 /**
  * Verifies a caller's bearer token. The accepted algorithms follow from the configured
@@ -31,7 +20,7 @@ function keySetFor(url: string): JWTVerifyGetKey {
  */
 export async function verifyBearer(token: string, env: Env): Promise<Identity> {
   const secret = env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : null;
-  const keySet = env.JWKS_URL ? keySetFor(env.JWKS_URL) : null;
+  const keySet = isolateOf(env).keySet();
   if (!secret && !keySet) throw new Error("Neither JWT_SECRET nor JWKS_URL is configured");
   const algorithms = [...(secret ? ["HS256"] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])];
   let payload: JWTPayload;

@@ -1,15 +1,16 @@
 import { Hono } from "hono";
 import { authenticate } from "./auth";
+import { registerBundles } from "./cdn/bundle-routes";
+import { answerFromIsolate } from "./cdn/hot-path";
 import { apiCors } from "./cors";
 import type { AppEnv, Env } from "./env";
 import { ApiError, errorResponse, onError } from "./errors";
-import { answerFromIsolate } from "./hot-path";
 import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
-import { registerBundles } from "./routes/bundles";
 import { registerHealth } from "./routes/health";
 import { registerInstallations } from "./routes/installations";
 import { registerPlugins } from "./routes/plugins";
+import { registerServiceIndex } from "./routes/service-index";
 import { registerTenants } from "./routes/tenants";
 import { budgetTrpcCalls, registerTrpc } from "./routes/trpc";
 
@@ -20,6 +21,7 @@ app.use("/health", rateLimitApi);
 app.use("/api/*", apiCors, authenticate, rateLimitApi);
 app.use("/trpc/*", apiCors, authenticate, budgetTrpcCalls);
 
+registerServiceIndex(app);
 registerHealth(app);
 registerBundles(app);
 // Before the plugin routes: `/api/plugins/status/:instanceId` must win over `/api/plugins/:id/bundle`.

@@ -9,7 +9,7 @@ import {
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { Context } from "hono";
 import { SignJWT } from "jose";
-import { purgeBundlePaths } from "./bundle-cache";
+import { purgeBundlePaths } from "./cdn/bundle-cache";
 import { clientIp } from "./client-ip";
 import { type AppEnv, type Env, pluginsTimeoutMs, publicOrigin } from "./env";
 import { ApiError } from "./errors";

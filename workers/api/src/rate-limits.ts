@@ -18,7 +18,7 @@ export const BUDGETS = {
 export type Budget = keyof typeof BUDGETS;
 
 /** Seconds until the fixed window in which the limit was reached ends. */
-function retryAfter(period: number, now = Date.now()): number {
+export function retryAfter(period: number, now = Date.now()): number {
   return Math.max(1, period - (Math.floor(now / 1000) % period));
 }
 
@@ -49,78 +49,6 @@ export async function enforceBudget(
     ...refusalHeaders,
     "retry-after": String(retryAfter(period)),
   });
-}
-
-/** Keys over the bundle budget, until the end of the window in which they went over. */
-const deniedUntil = new Map<string, number>();
-/** Downloads per key not yet reported to the binding. */
-const unreported = new Map<string, number>();
-/** Past this many keys, a map is swept (denials) or dropped (unreported counts) to stay bounded. */
-const MAX_TRACKED_KEYS = 10_000;
-
-/**
- * Downloads each call to BUNDLE_LIMITER stands for. The binding counts one per call, so its
- * configured limit is the bundle budget divided by this (wrangler.toml: 500 per 10 s is
- * 5,000 downloads); the hot path then pays for a binding call once per this many downloads.
- */
-export const BUNDLE_DOWNLOADS_PER_CALL = 10;
-
-function forgetExpired(now: number): void {
-  for (const [key, until] of deniedUntil) if (until <= now) deniedUntil.delete(key);
-}
-
-/**
- * The bundle budget without an await on the hot path: downloads are counted in this
- * isolate and reported to the binding in steps of BUNDLE_DOWNLOADS_PER_CALL after the
- * answer (`waitUntil`); a client found over budget is refused from memory until its window
- * ends. An abusive client gets a few answers more than its budget; every other download
- * pays two map lookups.
- */
-export function enforceBundleBudget(c: Context<AppEnv>, refusalHeaders: Record<string, string>): void {
-  const ip = clientIp(c.req.raw.headers, c.env);
-  const seconds = bundleRefusal(ip);
-  if (seconds !== null) {
-    throw new ApiError("TOO_MANY_REQUESTS", `Too many requests; try again in ${seconds} s`, {
-      ...refusalHeaders,
-      "retry-after": String(seconds),
-    });
-  }
-  countBundleDownload(c.env, (promise) => c.executionCtx.waitUntil(promise), ip);
-}
-
-function bundleKey(ip: string | null): string {
-  return `bundle:ip:${ip ?? "unknown"}`;
-}
-
-/** Seconds until a client over the bundle budget may download again; null when it may now. */
-export function bundleRefusal(ip: string | null, now = Date.now()): number | null {
-  const key = bundleKey(ip);
-  const until = deniedUntil.get(key);
-  if (until === undefined) return null;
-  if (until > now) return Math.max(1, Math.ceil((until - now) / 1000));
-  deniedUntil.delete(key);
-  return null;
-}
-
-/** Counts one download against the client's bundle budget, reporting to the binding every so many. */
-export function countBundleDownload(env: Env, waitUntil: (promise: Promise<unknown>) => void, ip: string | null) {
-  const limiter = env.BUNDLE_LIMITER;
-  if (!limiter) return;
-  const key = bundleKey(ip);
-  const count = (unreported.get(key) ?? 0) + 1;
-  if (count < BUNDLE_DOWNLOADS_PER_CALL) {
-    if (unreported.size > MAX_TRACKED_KEYS) unreported.clear();
-    unreported.set(key, count);
-    return;
-  }
-  unreported.delete(key);
-  const now = Date.now();
-  if (deniedUntil.size > MAX_TRACKED_KEYS) forgetExpired(now);
-  waitUntil(
-    limiter.limit({ key }).then((outcome) => {
-      if (!outcome.success) deniedUntil.set(key, now + retryAfter(BUDGETS.bundle.period, now) * 1000);
-    }),
-  );
 }
 
 /** Writes for POST, reads otherwise. */

@@ -1,6 +1,6 @@
 import { guestIdentity } from "@plugins/schema";
 import { createMiddleware } from "hono/factory";
-import { IMMUTABLE, REQUEST_ID_HEADER } from "./bundle-responses";
+import { IMMUTABLE, REQUEST_ID_HEADER } from "./cdn/bundle-responses";
 import type { AppEnv } from "./env";
 import { logEvent } from "./log";
 

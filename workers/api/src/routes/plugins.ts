@@ -1,12 +1,12 @@
 import { hasMorePartsThan, MAX_UPLOAD_PARTS, multipartBoundary, uploadPartsIssue } from "@plugins/schema";
 import type { Hono } from "hono";
 import { requireSignedIn } from "../auth";
+import { redirectToVersion } from "../cdn/bundle-routes";
 import type { AppEnv } from "../env";
 import { publicOrigin } from "../env";
 import { ApiError } from "../errors";
 import { pluginsClient } from "../plugins-client";
 import { limitBody } from "../request-limits";
-import { redirectToVersion } from "./bundles";
 
 export function registerPlugins(app: Hono<AppEnv>) {
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerFromMemory, immutableHeaders } from "./bundle-responses";
+import { answerFromMemory, deprecationHeader, immutableHeaders } from "./bundle-responses";
 import type { HotObject } from "./hot-objects";
 
 const object: HotObject = {
@@ -114,4 +114,44 @@ describe("immutableHeaders", () => {
       expect(response.headers.get("content-security-policy")).toBe(CSP);
     }
   });
+});
+
+describe("deprecationHeader", () => {
+  /** How a reader gets the message back: RFC 8187 when the value says so, else as it is. */
+  const read = (value: string) =>
+    value.toLowerCase().startsWith("utf-8''") ? decodeURIComponent(value.slice("utf-8''".length)) : value;
+
+  it.each(["use 0.4", "Replaced by charts-v2; see https://example.com/migrate?from=1 (100% compatible) *soon*"])(
+    "sends printable ASCII as it is: %s",
+    (message) => {
+      expect(deprecationHeader(message)).toBe(message);
+      expect(new Headers({ "x-plugin-deprecated": deprecationHeader(message) }).get("x-plugin-deprecated")).toBe(
+        message,
+      );
+    },
+  );
+
+  it("sends anything else as an RFC 8187 extended value", () => {
+    expect(deprecationHeader("Ersetzt durch v2 — bitte migrieren")).toBe(
+      "UTF-8''Ersetzt%20durch%20v2%20%E2%80%94%20bitte%20migrieren",
+    );
+    expect(deprecationHeader("tab\there")).toBe("UTF-8''tab%09here");
+  });
+
+  it("encodes what RFC 8187's attr-char leaves out, which encodeURIComponent keeps", () => {
+    expect(deprecationHeader("it's (é)*")).toBe("UTF-8''it%27s%20%28%C3%A9%29%2A");
+  });
+
+  it("encodes an ASCII message that looks like an extended value, so reading it back is unambiguous", () => {
+    expect(deprecationHeader("UTF-8''abc")).toBe("UTF-8''UTF-8%27%27abc");
+    expect(deprecationHeader("utf-8''abc")).toBe("UTF-8''utf-8%27%27abc");
+  });
+
+  it.each(["use 0.4", "名前 → 新しい名前", "😀 emoji", "UTF-8''x", "a\u0007b", ""])(
+    "is a valid header value that reads back as %j",
+    (message) => {
+      const value = new Headers({ "x-plugin-deprecated": deprecationHeader(message) }).get("x-plugin-deprecated");
+      expect(read(value ?? "")).toBe(message);
+    },
+  );
 });

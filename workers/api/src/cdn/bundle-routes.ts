@@ -1,27 +1,32 @@
 import {
   BUNDLE_ENTRY_HEADER,
+  type BundleFile,
   bundleFilePathSchema,
   bundleUrlPath,
   encodeFilePath,
+  parseBundleUrl,
   pluginIdSchema,
   versionReferenceSchema,
   versionSchema,
 } from "@plugins/schema";
 import { TRPCClientError } from "@trpc/client";
 import type { Context, Hono } from "hono";
-import { edgeCacheKey, hotObjects } from "../bundle-cache";
+import { type AppEnv, publicOrigin } from "../env";
+import { ApiError, fromPluginsWorker } from "../errors";
+import { isolateOf } from "../isolate";
+import { callPlugins, internalClaims, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
+import { enforceBudget } from "../rate-limits";
+import { enforceBundleBudget } from "./bundle-budget";
+import { edgeCacheKey, hotObjectKey } from "./bundle-cache";
 import {
   answerFromMemory,
   answerFromStream,
   CROSS_ORIGIN_HEADERS,
+  deprecationHeader,
   immutableHeaders,
   SHORT_LIVED,
-} from "../bundle-responses";
-import { countDownload } from "../download-counter";
-import { type AppEnv, publicOrigin } from "../env";
-import { ApiError, fromPluginsWorker } from "../errors";
-import { callPlugins, internalClaims, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
-import { enforceBudget, enforceBundleBudget } from "../rate-limits";
+} from "./bundle-responses";
+import { flushDownloads } from "./download-flush";
 
 /** On redirects of a floating reference: a burst is absorbed, a publish shows within a minute. */
 const REDIRECT_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
@@ -43,7 +48,7 @@ const REFUSAL_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": "no-store" }
  */
 export function registerBundles(app: Hono<AppEnv>) {
   app.use("/plugins/bundles/*", (c, next) => {
-    enforceBundleBudget(c, REFUSAL_HEADERS);
+    enforceBundleBudget(c, isolateOf(c.env).bundleBudget, REFUSAL_HEADERS);
     return next();
   });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
@@ -53,30 +58,29 @@ export function registerBundles(app: Hono<AppEnv>) {
   });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference/:rest{.+}", (c) => {
     const { reference, rest } = c.req.param();
-    return reference.includes("@") ? redirectToVersion(c, reference, rest) : serveExactFile(c, reference, rest);
+    return reference.includes("@") ? redirectToVersion(c, reference, rest) : serveExactFile(c);
   });
 }
 
-async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string): Promise<Response> {
-  const slash = rest.indexOf("/");
-  const versionSegment = slash > 0 ? rest.slice(0, slash) : "";
-  const version = versionSegment.startsWith("v") ? versionSegment.slice(1) : "";
-  const path = rest.slice(slash + 1);
-  const method = c.req.method;
-  const key = `${pluginId}/${version}/${path}`;
+/** Whether a parsed URL names a file that could exist: the checks every file passed at publish. */
+function isValidFile(file: BundleFile | null): file is BundleFile {
+  return (
+    file !== null &&
+    pluginIdSchema.safeParse(file.pluginId).success &&
+    versionSchema.safeParse(file.version).data === file.version &&
+    bundleFilePathSchema.safeParse(file.path).success
+  );
+}
 
+async function serveExactFile(c: Context<AppEnv>): Promise<Response> {
   // Files this isolate holds are answered before routing (hot-path.ts); this is a miss.
-  const memory = hotObjects(c.env);
-  if (
-    slash < 0 ||
-    !pluginIdSchema.safeParse(pluginId).success ||
-    versionSchema.safeParse(version).data !== version ||
-    !bundleFilePathSchema.safeParse(path).success
-  ) {
-    throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
-  }
+  const file = parseBundleUrl(c.req.url);
+  if (!isValidFile(file)) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
+  const { pluginId, version, path } = file;
+  const method = c.req.method;
+  const memory = isolateOf(c.env).hotObjects;
 
-  const cacheKey = edgeCacheKey(c, bundleUrlPath(pluginId, version, path));
+  const cacheKey = edgeCacheKey(c, file);
   const cache = caches.default;
   const cached = await cache.match(cacheKey);
   const response =
@@ -95,7 +99,7 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
       if (isEntry) stored.headers.set(BUNDLE_ENTRY_HEADER, "1");
       c.executionCtx.waitUntil(cache.put(cacheKey, stored));
     }
-    return counted(c, pluginId, version, isEntry, answerFromStream(method, c.req.raw.headers, full));
+    return counted(c, file, isEntry, answerFromStream(method, c.req.raw.headers, full));
   }
   const etag = response.headers.get("etag") ?? "";
   const object = {
@@ -105,25 +109,27 @@ async function serveExactFile(c: Context<AppEnv>, pluginId: string, rest: string
     isEntry,
     storedAt: Date.now(),
   };
-  memory.set(key, object);
+  memory.set(hotObjectKey(file), object);
   if (!cached) {
     const stored = answerFromMemory("GET", new Headers(), object);
     if (isEntry) stored.headers.set(BUNDLE_ENTRY_HEADER, "1");
     c.executionCtx.waitUntil(cache.put(cacheKey, stored));
   }
   const answer = answerFromMemory(method, c.req.raw.headers, object, c.get("requestId"));
-  return counted(c, pluginId, version, isEntry, answer);
+  return counted(c, file, isEntry, answer);
 }
 
 /** Counts a full download of an entry file (see download-counter.ts) and returns the answer. */
-function counted(c: Context<AppEnv>, pluginId: string, version: string, isEntry: boolean, response: Response) {
-  const download = { pluginId, version, isEntry, method: c.req.method, status: response.status };
-  countDownload(
-    c.env,
-    (promise) => c.executionCtx.waitUntil(promise),
-    download,
-    () => internalClaims(c).request,
-  );
+function counted(c: Context<AppEnv>, file: BundleFile, isEntry: boolean, response: Response) {
+  const download = {
+    pluginId: file.pluginId,
+    version: file.version,
+    isEntry,
+    method: c.req.method,
+    status: response.status,
+  };
+  const batch = isolateOf(c.env).downloads.record(download);
+  if (batch) c.executionCtx.waitUntil(flushDownloads(c.env, internalClaims(c).request, batch));
   return response;
 }
 
@@ -157,6 +163,6 @@ export async function redirectToVersion(c: Context<AppEnv>, reference: string, p
     ...REDIRECT_HEADERS,
     location: `${publicOrigin(c)}${bundleUrlPath(resolved.pluginId, resolved.version, path || resolved.entry)}`,
   });
-  if (resolved.deprecated) headers.set("x-plugin-deprecated", encodeURIComponent(resolved.deprecated.message));
+  if (resolved.deprecated) headers.set("x-plugin-deprecated", deprecationHeader(resolved.deprecated.message));
   return new Response(null, { status: 302, headers });
 }

@@ -93,3 +93,25 @@ export function answerFromStream(method: string, request: Headers, response: Res
   if (method === "HEAD") response.body?.cancel();
   return new Response(method === "HEAD" ? null : response.body, { status: 200, headers });
 }
+
+/** Printable ASCII: what a header value carries as it is. */
+const PLAIN_HEADER_VALUE = /^[\x20-\x7e]*$/;
+/** The start of an RFC 8187 extended value in UTF-8, in any case (charsets are case-insensitive). */
+const EXTENDED_VALUE_PREFIX = /^utf-8''/i;
+
+/**
+ * `X-Plugin-Deprecated`: the message itself when it is printable ASCII, else its RFC 8187
+ * extended value, `UTF-8''` and the percent-encoded UTF-8 bytes (as `filename*` carries a
+ * non-ASCII file name). One header with one rule for a reader: a value starting with
+ * `UTF-8''` is decoded, any other is the message as written. So an ASCII message that
+ * happens to start that way is encoded too, and nothing is lost to an ASCII fallback.
+ */
+export function deprecationHeader(message: string): string {
+  if (PLAIN_HEADER_VALUE.test(message) && !EXTENDED_VALUE_PREFIX.test(message)) return message;
+  // encodeURIComponent leaves ' ( ) * as they are; RFC 8187's attr-char does not allow them.
+  const encoded = encodeURIComponent(message).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `UTF-8''${encoded}`;
+}

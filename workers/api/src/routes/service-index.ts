@@ -1,0 +1,24 @@
+import type { Hono } from "hono";
+import { name, version } from "../../package.json";
+import type { AppEnv } from "../env";
+
+/**
+ * `GET /`: what answers here and where to go next, for whoever opens the origin in a browser
+ * or with curl, where a 404 would look like a broken deployment. Links are paths on this
+ * origin; the documentation ships with the code.
+ */
+export function registerServiceIndex(app: Hono<AppEnv>) {
+  app.get("/", (c) =>
+    c.json({
+      name,
+      version,
+      description: "Plugin registry and bundle CDN",
+      links: {
+        health: "/health",
+        trpc: "/trpc",
+        bundles: "/plugins/bundles/{pluginId}@{ref}",
+      },
+      docs: "README.md of the repository: HTTP surface (API worker), tRPC for frontends",
+    }),
+  );
+}
