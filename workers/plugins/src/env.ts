@@ -1,7 +1,5 @@
 import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
-import { DEFAULT_BUNDLE_LIMITS } from "./bundle-archive";
-import type { UploadLimits } from "./bundle-upload";
-import type { DatabaseTimeouts } from "./database";
+import { DEFAULT_BUNDLE_LIMITS, type UploadLimits } from "./bundles/limits";
 
 /** Bindings, vars and secrets of the plugins worker (see workers/plugins/wrangler.toml). */
 export interface Env {
@@ -43,7 +41,17 @@ function nonNegativeInteger(value: string | undefined, fallback: number): number
   return value !== undefined && value !== "" && Number.isInteger(configured) && configured >= 0 ? configured : fallback;
 }
 
-/** The bounds on every database use of one request; see database.ts. */
+/** The bounds on one request's use of the database (DATABASE_* in the README's configuration). */
+export interface DatabaseTimeouts {
+  /** Opening a connection: the WebSocket and the Postgres session behind it. */
+  connectMs: number;
+  /** Server side, per statement (`statement_timeout`); 0 sends none. A frozen server's timers stop, so this alone bounds nothing. */
+  statementMs: number;
+  /** From the start of the request: no statement is sent after it, and open connections are closed at it. */
+  deadlineMs: number;
+}
+
+/** The DATABASE_*_MS settings, or their defaults; lib/database.ts says how each bound is enforced. */
 export function databaseTimeouts(env: Env): DatabaseTimeouts {
   return {
     connectMs: positiveInteger(env.DATABASE_CONNECT_TIMEOUT_MS, 3000),

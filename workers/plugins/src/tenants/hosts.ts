@@ -1,8 +1,7 @@
 import { hostExtensionPoints, tenantHosts } from "@plugins/schema";
 import { asc, eq, sql } from "drizzle-orm";
-import type { Transaction } from "../audit";
-import type { Database } from "../database";
-import type { Host } from "../instances/compatibility";
+import type { Host } from "../installations/compatibility";
+import type { Database, Transaction } from "../lib/database";
 
 /**
  * The host application a tenant registered, with its extension points; null when it

@@ -11,8 +11,7 @@ import {
   versionFiles,
 } from "@plugins/schema";
 import { and, asc, eq, like, or, sql } from "drizzle-orm";
-import type { Transaction } from "../audit";
-import type { Database } from "../database";
+import type { Database, Transaction } from "../lib/database";
 import { loadHost } from "./hosts";
 
 /**

@@ -1,0 +1,125 @@
+import {
+  distTags,
+  installations,
+  LATEST_TAG,
+  liveInstallation,
+  pluginVersions,
+  type setUpdatePolicyInputSchema,
+} from "@plugins/schema";
+import { and, asc, eq, ne } from "drizzle-orm";
+import type { z } from "zod";
+import { recordAudit } from "../audit/record";
+import type { Transaction } from "../lib/database";
+import { holdPlugin } from "../plugins/ownership";
+import { loadHost } from "../tenants/hosts";
+import { refreshTenantManifests } from "../tenants/manifest";
+import type { Context } from "../trpc/context";
+import type { Host } from "./compatibility";
+import { changeInstance, loadInstance, planMove, view } from "./store";
+import { followTarget } from "./update-policies";
+
+/**
+ * Moves every live instance of `pluginId` whose update policy admits a newer version to it,
+ * when its config and its tenant's host fit that version; one that does not fit stays
+ * where it is, with an `installation.update_held` audit entry saying why. `only` restricts
+ * the pass to one instance (just installed, or its policy just changed). Returns the
+ * tenants whose instances moved: the caller refreshes their manifests, with any others it
+ * changed, in one sorted pass (so that two transactions cannot lock them in opposite orders).
+ */
+export async function followUpdates(
+  tx: Transaction,
+  ctx: Context,
+  pluginId: string,
+  only?: { id: string },
+): Promise<Set<string>> {
+  const moved = new Set<string>();
+  await holdPlugin(tx, pluginId);
+  const followers = await tx
+    .select()
+    .from(installations)
+    .where(
+      and(
+        eq(installations.pluginId, pluginId),
+        liveInstallation,
+        ne(installations.updatePolicy, "pinned"),
+        only ? eq(installations.id, only.id) : undefined,
+      ),
+    )
+    .orderBy(asc(installations.id))
+    .for("update");
+  if (followers.length === 0) return moved;
+
+  const versions = await tx.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
+  const [latest] = await tx
+    .select({ version: distTags.version })
+    .from(distTags)
+    .where(and(eq(distTags.pluginId, pluginId), eq(distTags.tag, LATEST_TAG)));
+  const hosts = new Map<string, Host | null>();
+
+  for (const instance of followers) {
+    const target = followTarget(instance.updatePolicy, instance.version, versions, latest?.version ?? null);
+    const installed = versions.find((candidate) => candidate.version === instance.version);
+    // Held until this transaction ends, so a concurrent block cannot slip in after the choice.
+    const version = target && installed ? await holdPublished(tx, pluginId, target) : null;
+    if (!version || !installed) continue;
+    if (!hosts.has(instance.tenantId))
+      hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId, { hold: true }));
+    const plan = await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
+    const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
+    if (!plan.ok) {
+      await recordAudit(tx, ctx, {
+        ...audit,
+        action: "installation.update_held",
+        details: {
+          instanceId: instance.instanceId,
+          from: instance.version,
+          to: version.version,
+          problems: plan.problems,
+        },
+      });
+      continue;
+    }
+    await changeInstance(tx, instance, plan.change);
+    await recordAudit(tx, ctx, {
+      ...audit,
+      action: "installation.auto_update",
+      details: {
+        instanceId: instance.instanceId,
+        from: instance.version,
+        to: version.version,
+        policy: instance.updatePolicy,
+      },
+    });
+    moved.add(instance.tenantId);
+  }
+  return moved;
+}
+
+/** Sets which new versions an instance follows, and catches it up to the newest of them now. */
+export function setUpdatePolicy(ctx: Context, input: z.output<typeof setUpdatePolicyInputSchema>) {
+  return ctx.db.transaction(async (tx) => {
+    const current = await loadInstance(tx, input);
+    if (current.updatePolicy === input.updatePolicy) return view(current);
+    await holdPlugin(tx, current.pluginId);
+    const updated = await changeInstance(tx, current, { updatePolicy: input.updatePolicy });
+    await recordAudit(tx, ctx, {
+      action: "installation.update_policy",
+      resourceType: "installation",
+      resourceId: current.id,
+      tenantId: current.tenantId,
+      details: { instanceId: current.instanceId, from: current.updatePolicy, to: input.updatePolicy },
+    });
+    await refreshTenantManifests(tx, await followUpdates(tx, ctx, current.pluginId, { id: current.id }));
+    return view(await loadInstance(tx, { tenantId: updated.tenantId, instanceId: updated.instanceId }));
+  });
+}
+
+/** `pluginId@version` locked FOR SHARE if it is still published, else null. */
+async function holdPublished(tx: Transaction, pluginId: string, version: string) {
+  const [held] = await tx
+    .select()
+    .from(pluginVersions)
+    .where(and(eq(pluginVersions.pluginId, pluginId), eq(pluginVersions.version, version)))
+    .for("share");
+  return held?.status === "published" ? held : null;
+}

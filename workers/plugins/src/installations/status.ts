@@ -1,0 +1,51 @@
+import type { instanceChangeSchema } from "@plugins/schema";
+import { TRPCError } from "@trpc/server";
+import type { z } from "zod";
+import { recordAudit } from "../audit/record";
+import { loadHost } from "../tenants/hosts";
+import { refreshTenantManifest } from "../tenants/manifest";
+import type { Context } from "../trpc/context";
+import { hostProblems } from "./compatibility";
+import { type LifecycleAction, transition } from "./lifecycle";
+import { changeInstance, installedVersion, loadInstance, refused, view } from "./store";
+
+/**
+ * Moves an instance along its lifecycle (see lifecycle.ts). An activation checks the host
+ * again, which may have been registered anew since the install; an uninstall drops the secrets.
+ */
+export function changeStatus(ctx: Context, input: z.output<typeof instanceChangeSchema>, action: LifecycleAction) {
+  return ctx.db.transaction(async (tx) => {
+    const current = await loadInstance(tx, input);
+    const next = transition(action, current.status, current.instanceId);
+    if (!next.ok) throw new TRPCError({ code: "CONFLICT", message: next.reason });
+    if (action === "activate") {
+      const version = await installedVersion(tx, current);
+      if (version.status === "blocked") {
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: `${current.pluginId}@${current.version} was blocked; upgrade the instance before activating it`,
+        });
+      }
+      // The config was checked against this very version when it was stored; the host may
+      // have been registered again since.
+      const problems = hostProblems(version.manifest, await loadHost(tx, current.tenantId, { hold: true }));
+      if (problems.length > 0) throw refused(`Cannot activate '${current.instanceId}'`, problems);
+    }
+    // History keeps no credentials: an uninstalled instance's secrets are dropped with it.
+    const uninstalled = next.to === "uninstalled";
+    const updated = await changeInstance(tx, current, {
+      status: next.to,
+      uninstalled,
+      ...(uninstalled ? { sealedSecrets: null, secretsSet: [] } : {}),
+    });
+    await recordAudit(tx, ctx, {
+      action: `installation.${action}`,
+      resourceType: "installation",
+      resourceId: current.id,
+      tenantId: current.tenantId,
+      details: { instanceId: current.instanceId, from: current.status, to: next.to, revision: updated.revision },
+    });
+    await refreshTenantManifest(tx, current.tenantId);
+    return view(updated);
+  });
+}

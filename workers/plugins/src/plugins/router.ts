@@ -1,0 +1,111 @@
+import {
+  bundleUrlPath,
+  distTags,
+  pluginRefSchema,
+  plugins,
+  pluginVersions,
+  resolveInputSchema,
+  searchInputSchema,
+} from "@plugins/schema";
+import { TRPCError } from "@trpc/server";
+import { asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { recordAudit } from "../audit/record";
+import { readUpload } from "../bundles/upload";
+import { followUpdates } from "../installations/follow-updates";
+import { logEvent } from "../lib/log";
+import { refreshTenantManifests } from "../tenants/manifest";
+import { assertGrantCovers } from "../tokens/publish-tokens";
+import { grantableProcedure, publicProcedure, router } from "../trpc/init";
+import { resolveVersion } from "../versions/resolve";
+import { publishVersion } from "./publish-version";
+import { searchPlugins } from "./search";
+
+const publishFormSchema = z.instanceof(FormData, {
+  message: "must be multipart/form-data with 'file', and 'metadata' for a single-file bundle",
+});
+
+export const pluginsRouter = router({
+  /** Publish a version: a single JS file with its `metadata`, or an archive with plugin.json. */
+  publish: grantableProcedure("admin", "editor")
+    .input(publishFormSchema)
+    .mutation(async ({ ctx, input }) => {
+      const upload = await readUpload(input, ctx.limits.upload);
+      assertGrantCovers(ctx, "publish", upload.manifest.id);
+      const published = await publishVersion(ctx, upload);
+      // After the publish committed: instances whose update policy admits the new version move
+      // to it. The version is published either way, so a failure here is logged and audited
+      // (the details stay in the log, under the same request id), not answered.
+      if (published.created) {
+        const { id, version } = upload.manifest;
+        await ctx.db
+          .transaction(async (tx) => refreshTenantManifests(tx, await followUpdates(tx, ctx, id)))
+          .catch(async (error: unknown) => {
+            logEvent("error", "follow_updates_failed", {
+              requestId: ctx.request.requestId,
+              pluginId: id,
+              message: String(error),
+            });
+            await ctx.db
+              .transaction((tx) =>
+                recordAudit(tx, ctx, {
+                  action: "plugin_version.follow_failed",
+                  resourceType: "plugin_version",
+                  resourceId: `${id}@${version}`,
+                  details: { reason: "instances following this plugin were not moved; see the log of this request" },
+                }),
+              )
+              .catch(() => undefined);
+          });
+      }
+      return published;
+    }),
+
+  /** Browse or search the registry: ranked full-text search, filters, cursor pagination. */
+  search: publicProcedure.input(searchInputSchema).query(({ ctx, input }) => searchPlugins(ctx.db, input)),
+
+  /** A plugin with its versions (status, deprecation), dist-tags and owner. */
+  get: publicProcedure.input(pluginRefSchema).query(async ({ ctx, input }) => {
+    const plugin = await ctx.db.query.plugins.findFirst({
+      where: eq(plugins.id, input.pluginId),
+      columns: { searchVector: false },
+    });
+    if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${input.pluginId}' does not exist` });
+    const [versions, tags] = await Promise.all([
+      ctx.db
+        .select()
+        .from(pluginVersions)
+        .where(eq(pluginVersions.pluginId, input.pluginId))
+        .orderBy(asc(pluginVersions.publishedAt)),
+      ctx.db
+        .select({ tag: distTags.tag, version: distTags.version })
+        .from(distTags)
+        .where(eq(distTags.pluginId, input.pluginId)),
+    ]);
+    return {
+      ...plugin,
+      distTags: Object.fromEntries(tags.map((row) => [row.tag, row.version])),
+      versions: versions.map((version) => ({
+        ...version,
+        bundlePath:
+          version.status === "blocked" ? null : bundleUrlPath(version.pluginId, version.version, version.entry),
+      })),
+    };
+  }),
+
+  /** Turns a tag, a version or a semver range into the exact, immutable version to load. */
+  resolve: publicProcedure.input(resolveInputSchema).query(async ({ ctx, input }) => {
+    const match = await resolveVersion(ctx.db, input.pluginId, input.range);
+    return {
+      pluginId: match.pluginId,
+      version: match.version,
+      status: match.status,
+      entry: match.entry,
+      integrity: match.integrity,
+      bundlePath: bundleUrlPath(match.pluginId, match.version, match.entry),
+      deprecated: match.deprecationMessage
+        ? { message: match.deprecationMessage, replacement: match.deprecationReplacement }
+        : null,
+    };
+  }),
+});

@@ -1,0 +1,27 @@
+import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
+import type { Grant, Identity, RequestFacts } from "@plugins/schema";
+import type { UploadLimits } from "../bundles/limits";
+import type { ConfigKeys } from "../installations/secrets";
+import type { Database } from "../lib/database";
+
+/** Everything a procedure may use. Built per request; tests build it directly for `createCaller`. */
+export interface Context {
+  db: Database;
+  bucket: R2Bucket;
+  identity: Identity;
+  /** Set when the caller used a publish token: the only things it may do. */
+  grant: Grant | null;
+  request: RequestFacts;
+  limits: { upload: UploadLimits };
+  /** Work to finish after the response (logging, cache fills); `ctx.waitUntil` in a Worker. */
+  waitUntil: (promise: Promise<unknown>) => void;
+  /**
+   * Asks the gateway to drop these public bundle paths from its caches once this call
+   * answers; null on a streamed call, whose headers are sent before any procedure runs.
+   */
+  purgeFromEdge: ((paths: readonly string[]) => void) | null;
+  /** Whether error responses may carry internal details (local development only). */
+  exposeErrors: boolean;
+  /** The keys that seal and open the secret fields of instance configs. */
+  configKeys: ConfigKeys;
+}

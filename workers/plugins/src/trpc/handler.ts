@@ -1,0 +1,79 @@
+import { EDGE_PURGE_HEADER } from "@plugins/schema";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import type { Handler } from "hono";
+import { BoundedUploadRequest } from "../bundles/upload";
+import { uploadLimits } from "../env";
+import { configKeys } from "../installations/secrets";
+import type { PluginsApp } from "../internal/identity";
+import { answerableTransactions } from "../lib/answerable-transactions";
+import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "../lib/database";
+import { logEvent } from "../lib/log";
+import { appRouter } from "./root";
+
+/**
+ * Answers /trpc/* for a caller whose internal identity was verified: opens the request's
+ * database, builds the procedures' context from the claims and the bindings, and closes
+ * the database once the answer, streamed or not, is written.
+ */
+export const trpcHandler: Handler<PluginsApp> = async (c) => {
+  const claims = c.get("claims");
+  const database = openDatabase(c.env);
+  const response = await fetchRequestHandler({
+    endpoint: "/trpc",
+    req: new BoundedUploadRequest(c.req.raw),
+    router: appRouter,
+    createContext: ({ resHeaders, info }) => ({
+      db: answerableTransactions(database.db),
+      bucket: c.env.BUNDLES,
+      identity: claims.identity,
+      grant: claims.grant ?? null,
+      request: claims.request,
+      limits: { upload: uploadLimits(c.env) },
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+      purgeFromEdge:
+        info.accept === "application/jsonl"
+          ? null
+          : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
+      exposeErrors: c.env.ENVIRONMENT === "development",
+      configKeys: configKeys(c.env),
+    }),
+    // An outage answer says when to come back, and no cache keeps any error.
+    responseMeta: ({ errors }) =>
+      errors.length === 0
+        ? {}
+        : {
+            headers: new Headers({
+              "cache-control": "no-store",
+              ...(errors.some((error) => databaseOutage(error))
+                ? { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) }
+                : {}),
+            }),
+          },
+    onError: ({ error, path }) => {
+      if (error.code !== "INTERNAL_SERVER_ERROR") return;
+      const outage = databaseOutage(error);
+      if (outage) {
+        logEvent("warn", "database_unavailable", {
+          requestId: claims.request.requestId,
+          path,
+          message: outage.message,
+        });
+        return;
+      }
+      logEvent("error", "procedure_failed", {
+        requestId: claims.request.requestId,
+        path,
+        message: error.message,
+        cause: error.cause instanceof Error ? error.cause.stack : undefined,
+      });
+    },
+  });
+  // A streamed batch keeps querying while its body is written: close the pool only after.
+  if (!response.body) {
+    c.executionCtx.waitUntil(database.close());
+    return response;
+  }
+  const { readable, writable } = new TransformStream();
+  c.executionCtx.waitUntil(response.body.pipeTo(writable).finally(() => database.close()));
+  return new Response(readable, response);
+};
