@@ -2,10 +2,11 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { promisify } from "node:util";
 import type { Result as AutocannonResult } from "autocannon";
 import { Miniflare } from "miniflare";
 import { MEMORY_BASELINE, R2_PASSTHROUGH_BASELINE } from "./bench/baselines";
+import { readCommandLine, refuseUsage, wholeNumber } from "./cli/command-line";
 import { signDevToken } from "./local-stack/dev-token";
 import { applyMigrations } from "./local-stack/migrate";
 import { startNeonBridge } from "./local-stack/neon-bridge";
@@ -38,21 +39,25 @@ Options:
   -h, --help         show this help
 `;
 
-const { values } = parseArgs({
+const command = {
+  name: "pnpm bench",
+  help: HELP,
   options: {
     duration: { type: "string", default: "4" },
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
-    help: { type: "boolean", short: "h" },
   },
-});
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
+} as const;
+const values = readCommandLine(command);
+/** A flag's value as a whole number in its range, or the refusal naming it. */
+function countFlag(flag: "duration" | "rounds" | "connections", max: number): number {
+  const value = wholeNumber(values[flag], 1, max);
+  if (value === null) refuseUsage(command, `--${flag} must be a whole number from 1 to ${max} (got '${values[flag]}')`);
+  return value;
 }
-const duration = Number(values.duration);
-const rounds = Number(values.rounds);
-const connections = Number(values.connections);
+const duration = countFlag("duration", 3600);
+const rounds = countFlag("rounds", 100);
+const connections = countFlag("connections", 1000);
 const step = (message: string) => console.info(`• ${message}`);
 const run = promisify(execFile);
 

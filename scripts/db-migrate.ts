@@ -1,4 +1,4 @@
-import { parseArgs } from "node:util";
+import { readCommandLine, refuseUsage } from "./cli/command-line";
 import { applyMigrations, MIGRATIONS_FOLDER } from "./local-stack/migrate";
 
 const HELP = `Usage: pnpm db:migrate
@@ -13,17 +13,16 @@ Options:
   -h, --help     show this help
 `;
 
-const { values } = parseArgs({ options: { help: { type: "boolean", short: "h" } } });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
+const command = { name: "pnpm db:migrate", help: HELP, options: {} };
+readCommandLine(command);
 const url = process.env.DATABASE_URL;
-if (!url) {
-  process.stderr.write(`DATABASE_URL is not set.\n\n${HELP}`);
-  process.exit(2);
+if (!url) refuseUsage(command, "DATABASE_URL is not set");
+let target: URL;
+try {
+  target = new URL(url);
+} catch {
+  refuseUsage(command, "DATABASE_URL is not a URL such as postgres://user:password@host:5432/database");
 }
-const target = new URL(url);
 console.info(`Applying migrations from ${MIGRATIONS_FOLDER} to ${target.hostname}${target.pathname} ...`);
 try {
   await applyMigrations(url);

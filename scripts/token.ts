@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { roles } from "@plugins/schema";
 import { decodeJwt } from "jose";
 import { maxTokenLifetimeSeconds, tokenTimeProblem } from "../workers/api/src/token-lifetime";
+import { readCommandLine, refuseUsage } from "./cli/command-line";
 import { DEV_JWT_SECRET, signDevToken } from "./local-stack/dev-token";
 import { ROOT } from "./local-stack/worker-bundles";
 
@@ -24,27 +24,21 @@ development secret; JWT_MAX_LIFETIME_SECONDS is read the same way. Example:
   curl -H "authorization: Bearer $(pnpm -s token --sub alice --role admin --tenant acme)" ...
 `;
 
-const { values } = parseArgs({
+const command = {
+  name: "pnpm token",
+  help: HELP,
   options: {
     sub: { type: "string" },
     role: { type: "string", default: "viewer" },
     tenant: { type: "string" },
     email: { type: "string" },
     expires: { type: "string", default: "12h" },
-    help: { type: "boolean", short: "h" },
   },
-});
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-if (!values.sub) {
-  process.stderr.write(`--sub is required.\n\n${HELP}`);
-  process.exit(2);
-}
+} as const;
+const values = readCommandLine(command);
+if (!values.sub) refuseUsage(command, "--sub is required");
 if (!roles.includes(values.role as (typeof roles)[number]) || values.role === "guest") {
-  process.stderr.write(`--role must be one of admin, editor, viewer (got '${values.role}').\n`);
-  process.exit(2);
+  refuseUsage(command, `--role must be one of admin, editor, viewer (got '${values.role}')`);
 }
 
 /** A variable as the local API worker sees it: the environment, else .dev.vars. */
@@ -62,15 +56,12 @@ try {
     { secret: devVar("JWT_SECRET") ?? DEV_JWT_SECRET, expiresAt: values.expires },
   );
 } catch {
-  process.stderr.write(`--expires ${values.expires} is not a time span such as 30m or 12h.\n`);
-  process.exit(2);
+  refuseUsage(command, `--expires ${values.expires} is not a time span such as 30m or 12h`);
 }
 // The platform refuses a token that lives too long: say so now rather than print one it will refuse.
 const maxLifetime = maxTokenLifetimeSeconds(devVar("JWT_MAX_LIFETIME_SECONDS"));
 const { iat, exp } = decodeJwt(token);
 const problem = tokenTimeProblem({ iat, exp: exp ?? 0 }, maxLifetime);
-if (problem) {
-  process.stderr.write(`--expires ${values.expires}: the token ${problem}; use --expires ${maxLifetime}s or less.\n`);
-  process.exit(2);
-}
+if (problem)
+  refuseUsage(command, `--expires ${values.expires}: the token ${problem}; use --expires ${maxLifetime}s or less`);
 process.stdout.write(`${token}\n`);
