@@ -14,6 +14,7 @@ import {
   trpcGet,
   trpcPost,
 } from "./attack-helpers";
+import { fanOutSchema, manyPatternsSchema } from "./costly-config-schemas";
 import {
   expectError,
   expectTrpcError,
@@ -1306,6 +1307,16 @@ describe("super-linear patterns in config schemas run in linear time or are refu
       "format url",
       { properties: { site: { type: "string", format: "url" } } },
       /^metadata\.config: properties\.site\.format "url" is not supported/,
+    ],
+    [
+      "a $ref/allOf fan-out that evaluates its one linear pattern 2^17 times",
+      fanOutSchema(),
+      /^metadata\.config: is too costly to check: with its \$refs expanded it has \d+ subschemas, at most 10000$/,
+    ],
+    [
+      "550 linear patterns on a 40 KB default",
+      manyPatternsSchema(),
+      /^metadata\.config: is too costly to check: it has 550 distinct patterns, at most 256$/,
     ],
   ])("a config schema with %s: 400 naming it, storing nothing", async (_, config, message) => {
     await expectNothingChanged(stack, async () => {

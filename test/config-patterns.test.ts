@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fanOutSchema, manyPatternsSchema } from "./costly-config-schemas";
 import { expectError, pluginMetadata, publish, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "./super-linear-patterns";
 
 /**
  * Config schemas' patterns and formats run in linear time, or are refused at
- * publish with a 400 naming them; installs answer promptly and the platform keeps answering.
+ * publish with a 400 naming them; a whole schema too costly to check is refused at publish,
+ * and checking a config stops on a budget; installs answer promptly and the platform keeps answering.
  */
 
 let stack: Stack;
@@ -181,4 +183,80 @@ describe("a version stored before patterns had to run in linear time", () => {
     });
     await expect(call).rejects.toThrow(/config schema cannot check it: format "url" is not supported/);
   });
+});
+
+describe("config schemas whose patterns are linear but whose whole evaluation is too costly", () => {
+  const reproductions = [
+    [
+      "the $ref/allOf fan-out (2^17 pattern checks)",
+      fanOutSchema(),
+      "metadata.config: is too costly to check: with its $refs expanded it has 524287 subschemas, at most 10000",
+    ],
+    [
+      "the same fan-out at the root, which the check of the defaults would run",
+      fanOutSchema(17, true),
+      /^metadata\.config: is too costly to check: with its \$refs expanded it has \d+ subschemas, at most 10000$/,
+    ],
+    [
+      "550 linear patterns on a 40 KB default",
+      manyPatternsSchema(),
+      "metadata.config: is too costly to check: it has 550 distinct patterns, at most 256",
+    ],
+  ] as const;
+
+  it.each(reproductions)(
+    "refuses %s at publish promptly with 400 naming the limit, storing nothing",
+    async (_, config, message) => {
+      const before = await stack.snapshot();
+      const [response, ms] = await timed(() =>
+        upload(stack, {
+          token: tokens.alice,
+          metadata: pluginMetadata({ id: "costly-refused", version: "1.0.0", config }),
+        }),
+      );
+      const text = await expectError(response, 400, "BAD_REQUEST");
+      if (typeof message === "string") expect(text).toBe(message);
+      else expect(text).toMatch(message);
+      expect(ms).toBeLessThan(2_000);
+      expect(await stack.snapshot()).toEqual(before);
+    },
+  );
+
+  it.each([
+    ["the $ref/allOf fan-out", "costly-stored-fan-out", fanOutSchema()],
+    ["550 linear patterns", "costly-stored-patterns", manyPatternsSchema()],
+  ])(
+    "answers 400 within two seconds for an install on a stored version with %s, while /health keeps answering",
+    async (_, pluginId, config) => {
+      await publish(
+        stack,
+        tokens.alice,
+        pluginMetadata({
+          id: pluginId,
+          version: "1.0.0",
+          config: { type: "object", properties: { p: { type: "string" } } },
+        }),
+      );
+      // What an older platform let through: the manifest as stored, with the costly schema.
+      await stack.db.query(
+        "update plugin_versions set manifest = jsonb_set(manifest, '{config}', $1::jsonb) where plugin_id = $2",
+        [JSON.stringify(config), pluginId],
+      );
+      const before = await stack.snapshot();
+      const install = timed(() => installWithin(10_000, { pluginId, instanceId: "costly", config: {} }));
+      const healthChecks = Array.from({ length: 3 }, () =>
+        timed(() => fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(10_000) })),
+      );
+      for (const [response, ms] of await Promise.all(healthChecks)) {
+        expect(response.status).toBe(200);
+        expect(ms).toBeLessThan(2_000);
+      }
+      const [response, ms] = await install;
+      expect(await expectError(response, 400, "BAD_REQUEST")).toBe(
+        "config: this version's config schema is too costly to check: its evaluation passed the budget of 10000000 steps",
+      );
+      expect(ms).toBeLessThan(2_000);
+      expect(await stack.snapshot()).toEqual(before);
+    },
+  );
 });

@@ -1,5 +1,23 @@
-import { dereference, format, type Schema, usePatternEngine, Validator } from "@cfworker/json-schema";
-import { linearPattern, patternProblem, quotedPattern, UnrunnablePatternError } from "./linear-patterns";
+import {
+  dereference,
+  format,
+  type Schema,
+  useEvaluationMeter,
+  usePatternEngine,
+  Validator,
+} from "@cfworker/json-schema";
+import {
+  ConfigSchemaTooCostlyError,
+  chargeEvaluation,
+  expandedSizeProblem,
+  meteredFormat,
+  meteredPattern,
+  patternCountProblem,
+  withinEvaluationBudget,
+} from "./config-schema-cost";
+import { patternProblem, quotedPattern, UnrunnablePatternError } from "./linear-patterns";
+
+export { ConfigSchemaTooCostlyError } from "./config-schema-cost";
 
 /** The JSON Schema draft config schemas are read as. */
 export const CONFIG_SCHEMA_DRAFT = "2020-12";
@@ -22,11 +40,19 @@ export class SuperLinearFormatError extends Error {
 /**
  * The validator config values are checked with: `pattern` and `patternProperties` run on
  * RE2 (linear time, see linear-patterns.ts) through the patch of @cfworker/json-schema
- * under patches/, and the formats in SUPER_LINEAR_FORMATS refuse to run.
+ * under patches/, the formats in SUPER_LINEAR_FORMATS refuse to run, and each `validate`
+ * runs on a budget of steps (config-schema-cost.ts): past it, it throws
+ * ConfigSchemaTooCostlyError.
  */
 export function configValidator(schema: Record<string, unknown>): Validator {
   useLinearTimeMatching();
-  return new Validator(schema as Schema, CONFIG_SCHEMA_DRAFT, false);
+  return new BudgetedValidator(schema as Schema, CONFIG_SCHEMA_DRAFT, false);
+}
+
+class BudgetedValidator extends Validator {
+  override validate(instance: unknown): ReturnType<Validator["validate"]> {
+    return withinEvaluationBudget(() => super.validate(instance));
+  }
 }
 
 /**
@@ -41,7 +67,9 @@ let linearTimeMatching = false;
 
 function useLinearTimeMatching(): void {
   if (linearTimeMatching) return;
-  usePatternEngine(linearPattern);
+  usePatternEngine(meteredPattern);
+  useEvaluationMeter(chargeEvaluation);
+  for (const [name, check] of Object.entries(format)) format[name] = meteredFormat(check);
   for (const [name, reason] of Object.entries(SUPER_LINEAR_FORMATS)) {
     format[name] = () => {
       throw new SuperLinearFormatError(`format "${name}" is not supported: ${reason}`);
@@ -69,12 +97,15 @@ export function secretFields(schema: Record<string, unknown> | undefined): strin
  * regular expression or cannot run in linear time (named with where it is), a format of
  * SUPER_LINEAR_FORMATS, or `writeOnly` anywhere but directly on a top-level property, or at
  * the end of a `$ref` (only top-level properties are kept apart as secrets, so a secret
- * reached any other way would be stored and shown in clear).
+ * reached any other way would be stored and shown in clear), or a schema too costly to
+ * check (past the limits of config-schema-cost.ts, or whose defaults spend the budget).
  */
 export function configSchemaProblem(schema: Record<string, unknown>): string | null {
   try {
     const copy = structuredClone(schema) as Schema;
     const lookup = dereference(copy);
+    const countProblem = patternCountProblem(lookup);
+    if (countProblem) return countProblem;
     const topLevel = new Set(isRecord(copy.properties) ? Object.values(copy.properties) : []);
     for (const subschema of new Set(Object.values(lookup))) {
       if (!isRecord(subschema)) continue;
@@ -97,8 +128,11 @@ export function configSchemaProblem(schema: Record<string, unknown>): string | n
         return "marks a field writeOnly below the top level; only top-level properties can be secret";
       }
     }
+    const sizeProblem = expandedSizeProblem(copy, lookup);
+    if (sizeProblem) return sizeProblem;
     configValidator(schema).validate({});
   } catch (error) {
+    if (error instanceof ConfigSchemaTooCostlyError) return error.message;
     return `is not a usable JSON Schema: ${error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)}`;
   }
   return null;

@@ -11,8 +11,11 @@ import { RE2JS } from "re2js";
 
 /**
  * Largest program a pattern may compile to. Matching costs about input length × program
- * size, so this bounds the cost per character: 1000 instructions run a 10 KB input in tens
- * of milliseconds, and real patterns (an email or host name check) take a few hundred.
+ * size at worst, so this bounds the cost per character: RE2's cached DFA usually takes tens of
+ * nanoseconds a character whatever the size, but a pattern that defeats it (`(a|b)*a[ab]{300}$`
+ * on random a's and b's) took about 70 ns per character and instruction here, so 1000
+ * instructions on a 10 KB input about 0.7 s; the budget of config-schema-cost.ts stops a check
+ * well before that adds up. Real patterns (an email or host name check) take a few hundred.
  */
 export const MAX_PATTERN_INSTRUCTIONS = 1000;
 
@@ -39,7 +42,18 @@ export function quotedPattern(pattern: string): string {
   return `"${pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern}"`;
 }
 
-export type LinearPattern = { test(input: string): boolean };
+/**
+ * A compiled pattern. `instructions` is its program size: a test costs at most about the
+ * input's length times that (see config-schema-cost.ts, which charges it).
+ */
+export type LinearPattern = { test(input: string): boolean; instructions: number };
+
+/**
+ * Most distinct patterns one config schema may hold (refused at publish past it). The cache
+ * of compiled patterns holds twice as many, so that checking a value never compiles a
+ * pattern twice (a compile costs about a millisecond), even with two schemas in turn.
+ */
+export const MAX_SCHEMA_PATTERNS = 256;
 
 /**
  * The pattern compiled for linear-time matching; throws `UnrunnablePatternError` for one that
@@ -56,6 +70,11 @@ export function linearPattern(pattern: string): LinearPattern {
   return entry;
 }
 
+/** Whether `pattern` is compiled already, so that using it costs no compile. */
+export function isCompiled(pattern: string): boolean {
+  return compiled.has(pattern);
+}
+
 /** Why `pattern` is refused (`cannot run in linear time: …`), or null when it runs in linear time. */
 export function patternProblem(pattern: string): string | null {
   try {
@@ -67,7 +86,7 @@ export function patternProblem(pattern: string): string | null {
   }
 }
 
-const COMPILED_ENTRIES = 512;
+const COMPILED_ENTRIES = 2 * MAX_SCHEMA_PATTERNS;
 const compiled = new Map<string, LinearPattern | UnrunnablePatternError>();
 
 function compile(pattern: string): LinearPattern | UnrunnablePatternError {
@@ -90,7 +109,7 @@ function compile(pattern: string): LinearPattern | UnrunnablePatternError {
       `is too large to run in linear time: it compiles to ${size} instructions, at most ${MAX_PATTERN_INSTRUCTIONS}`,
     );
   }
-  return { test: (input) => program.test(input) };
+  return { test: (input) => program.test(input), instructions: size };
 }
 
 class PatternRefusal extends Error {}

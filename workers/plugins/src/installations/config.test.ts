@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fanOutSchema, manyPatternsSchema } from "../../../../test/costly-config-schemas";
 import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "../../../../test/super-linear-patterns";
 import { carriedConfig, checkConfig, mergeSecrets, splitSecrets } from "./config";
 
@@ -328,5 +329,22 @@ describe("checkConfig, on patterns that backtracking would take years on", () =>
     expect(problems(check)).toEqual([
       expect.stringMatching(/^config: this version's config schema cannot check it: format "url" is not supported/),
     ]);
+  });
+});
+
+describe("checkConfig, on a version whose schema is too costly to check (stored before the publish limits)", () => {
+  it.each([
+    ["the $ref/allOf fan-out", fanOutSchema()],
+    ["550 patterns on a 40 KB default", manyPatternsSchema()],
+  ])("refuses an empty config for %s promptly, saying the schema is the problem", (_, schema) => {
+    const started = performance.now();
+    const check = checkConfig(schema, {});
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(check).toEqual({
+      ok: false,
+      problems: [
+        "config: this version's config schema is too costly to check: its evaluation passed the budget of 10000000 steps",
+      ],
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { deepCompareStrict, type OutputUnit, type Validator } from "@cfworker/json-schema";
-import { configValidator, linearTimeRefusal, secretFields } from "@plugins/schema";
+import { ConfigSchemaTooCostlyError, configValidator, linearTimeRefusal, secretFields } from "@plugins/schema";
 
 type ConfigObject = Record<string, unknown>;
 type ConfigSchema = Record<string, unknown> | undefined;
@@ -22,6 +22,12 @@ export function checkConfig(schema: ConfigSchema, config: ConfigObject): ConfigC
   try {
     result = configValidator(schema).validate(withDefaults);
   } catch (error) {
+    // Stopped on its budget: the schema (one stored before the publish limits, or one whose
+    // cost the limits cannot see, such as a long array under `items`) is the problem, not
+    // the config, but no config gets through it.
+    if (error instanceof ConfigSchemaTooCostlyError) {
+      return { ok: false, problems: [`config: this version's config schema ${error.message}`] };
+    }
     // A schema the validator cannot finish with (a $ref that loops on itself, or, in a version
     // published before patterns had to run in linear time, a pattern or format that cannot)
     // refuses every config it meets: the caller answers a 4xx or holds an update, never a 500.
