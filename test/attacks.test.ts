@@ -1231,6 +1231,14 @@ describe("deceptive file names are refused 400, the name escaped, storing nothin
     ["a trailing dot", "index.js.", '"index.js."'],
     ["a trailing space", "chunks/a.js ", '"chunks/a.js "'],
     ["a folder with a trailing dot", "chunks./b.js", '"chunks./b.js"'],
+    ["a trailing Braille pattern blank", "index.js\u2800", '"index.js\\u{2800}"'],
+    ["a Braille pattern blank inside", "index\u2800.js", '"index\\u{2800}.js"'],
+    ["a Hangul filler", "chunks/a\u3164.js", '"chunks/a\\u{3164}.js"'],
+    ["a halfwidth Hangul filler", "chunks/a\uFFA0.js", '"chunks/a\\u{ffa0}.js"'],
+    ["Hangul choseong and jungseong fillers", "chunks/a\u115F\u1160.js", '"chunks/a\\u{115f}\\u{1160}.js"'],
+    ["a no-break space", "my\u00A0file.js", '"my\\u{a0}file.js"'],
+    ["an em space", "a\u2003b.js", '"a\\u{2003}b.js"'],
+    ["an ideographic space", "a\u3000b.js", '"a\\u{3000}b.js"'],
   ])("an archive entry with %s", async (_, path, quoted) => {
     const files = [...pluginFolder({ id: "deceptive", version: "1.0.0" }), { path, bytes: encoder.encode("1") }];
     await expectNothingChanged(stack, async () => {
@@ -1238,8 +1246,17 @@ describe("deceptive file names are refused 400, the name escaped, storing nothin
       const message = await expectError(response, 400, "BAD_REQUEST");
       expect(message).toContain(`file: archive entry ${quoted}:`);
       // The message shows what the name holds: no invisible character survives into it.
-      expect(message).not.toMatch(/[\p{Cf}\u3164]/u);
+      expect(message).not.toMatch(/[\p{Cf}\u3164\u2800\u00A0\u3000]/u);
     });
+  });
+
+  it("an archive entry with an ordinary space inside its name is published", async () => {
+    const files = [
+      ...pluginFolder({ id: "spaced", version: "1.0.0" }),
+      { path: "my file.js", bytes: encoder.encode("1") },
+    ];
+    const response = await uploadFields(stack, { token: tokens.alice, file: await tarGz(files) });
+    expect(response.status, await response.clone().text()).toBe(201);
   });
 
   it("an entry with a zero-width space in the manifest (400 naming metadata.entry)", async () => {

@@ -112,6 +112,15 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
       resolve: timed(() =>
         fetch(`${stack.url}/trpc/plugins.resolve?input=${encodeURIComponent(JSON.stringify({ pluginId: "held" }))}`),
       ),
+      // httpBatchStreamLink's request: its headers (200) leave before the calls run.
+      streamed: timed(() =>
+        fetch(
+          `${stack.url}/trpc/plugins.resolve,plugins.get?batch=1&input=${encodeURIComponent(
+            JSON.stringify({ 0: { pluginId: "held" }, 1: { pluginId: "held" } }),
+          )}`,
+          { headers: { ...bearer, "trpc-accept": "application/jsonl" } },
+        ),
+      ),
       health: timed(() => fetch(`${stack.url}/health`)),
     };
   }
@@ -141,6 +150,13 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
         data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503, path: "plugins.resolve" },
       },
     });
+    // A streamed batch has sent 200 before its calls fail: each call's 503 is in the stream,
+    // and the answer as a whole is kept by no cache.
+    const streamed = await requests.streamed;
+    expect(streamed.ms).toBeLessThan(FEW_SECONDS);
+    expect(streamed.response.status).toBe(200);
+    expect(streamed.response.headers.get("cache-control")).toBe("no-store");
+    expect(streamed.body.match(/"code":"SERVICE_UNAVAILABLE","httpStatus":503/g)).toHaveLength(2);
     const health = await requests.health;
     expect(health.ms).toBeLessThan(FEW_SECONDS);
     expect(health.response.status).toBe(503);
@@ -272,6 +288,9 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
     expect((await requests.apiBundle).response.status).toBe(302);
     expect((await requests.manifest).response.status).toBe(200);
     expect((await requests.resolve).response.status).toBe(200);
+    const streamed = await requests.streamed;
+    expect(streamed.body).not.toMatch(/SERVICE_UNAVAILABLE/);
+    expect(streamed.response.headers.get("cache-control")).toBe("no-store");
     expect((await requests.health).response.status).toBe(200);
     const published = await requests.publish;
     expect(published.response.status, published.body).toBe(201);

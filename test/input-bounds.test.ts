@@ -234,3 +234,145 @@ describe("a multipart upload with more parts than an upload has is refused befor
     expect(published.status, await published.clone().text()).toBe(201);
   });
 });
+
+describe("a multipart upload whose boundary is read as a media type parameter, so no trick hides its parts", () => {
+  /** file, metadata, then `extra` tiny parts, delimited by `boundary`, after `preamble`. */
+  function parts(boundary: string, extra: number, preamble = ""): Bytes {
+    const part = (name: string, value: string, filename?: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ""}\r\n\r\n${value}\r\n`;
+    const head =
+      part("file", "export default function activate() {}\n", "plugin.js") +
+      part("metadata", JSON.stringify(pluginMetadata({ id: "tricked" })));
+    return utf8(`${preamble}${head}${part("x", "").repeat(extra)}--${boundary}--\r\n`);
+  }
+
+  // Each of these published before (200 through /trpc, refused by REST only after its form
+  // parser had split every part): the count looked for another delimiter than the parser's.
+  const tricks: Array<[string, string, Bytes, RegExp]> = [
+    [
+      "a quoted-pair in the boundary",
+      'multipart/form-data; boundary="ab\\cd"',
+      parts("abcd", 150_000),
+      /more than 3 parts/,
+    ],
+    [
+      "a boundary= inside another parameter's quoted value",
+      'multipart/form-data; x="; boundary=zzz"; boundary=real',
+      parts("real", 150_000),
+      /more than 3 parts/,
+    ],
+    [
+      "a quoted boundary of 80 characters",
+      `multipart/form-data; boundary="${"b".repeat(80)}"`,
+      parts("b".repeat(80), 50_000),
+      /1 to 70 characters/,
+    ],
+    [
+      "a boundary declared twice",
+      "multipart/form-data; boundary=one; boundary=two",
+      parts("one", 150_000),
+      /more than once/,
+    ],
+    [
+      "a preamble without a line break",
+      "multipart/form-data; boundary=pre",
+      parts("pre", 2, "junk"),
+      /more than 3 parts/,
+    ],
+  ];
+
+  const routes: Array<[string, string, (response: Response) => Promise<string>]> = [
+    ["REST", "/api/plugins/upload", (response) => expectError(response, 400, "BAD_REQUEST")],
+    [
+      "/trpc/plugins.publish",
+      "/trpc/plugins.publish",
+      (response) => expectTrpcShape(response, 400, "BAD_REQUEST", "plugins.publish"),
+    ],
+  ];
+
+  for (const [route, path, expectRefusal] of routes) {
+    it.each(tricks)(
+      `${route}, %s: 400 naming the cause, promptly, nothing stored`,
+      async (_, contentType, body, cause) => {
+        await expectNothingChanged(stack, async () => {
+          const started = performance.now();
+          const response = await fetch(`${stack.url}${path}`, {
+            method: "POST",
+            headers: { ...bearer(alice), "content-type": contentType },
+            body,
+          });
+          expect(await expectRefusal(response)).toMatch(cause);
+          expect(performance.now() - started).toBeLessThan(1_000);
+        });
+      },
+    );
+  }
+
+  it("an upload as clients send it, its boundary quoted or not, still publishes", async () => {
+    for (const [index, contentType] of [
+      'multipart/form-data; boundary="a b"',
+      "multipart/form-data; boundary=a",
+    ].entries()) {
+      const body = utf8(
+        new TextDecoder()
+          .decode(parts(contentType.endsWith('"') ? "a b" : "a", 0))
+          .replace('"id":"tricked"', `"id":"plain-${index}"`),
+      );
+      const response = await fetch(`${stack.url}/api/plugins/upload`, {
+        method: "POST",
+        headers: { ...bearer(alice), "content-type": contentType },
+        body,
+      });
+      expect(response.status, await response.clone().text()).toBe(201);
+    }
+  });
+});
+
+describe("a number beyond what JSON can hold (1e400 parses as Infinity) is refused with 400 naming the field", () => {
+  const schema = '{"type":"object","properties":{"n":{"type":"number","maximum":1e400}}}';
+  const metadata = JSON.stringify(pluginMetadata({ id: "infinite" })).replace(/}$/, `,"config":${schema}}`);
+
+  it("in metadata beside a single file", async () => {
+    await expectNothingChanged(stack, async () => {
+      const message = await expectError(await upload(stack, { token: alice, metadata }), 400, "BAD_REQUEST");
+      expect(message).toMatch(/^metadata\.config\.properties\.n\.maximum: is a number beyond what JSON can hold/);
+    });
+  });
+
+  it("in metadata beside an archive, and in its plugin.json", async () => {
+    const finite = JSON.stringify(pluginMetadata({ id: "infinite" }));
+    for (const [manifest, stated, field] of [
+      [finite, metadata, "metadata"],
+      [metadata, null, "plugin\\.json"],
+    ] as const) {
+      const archive = await tarGz([
+        { path: "plugin.json", bytes: utf8(manifest) },
+        { path: "index.js", bytes: utf8("export default 1;\n") },
+      ]);
+      await expectNothingChanged(stack, async () => {
+        const message = await expectError(
+          await upload(stack, { token: alice, file: archive, metadata: stated }),
+          400,
+          "BAD_REQUEST",
+        );
+        expect(message).toMatch(new RegExp(`^${field}\\.config\\.properties\\.n\\.maximum: is a number beyond`));
+      });
+    }
+  });
+
+  it("in an install's config, through REST and tRPC", async () => {
+    await expectNothingChanged(stack, async () => {
+      const body = '{"pluginId":"open","instanceId":"infinite","config":{"x":1e400}}';
+      const message = await expectError(await install(stack, alice, "acme", body), 400, "BAD_REQUEST");
+      expect(message).toMatch(/config: .*numbers beyond what JSON can hold/);
+      const response = await fetch(`${stack.url}/trpc/installations.install`, {
+        method: "POST",
+        headers: { ...bearer(alice), "content-type": "application/json" },
+        body: '{"tenantId":"acme","pluginId":"open","instanceId":"infinite","config":{"x":-1e400}}',
+      });
+      expect(await expectTrpcShape(response, 400, "BAD_REQUEST", "installations.install")).toMatch(
+        /config: .*numbers beyond what JSON can hold/,
+      );
+    });
+  });
+});

@@ -104,6 +104,58 @@ describe("rate limits", () => {
   });
 });
 
+describe("the per-IP budget comes before any token is redeemed, and each request counts once", () => {
+  /** Index and sequential scans of publish_tokens so far (the server's statistics, flushed as sessions end). */
+  async function publishTokenScans(): Promise<number> {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const { rows } = await stack.db.query<{ scans: string }>(
+      "select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) as scans from pg_stat_user_tables where relname = 'publish_tokens'",
+    );
+    return Number(rows[0]?.scans ?? 0);
+  }
+
+  const bogusPublishToken = () => `Bearer ppt_${crypto.randomUUID().replaceAll("-", "")}`;
+
+  it("20 bogus publish tokens from one address: 401 for the read budget's 5, then 429 without asking the database", async () => {
+    const before = await publishTokenScans();
+    const statuses: number[] = [];
+    for (let sent = 0; sent < 20; sent++) {
+      const response = await fetch(`${stack.url}/api/plugins/x/bundle`, {
+        redirect: "manual",
+        headers: { authorization: bogusPublishToken(), "cf-connecting-ip": "198.51.100.60" },
+      });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(15).fill(429)]);
+    expect((await publishTokenScans()) - before).toBeLessThanOrEqual(5);
+  });
+
+  it("the same on /trpc: a bogus publish token spends the address's budget before it is redeemed", async () => {
+    const statuses: number[] = [];
+    for (let sent = 0; sent < 8; sent++) {
+      const response = await fetch(`${stack.url}/trpc/health.check`, {
+        headers: { authorization: bogusPublishToken(), "cf-connecting-ip": "198.51.100.61" },
+      });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([...Array(5).fill(401), ...Array(3).fill(429)]);
+  });
+
+  it.each([
+    ["GET /api/plugins/:id/bundle", "/api/plugins/x/bundle", "198.51.100.62"],
+    ["a floating bundle reference", "/plugins/bundles/x@latest", "198.51.100.63"],
+  ])("a guest's %s counts once against the read budget", async (_, path, ip) => {
+    const refused = await exhaust(async () => {
+      const response = await fetch(`${stack.url}${path}`, { redirect: "manual", headers: { "cf-connecting-ip": ip } });
+      await response.arrayBuffer();
+      return response;
+    }, 5);
+    expectTooMany(refused, 60);
+  });
+});
+
 /** Mints a publish token as `sub`, sending `ip` as CF-Connecting-IP: one write, one audit entry. */
 async function createTokenFrom(target: Stack, sub: string, ip: string) {
   const token = await target.token({ sub, role: "editor", tenant: "acme" });

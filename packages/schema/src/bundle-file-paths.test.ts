@@ -22,6 +22,19 @@ const DECEPTIVE_NAMES: ReadonlyArray<[string, string]> = [
   ["a folder with a trailing dot", "chunks./a.js"],
   ["a folder with a trailing space", "chunks /a.js"],
   ["a trailing no-break space", "index.js\u00A0"],
+  ["a trailing Braille pattern blank", "index.js\u2800"],
+  ["a Braille pattern blank inside", "index\u2800.js"],
+  ["a Hangul choseong filler", "a\u115F.js"],
+  ["a Hangul jungseong filler", "a\u1160.js"],
+  ["a halfwidth Hangul filler", "a\uFFA0.js"],
+  ["a no-break space inside", "my\u00A0file.js"],
+  ["an en space", "a\u2002b.js"],
+  ["an em space", "a\u2003b.js"],
+  ["a figure space", "a\u2007b.js"],
+  ["a narrow no-break space", "a\u202Fb.js"],
+  ["a medium mathematical space", "a\u205Fb.js"],
+  ["an ideographic space", "a\u3000b.js"],
+  ["an Ogham space mark", "a\u1680b.js"],
 ];
 
 describe("bundleFilePathSchema", () => {
@@ -43,6 +56,8 @@ describe("quotePath", () => {
     expect(quotePath("evil\u202Esj.png")).toBe('"evil\\u{202e}sj.png"');
     expect(quotePath("a\u0000b")).toBe('"a\\u0000b"');
     expect(quotePath("plain/名前.js")).toBe('"plain/名前.js"');
+    expect(quotePath("index.js\u2800")).toBe('"index.js\\u{2800}"');
+    expect(quotePath("my\u00A0file js")).toBe('"my\\u{a0}file js"');
   });
 });
 

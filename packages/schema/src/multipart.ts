@@ -1,38 +1,58 @@
+import { parseMediaType } from "./media-type";
+
 /** The fields a publish upload can have: `file`, `metadata` and `tag`. */
 export const MAX_UPLOAD_PARTS = 3;
 
 export const uploadPartsIssue = `the multipart body has more than ${MAX_UPLOAD_PARTS} parts; an upload has at most ${MAX_UPLOAD_PARTS} (file, metadata, tag)`;
 
-/** The boundary a `multipart/form-data` content type declares, or null when it declares none. */
-export function multipartBoundary(contentType: string | null | undefined): string | null {
-  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^;\s]{1,70}))/i.exec(contentType ?? "");
-  return match ? (match[1] ?? match[2] ?? null) : null;
-}
+/** RFC 2046 §5.1.1: 1 to 70 of these characters, the last not a space. */
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
-const LINE_FEED = 0x0a;
+/** The boundary of a `multipart/form-data` Content-Type, or why it has none that can be trusted. */
+export type MultipartBoundary = { boundary: string; problem?: never } | { boundary?: never; problem: string };
 
 /**
- * Whether a multipart body holds more than `limit` parts. It counts delimiter lines
- * (`--boundary` at the start of the body or of a line: a body of n parts has n + 1, the
- * last closing it) with a byte search, and stops at the first one past the limit, so a
- * flood of tiny parts costs a scan, never a parse. A delimiter after a bare line feed
- * counts too: a lenient parser would split there.
+ * Reads the boundary of a `multipart/form-data` Content-Type as a media type parameter
+ * (RFC 7231), so the boundary counted is the one the form parser splits on: quoted
+ * values unescaped (`"ab\cd"` is `abcd`), a `boundary=` inside another parameter's quoted
+ * value not taken for one. A header that leaves any doubt about it is refused: one that
+ * does not parse, a boundary missing, given twice (parsers differ on which one wins),
+ * empty, longer than RFC 2046's 70 characters or made of other characters than it allows.
+ */
+export function multipartBoundary(contentType: string | null | undefined): MultipartBoundary {
+  const mediaType = parseMediaType(contentType ?? "");
+  if (!mediaType) return { problem: "The Content-Type is not a well-formed media type (RFC 7231)" };
+  if (mediaType.essence !== "multipart/form-data") return { problem: "The Content-Type is not multipart/form-data" };
+  const boundaries = mediaType.parameters.filter((parameter) => parameter.name === "boundary");
+  const [declared] = boundaries;
+  if (!declared) return { problem: "The multipart body declares no boundary" };
+  if (boundaries.length > 1) return { problem: "The multipart Content-Type declares its boundary more than once" };
+  if (!BOUNDARY.test(declared.value)) {
+    return {
+      problem:
+        "The multipart boundary must be 1 to 70 characters of RFC 2046 (letters, digits, space and '()+_,-./:=?, not ending in a space)",
+    };
+  }
+  return { boundary: declared.value };
+}
+
+/**
+ * Whether a multipart body holds more than `limit` parts: a body of n parts has n + 1
+ * delimiters, the last closing it. Every `--boundary` in the body counts, wherever it
+ * stands (after a line break or a bare line feed, or in a preamble without one, where a
+ * parser finds the first delimiter), so no delimiter a lenient parser could split on is
+ * missed; a well-formed upload never holds its boundary elsewhere, so counting more only
+ * ever refuses hostile bodies. It stops at the first delimiter past the limit, so a flood
+ * of tiny parts costs a scan, never a parse. The boundary is ASCII (RFC 2046), and UTF-8
+ * decoding keeps every ASCII byte in place, so a string search finds exactly its bytes.
  */
 export function hasMorePartsThan(body: Uint8Array, boundary: string, limit: number): boolean {
-  const delimiter = new TextEncoder().encode(`--${boundary}`);
-  let delimiters = startsAt(body, delimiter, 0) ? 1 : 0;
-  for (let at = body.indexOf(LINE_FEED); at !== -1; at = body.indexOf(LINE_FEED, at + 1)) {
-    if (!startsAt(body, delimiter, at + 1)) continue;
+  const text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(body);
+  const delimiter = `--${boundary}`;
+  let delimiters = 0;
+  for (let at = text.indexOf(delimiter); at !== -1; at = text.indexOf(delimiter, at + 1)) {
     delimiters += 1;
     if (delimiters > limit + 1) return true;
   }
   return false;
-}
-
-function startsAt(body: Uint8Array, prefix: Uint8Array, offset: number): boolean {
-  if (offset + prefix.length > body.length) return false;
-  for (let index = 0; index < prefix.length; index += 1) {
-    if (body[offset + index] !== prefix[index]) return false;
-  }
-  return true;
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { configSchemaProblem } from "./config-schema";
 import { isJavaScriptModulePath } from "./content-policy";
 import { isTooDeepInput, jsonDepthIssue } from "./json-depth";
-import { isStorableJson, isStorableText, plainText, storableJsonIssue } from "./text";
+import { isStorableJson, isStorableText, nonFiniteNumberPath, plainText, storableJsonIssue } from "./text";
 
 /**
  * Plugin ids appear in URLs and R2 keys, so they are restricted to a slug in which
@@ -73,8 +73,8 @@ export const labelSchema = z
 
 /**
  * A file path inside a published version, as it appears in a bundle URL. Segments are
- * plain names: no "..", no ".", no empty segment, no backslash, control or invisible
- * character, no trailing dot or space. Publish and serving check paths with this schema.
+ * plain names: no "..", no ".", no empty segment, no backslash, control, invisible or
+ * blank character (the space aside), no trailing dot or space. Publish and serving check paths with this schema.
  */
 export const bundleFilePathSchema = z
   .string()
@@ -90,7 +90,7 @@ export const bundleFilePathSchema = z
       isStorableText(path),
     {
       message:
-        "must be a relative path of plain names (no '..', '.', empty segments, backslashes, control or invisible characters, '%', '?', '#', or a name ending in a dot or space)",
+        "must be a relative path of plain names (no '..', '.', empty segments, backslashes, control, invisible or blank characters other than the space, '%', '?', '#', or a name ending in a dot or space)",
     },
   );
 
@@ -101,12 +101,16 @@ export const bundleFilePathSchema = z
 export const UNSAFE_IN_PATH = /[\p{Cc}\\%?#]/u;
 
 /**
- * Characters that do not show: Unicode format characters (zero-width space and joiners,
- * the byte-order mark, bidirectional overrides and isolates), the other default-ignorable
- * code points (fillers, variation selectors) and line and paragraph separators. A name
- * holding one looks like another (`index\u200B.js`) or reads in another order than stored.
+ * Characters that do not show, or show as nothing but blank: Unicode format characters
+ * (zero-width space and joiners, the byte-order mark, bidirectional overrides and
+ * isolates), the other default-ignorable code points (the Hangul fillers U+115F, U+1160,
+ * U+3164, U+FFA0, variation selectors), line and paragraph separators, the Braille
+ * pattern blank U+2800 (a symbol that draws no dots), and every space separator but the
+ * ordinary space (no-break, en, em, ideographic spaces…), which reads as one. A name
+ * holding one looks like another (`index\u200B.js`, `index.js\u2800`) or reads in another
+ * order than stored. The ordinary space stays allowed inside a name (`my file.png`).
  */
-export const INVISIBLE_IN_PATH = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}]/u;
+export const INVISIBLE_IN_PATH = /[\p{Cf}\p{Default_Ignorable_Code_Point}\p{Zl}\p{Zp}\u2800]|[^\P{Zs} ]/u;
 
 /** Windows and many tools drop a trailing dot or space, so `index.js.` would turn into `index.js`. */
 export function hasTrailingDotOrSpace(segment: string): boolean {
@@ -214,6 +218,16 @@ export const pluginManifestJsonSchema = z
     // Before the manifest's checks, which serialize and clone its config schema recursively.
     if (isTooDeepInput(parsed)) {
       ctx.addIssue({ code: "custom", message: `a field ${jsonDepthIssue}` });
+      return z.NEVER;
+    }
+    // Named where it sits: the manifest's checks would only see a config that is not storable.
+    const nonFinite = nonFiniteNumberPath(parsed);
+    if (nonFinite) {
+      ctx.addIssue({
+        code: "custom",
+        path: nonFinite,
+        message: "is a number beyond what JSON can hold (it reads as Infinity or NaN)",
+      });
       return z.NEVER;
     }
     return parsed;

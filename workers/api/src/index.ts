@@ -12,14 +12,16 @@ import { registerInstallations } from "./routes/installations";
 import { registerPlugins } from "./routes/plugins";
 import { registerServiceIndex } from "./routes/service-index";
 import { registerTenants } from "./routes/tenants";
-import { budgetTrpcCalls, registerTrpc } from "./routes/trpc";
+import { budgetTrpcCalls, limitTrpcBatch, registerTrpc } from "./routes/trpc";
 
 const app = new Hono<AppEnv>();
 
 app.use(requestContext);
-app.use("/health", rateLimitApi);
-app.use("/api/*", apiCors, authenticate, rateLimitApi);
-app.use("/trpc/*", apiCors, authenticate, budgetTrpcCalls);
+// The client's budget before `authenticate`: a forged publish token is redeemed in the
+// database, so it must not get there unbudgeted. The user's once known.
+app.use("/health", rateLimitApi("client"));
+app.use("/api/*", apiCors, rateLimitApi("client"), authenticate, rateLimitApi("user"));
+app.use("/trpc/*", apiCors, limitTrpcBatch, budgetTrpcCalls("client"), authenticate, budgetTrpcCalls("user"));
 
 registerServiceIndex(app);
 registerHealth(app);

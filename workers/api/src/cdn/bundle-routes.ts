@@ -54,11 +54,11 @@ export function registerBundles(app: Hono<AppEnv>) {
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
     const reference = c.req.param("reference");
     if (!reference.includes("@")) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
-    return redirectToVersion(c, reference, "");
+    return redirectFloating(c, reference, "");
   });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference/:rest{.+}", (c) => {
     const { reference, rest } = c.req.param();
-    return reference.includes("@") ? redirectToVersion(c, reference, rest) : serveExactFile(c);
+    return reference.includes("@") ? redirectFloating(c, reference, rest) : serveExactFile(c);
   });
 }
 
@@ -133,13 +133,19 @@ function counted(c: Context<AppEnv>, file: BundleFile, isEntry: boolean, respons
   return response;
 }
 
+/** A floating reference resolves in Postgres, so it spends the read budget, not the bundle one. */
+async function redirectFloating(c: Context<AppEnv>, reference: string, path: string): Promise<Response> {
+  await enforceBudget(c, "read", { refusalHeaders: REFUSAL_HEADERS });
+  return redirectToVersion(c, reference, path);
+}
+
 /**
  * `id@ref[/path]` → 302 to the exact URL. Resolved afresh on every request, so a publish
- * shows at once here; clients and CDNs may keep the answer a minute (Cache-Control).
+ * shows at once here; clients and CDNs may keep the answer a minute (Cache-Control). The
+ * caller has spent the read budget, once: `redirectFloating` for bundle URLs, the /api
+ * middlewares for `/api/plugins/:id/bundle`.
  */
 export async function redirectToVersion(c: Context<AppEnv>, reference: string, path: string): Promise<Response> {
-  // Each redirect resolves in Postgres, so it spends the read budget, not the bundle one.
-  await enforceBudget(c, "read", REFUSAL_HEADERS);
   const at = reference.indexOf("@");
   const pluginId = reference.slice(0, at);
   const ref = versionReferenceSchema.safeParse(reference.slice(at + 1));

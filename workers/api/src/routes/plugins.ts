@@ -18,10 +18,11 @@ export function registerPlugins(app: Hono<AppEnv>) {
     if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
       throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send multipart/form-data with a 'file' field (and 'metadata')");
     }
-    const boundary = multipartBoundary(contentType);
-    if (!boundary) throw new ApiError("BAD_REQUEST", "The multipart body declares no boundary");
-    // Counted before parsing: a flood of tiny parts costs a byte search, never a parse.
+    // Read first (limitBody caps it), so a client still sending gets the refusal, not a reset.
     const body = new Uint8Array(await c.req.arrayBuffer());
+    const { boundary, problem } = multipartBoundary(contentType);
+    if (problem !== undefined) throw new ApiError("BAD_REQUEST", problem);
+    // Counted before parsing: a flood of tiny parts costs a byte search, never a parse.
     if (hasMorePartsThan(body, boundary, MAX_UPLOAD_PARTS)) throw new ApiError("BAD_REQUEST", uploadPartsIssue);
     const form = await new Response(body, { headers: { "content-type": contentType } }).formData().catch(() => {
       throw new ApiError("BAD_REQUEST", "The multipart body is malformed");

@@ -4,7 +4,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { callPlugins, internalClaims, mintInternalToken, PLUGINS_ORIGIN } from "../plugins-client";
-import { budgetOf, enforceBudget } from "../rate-limits";
+import { budgetOf, enforceBudget, type Spender } from "../rate-limits";
 import { limitBody } from "../request-limits";
 
 /** Only these request headers cross to the plugins worker; everything else a client sent stays here. */
@@ -34,23 +34,32 @@ function callsIn(c: Context<AppEnv>): number {
   return decoded.split(",").length;
 }
 
-/**
- * The budgets of `/trpc`: every call of a batch counts, writes for a POST (mutations), reads
- * for a GET (queries), streamed or not. An oversized batch is refused before anything is
- * counted; a batch over budget before any of its calls reaches the plugins worker.
- */
-export const budgetTrpcCalls = createMiddleware<AppEnv>(async (c, next) => {
-  if (c.req.method === "OPTIONS") return next();
+/** Refuses a batch of more than MAX_BATCH_CALLS calls before anything is counted or run. */
+export const limitTrpcBatch = createMiddleware<AppEnv>(async (c, next) => {
   const calls = callsIn(c);
-  if (calls > MAX_BATCH_CALLS) {
+  if (c.req.method !== "OPTIONS" && calls > MAX_BATCH_CALLS) {
     throw new ApiError(
       "BAD_REQUEST",
       `A tRPC batch may hold at most ${MAX_BATCH_CALLS} calls; this one has ${calls} (httpBatchLink's maxItems splits batches)`,
     );
   }
-  await enforceBudget(c, budgetOf(c.req.method), {}, calls);
   return next();
 });
+
+/**
+ * The budgets of `/trpc`, spent by `spender` (the client's before `authenticate`, the
+ * user's after it): every call of a batch counts, writes for a POST (mutations), reads
+ * for a GET (queries), streamed or not, so a batch over budget is refused before any of
+ * its calls reaches the plugins worker.
+ */
+export function budgetTrpcCalls(spender: Spender) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.req.method !== "OPTIONS") {
+      await enforceBudget(c, budgetOf(c.req.method), { calls: callsIn(c), spenders: [spender] });
+    }
+    return next();
+  });
+}
 
 /**
  * `/trpc` for frontends: the plugins worker's router, reached with the caller's verified

@@ -119,7 +119,7 @@ function checkPath(name: string, isDirectory: boolean): string {
   const invisible = INVISIBLE_IN_PATH.exec(path);
   if (invisible) {
     throw refuse(
-      `paths may not contain invisible or bidirectional control characters (here U+${codePoint(invisible[0])}), which make a name look like another`,
+      `paths may not contain invisible, blank or bidirectional control characters, nor spaces other than U+0020 (here U+${codePoint(invisible[0])}), which make a name look like another`,
     );
   }
   if (path.startsWith("/")) throw refuse("paths may not be absolute");

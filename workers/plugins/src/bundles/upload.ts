@@ -35,8 +35,8 @@ export interface PublishRequest {
 export class BoundedUploadRequest extends Request {
   override async formData(): Promise<FormData> {
     const contentType = this.headers.get("content-type") ?? "";
-    const boundary = multipartBoundary(contentType);
-    if (!boundary) throw badRequest("The multipart body declares no boundary");
+    const { boundary, problem } = multipartBoundary(contentType);
+    if (problem !== undefined) throw badRequest(problem);
     const body = new Uint8Array(await this.arrayBuffer());
     if (hasMorePartsThan(body, boundary, MAX_UPLOAD_PARTS)) throw badRequest(uploadPartsIssue);
     return new Response(body, { headers: { "content-type": contentType } }).formData();

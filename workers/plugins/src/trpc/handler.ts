@@ -37,18 +37,18 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
       exposeErrors: c.env.ENVIRONMENT === "development",
       configKeys: configKeys(c.env),
     }),
-    // An outage answer says when to come back, and no cache keeps any error.
-    responseMeta: ({ errors }) =>
-      errors.length === 0
-        ? {}
-        : {
-            headers: new Headers({
-              "cache-control": "no-store",
-              ...(errors.some((error) => databaseOutage(error))
-                ? { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) }
-                : {}),
-            }),
-          },
+    // An outage answer says when to come back, and no cache keeps any error. A streamed
+    // batch (httpBatchStreamLink) sends its status and headers before its calls run, so
+    // whatever they answer, a 503 among them, shows only in the stream: none is cacheable.
+    responseMeta: ({ errors, info }) => {
+      const streamed = info?.accept === "application/jsonl";
+      if (!streamed && errors.length === 0) return {};
+      const headers = new Headers({ "cache-control": "no-store" });
+      if (errors.some((error) => databaseOutage(error))) {
+        headers.set("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+      }
+      return { headers };
+    },
     onError: ({ error, path }) => {
       if (error.code !== "INTERNAL_SERVER_ERROR") return;
       const outage = databaseOutage(error);
