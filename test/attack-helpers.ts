@@ -3,19 +3,6 @@ import { expect } from "vitest";
 import { UUID } from "./helpers";
 import type { Stack } from "./stack";
 
-/** Every table an attack could touch. */
-const TABLES = [
-  "plugins",
-  "plugin_versions",
-  "version_files",
-  "dist_tags",
-  "installations",
-  "audit_log",
-  "download_counts",
-  "plugin_maintainers",
-  "publish_tokens",
-] as const;
-
 export interface StoredState {
   counts: Record<string, number>;
   /** md5 over every row of each table, so an UPDATE shows up as well as an INSERT or DELETE. */
@@ -25,16 +12,18 @@ export interface StoredState {
 }
 
 /**
- * More than `stack.snapshot()`: row counts, a digest of every row (a yank or a deprecation
- * changes no count), the maintainers table, and every R2 key with its etag.
+ * More than `stack.snapshot()`: row counts, a digest of every row of every table (a yank or
+ * a deprecation changes no count), and every R2 key with its etag.
  */
 export async function storedState(stack: Stack): Promise<StoredState> {
   const counts = await stack.snapshot();
   const { rows: digests } = await stack.db.query<{ table: string; digest: string }>(
-    TABLES.map(
-      (table) =>
-        `select '${table}' as table, md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as digest from ${table} t`,
-    ).join(" union all "),
+    (await stack.tables())
+      .map(
+        (table) =>
+          `select ${stack.db.escapeLiteral(table)} as table, md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as digest from ${stack.db.escapeIdentifier(table)} t`,
+      )
+      .join(" union all "),
   );
   const rows = Object.fromEntries(digests.map((row) => [row.table, row.digest]));
   const listed = await stack.bucket.list({ limit: 1000 });

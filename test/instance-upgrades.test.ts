@@ -1288,10 +1288,17 @@ describe("secret config fields stay secret when a version stops marking them wri
     expect(await exposed("vault-minor")).not.toContain(secret);
   });
 
-  it("a manual upgrade never copies the sealed secret into the public config or the tenant manifest", async () => {
-    await pia()
-      .installations.upgrade.mutate({ tenantId: "policy", instanceId: "vault-pinned", version: "1.1.0" })
-      .catch(() => undefined);
+  it("refuses a manual upgrade that would store the sealed secret in clear (409 naming it), changing and exposing nothing", async () => {
+    const before = await state("policy", "vault-pinned");
+    const message = await expectTrpcError(
+      pia().installations.upgrade.mutate({ tenantId: "policy", instanceId: "vault-pinned", version: "1.1.0" }),
+      "CONFLICT",
+      409,
+    );
+    expect(message).toBe(
+      "Cannot move 'vault-pinned' from 1.0.0 to 1.1.0: config.apiKey: is secret now, and 1.1.0 would store it in clear",
+    );
+    expect(await state("policy", "vault-pinned")).toEqual(before);
     expect(await exposed("vault-pinned")).not.toContain(secret);
   });
 });

@@ -61,6 +61,16 @@ async function auditCount(resourceId: string): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * What a refusal here must leave as it was: every table but download_counts. Tests here fetch
+ * entry files, and the gateway writes their counts after the answer to whichever later download
+ * finds the batch due (workers/api/src/cdn/download-counter.ts): that write can land between
+ * any two snapshots. A refusal that counted a download would only show at a later flush, so
+ * no pair of snapshots could see it anyway; downloads.test.ts covers counting, on a stack of
+ * its own.
+ */
+const stored = () => stack.snapshot({ except: ["download_counts"] });
+
 async function objectKeys(prefix: string): Promise<string[]> {
   return (await stack.bucket.list({ prefix })).objects.map((object) => object.key).sort();
 }
@@ -87,14 +97,14 @@ describe("version numbers", () => {
   it.each(["1.2", "01.2.3", "1.2.3.4", "^1.2.3", ">=1.0.0", "1.0.0-", "latest", ""])(
     "refuses %j as a version (400 naming metadata.version) and stores nothing",
     async (version) => {
-      const before = await stack.snapshot();
+      const before = await stored();
       const response = await uploadFields(stack, {
         token: tokens.alice,
         file: "export {};\n",
         metadata: pluginMetadata({ id: "bad-semver", version }),
       });
       expect(await expectError(response, 400, "BAD_REQUEST")).toMatch(/(^|; )metadata\.version: /);
-      expect(await stack.snapshot()).toEqual(before);
+      expect(await stored()).toEqual(before);
     },
   );
 
@@ -110,7 +120,7 @@ describe("version numbers", () => {
     });
 
     it("answers an identical republish with 200 and the same record, without a new audit row or R2 object", async () => {
-      const before = await stack.snapshot();
+      const before = await stored();
       const keys = await objectKeys("stable/");
       const response = await uploadFields(stack, {
         token: tokens.alice,
@@ -119,20 +129,20 @@ describe("version numbers", () => {
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual(first);
-      expect(await stack.snapshot()).toEqual(before);
+      expect(await stored()).toEqual(before);
       expect(await objectKeys("stable/")).toEqual(keys);
       expect(await auditCount("stable@1.0.0")).toBe(1);
     });
 
     it("refuses other bytes under the same number (409) and leaves the original untouched", async () => {
-      const before = await stack.snapshot();
+      const before = await stored();
       const response = await uploadFields(stack, {
         token: tokens.alice,
         metadata: pluginMetadata({ id: "stable", version: "1.0.0" }),
         file: "export const v = 2;\n",
       });
       expect(await expectError(response, 409, "CONFLICT")).toContain("stable@1.0.0");
-      expect(await stack.snapshot()).toEqual(before);
+      expect(await stored()).toEqual(before);
       const served = await fetch(first.bundleUrl);
       expect(await served.text()).toBe("export const v = 1;\n");
       const { rows } = await stack.db.query("select sha256 from version_files where plugin_id = 'stable'");
@@ -153,7 +163,7 @@ describe("version numbers", () => {
   it("never reuses the number of a yanked version, not even for identical bytes (409)", async () => {
     await publishVersions("reuse-yanked", "1.0.0", "1.1.0");
     await trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "reuse-yanked", version: "1.1.0" });
-    const before = await stack.snapshot();
+    const before = await stored();
     for (const file of [bundleOf("reuse-yanked", "1.1.0"), "export const other = true;\n"]) {
       const response = await uploadFields(stack, {
         token: tokens.alice,
@@ -162,7 +172,7 @@ describe("version numbers", () => {
       });
       expect(await expectError(response, 409, "CONFLICT")).toMatch(/yanked/);
     }
-    expect(await stack.snapshot()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 
   it("never reuses the number of a blocked version, not even for identical bytes (409)", async () => {
@@ -172,7 +182,7 @@ describe("version numbers", () => {
       version: "1.1.0",
       reason: "malware",
     });
-    const before = await stack.snapshot();
+    const before = await stored();
     for (const file of [bundleOf("reuse-blocked", "1.1.0"), "export const other = true;\n"]) {
       const response = await uploadFields(stack, {
         token: tokens.admin,
@@ -181,7 +191,7 @@ describe("version numbers", () => {
       });
       expect(await expectError(response, 409, "CONFLICT")).toMatch(/blocked/);
     }
-    expect(await stack.snapshot()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect(await objectKeys("reuse-blocked/1.1.0/")).toEqual([]);
   });
 
@@ -267,7 +277,7 @@ describe("dist-tags", () => {
 
   it("refuses an invalid tag field on upload (400 naming tag) and stores nothing", async () => {
     for (const tag of ["1.0.0", "^1", "Beta", "has space", ""]) {
-      const before = await stack.snapshot();
+      const before = await stored();
       const response = await uploadFields(stack, {
         token: tokens.alice,
         metadata: pluginMetadata({ id: "tagged", version: "3.0.0" }),
@@ -275,7 +285,7 @@ describe("dist-tags", () => {
         tag,
       });
       expect(await expectError(response, 400, "BAD_REQUEST"), tag).toMatch(/^tag: /);
-      expect(await stack.snapshot()).toEqual(before);
+      expect(await stored()).toEqual(before);
     }
   });
 
@@ -350,13 +360,13 @@ describe("dist-tags", () => {
     await publishVersions("tag-yanked", "1.0.0", "1.1.0");
     const api = trpc(stack, tokens.alice);
     await api.versions.yank.mutate({ pluginId: "tag-yanked", version: "1.1.0" });
-    const before = await stack.snapshot();
+    const before = await stored();
     for (const tag of ["beta", "latest"]) {
       expect(
         await expectTrpcError(api.tags.set.mutate({ pluginId: "tag-yanked", tag, version: "1.1.0" }), "CONFLICT", 409),
       ).toContain("yanked");
     }
-    expect(await stack.snapshot()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect(await distTags("tag-yanked")).toEqual({ latest: "1.0.0" });
   });
 
@@ -510,7 +520,7 @@ describe("yank", () => {
   });
 
   it("refuses another editor (FORBIDDEN) and a viewer, and changes nothing", async () => {
-    const before = await stack.snapshot();
+    const before = await stored();
     for (const token of [tokens.bob, tokens.viewer]) {
       await expectTrpcError(
         trpc(stack, token).versions.yank.mutate({ pluginId: "yankee", version: "1.1.0" }),
@@ -518,7 +528,7 @@ describe("yank", () => {
         403,
       );
     }
-    expect(await stack.snapshot()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect(await distTags("yankee")).toEqual({ latest: "1.1.0", beta: "1.1.0" });
   });
 
@@ -637,7 +647,7 @@ describe("block", () => {
   });
 
   it("is for admins only: the owning editor and others get FORBIDDEN, and nothing changes", async () => {
-    const before = await stack.snapshot();
+    const before = await stored();
     for (const token of [tokens.alice, tokens.bob, tokens.viewer]) {
       await expectTrpcError(
         trpc(stack, token).versions.block.mutate({ pluginId: "malware", version: "1.1.0", reason: "x" }),
@@ -645,7 +655,7 @@ describe("block", () => {
         403,
       );
     }
-    expect(await stack.snapshot()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect((await fetch(fileUrl("1.1.0", "index.js"))).status).toBe(200);
   });
 
@@ -749,8 +759,12 @@ describe("block", () => {
     const id = "malware-stream";
     await publishFields(stack, { token: tokens.alice, file: await tarGz(pluginFolder({ id, version: "1.0.0" })) });
     const url = `${stack.url}/plugins/bundles/${id}/v1.0.0/index.js`;
+    // As once on a busy machine: the batch of counted downloads is due by the second GET, so the
+    // gateway writes it in the background while the block is refused (see `stored`).
     expect((await fetch(url)).status).toBe(200);
-    const before = await stack.snapshot();
+    await sleep(10_500);
+    expect((await fetch(url)).status).toBe(200);
+    const before = await stored();
     await expectTrpcError(
       trpc(stack, tokens.admin, { link: "stream" }).versions.block.mutate({
         pluginId: id,
@@ -760,9 +774,9 @@ describe("block", () => {
       "BAD_REQUEST",
       400,
     );
-    expect(await stack.snapshot()).toEqual(before);
+    expect(await stored()).toEqual(before);
     expect((await fetch(url)).status).toBe(200);
-  });
+  }, 40_000);
 });
 
 describe("plugins.get", () => {
