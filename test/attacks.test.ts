@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { internalToken } from "@plugins/schema";
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from "../scripts/local-stack/dev-token";
 import { pluginFolder, publishFields, tarGz, uploadFields } from "./archive-fixtures";
 import {
@@ -24,6 +24,7 @@ import {
   multipartForm,
   pluginMetadata,
   publish,
+  roomInRateLimitWindow,
   signInternalToken,
   trpc,
   upload,
@@ -1030,6 +1031,8 @@ describe("7. a tRPC batch spends one unit of its budget per call, and holds at m
     limited = await startStack({ rateLimits: { write: WRITE_BUDGET, read: READ_BUDGET } });
   });
   afterAll(() => limited?.stop());
+  // Each test spends its budgets within one 60 s window.
+  beforeEach(() => roomInRateLimitWindow(60, 20));
 
   const batchPath = (procedure: string, calls: number) => Array.from({ length: calls }, () => procedure).join(",");
   const batchInput = (calls: number, input: unknown) =>

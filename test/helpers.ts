@@ -219,6 +219,16 @@ export async function storedBytes(stack: Stack, key: string): Promise<Buffer | n
   return Buffer.from(await response.arrayBuffer());
 }
 
+/**
+ * Waits, if need be, until the rate-limiting binding's current window has `seconds` left.
+ * It counts in fixed windows aligned to the epoch (10 or 60 s), so a test that spends a
+ * budget across a window's end would see its count reset midway and flake.
+ */
+export async function roomInRateLimitWindow(period: 10 | 60, seconds: number): Promise<void> {
+  const left = period - ((Date.now() / 1000) % period);
+  if (left < seconds) await new Promise((resolve) => setTimeout(resolve, left * 1000 + 50));
+}
+
 /** Asserts that a value is there and narrows its type, instead of a non-null assertion. */
 export function present<T>(value: T | null | undefined, what = "value"): T {
   if (value === null || value === undefined) throw new Error(`expected ${what} to be present`);

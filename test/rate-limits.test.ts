@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pluginMetadata, present, upload } from "./helpers";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { pluginMetadata, present, roomInRateLimitWindow, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -10,6 +10,8 @@ beforeAll(async () => {
   stack = await startStack({ rateLimits: { write: 3, read: 5, bundle: 2 } });
 });
 afterAll(() => stack?.stop());
+// Every test here spends a budget within one 60 s window (bundle ones: a 10 s one, below).
+beforeEach(() => roomInRateLimitWindow(60, 12));
 
 async function exhaust(request: () => Promise<Response>, budget: number): Promise<Response> {
   for (let sent = 0; sent < budget; sent++) expect((await request()).status).not.toBe(429);
@@ -65,6 +67,7 @@ describe("rate limits", () => {
   });
 
   it("gives bundle downloads their own budget, counted off the hot path, refused with CORS headers", async () => {
+    await roomInRateLimitWindow(10, 6);
     const headers = { "cf-connecting-ip": "203.0.113.9" };
     const download = () => fetch(`${stack.url}/plugins/bundles/none/v1.0.0/index.js`, { headers });
     // A budget of 2 binding calls, each standing for BUNDLE_DOWNLOADS_PER_CALL downloads.
@@ -90,6 +93,7 @@ describe("rate limits", () => {
     });
     expect(published.status).toBe(201);
     const headers = { "cf-connecting-ip": "203.0.113.44" };
+    await roomInRateLimitWindow(10, 6);
     const download = () => fetch(`${stack.url}/plugins/bundles/hot-file/v1.0.0/bundle.js`, { headers });
     const budget = 2 * BUNDLE_DOWNLOADS_PER_CALL;
     for (let sent = 0; sent < budget; sent++) expect((await download()).status).toBe(200);
@@ -196,6 +200,7 @@ describe("with TRUST_CF_CONNECTING_IP=false (pnpm dev: nothing in front overwrit
     const token = await local.token({ sub: "local-publisher", role: "editor" });
     expect((await upload(local, { token, metadata: pluginMetadata({ id: "local-file" }) })).status).toBe(201);
     let sent = 0;
+    await roomInRateLimitWindow(10, 6);
     const download = () =>
       fetch(`${local.url}/plugins/bundles/local-file/v1.0.0/bundle.js`, {
         headers: { "cf-connecting-ip": `203.0.113.${sent++ % 250}` },
