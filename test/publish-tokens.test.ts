@@ -65,6 +65,41 @@ describe("publish tokens for CI", () => {
     expect(yanked.status).toBe("yanked");
   });
 
+  it("names the token, never its secret, in the audit entries of what it did", async () => {
+    const { id, token } = await createToken({
+      name: "release-bot",
+      plugins: ["acme-audited"],
+      actions: ["publish", "deprecate", "yank"],
+    });
+    const published = await upload(stack, {
+      token,
+      metadata: pluginMetadata({ id: "acme-audited", version: "1.0.0" }),
+    });
+    expect(published.status).toBe(201);
+    const ref = { pluginId: "acme-audited", version: "1.0.0" };
+    await trpc(stack, token).versions.deprecate.mutate({ ...ref, message: "use 2.x" });
+    await trpc(stack, token).versions.yank.mutate(ref);
+    const jwtPublish = await upload(stack, {
+      token: alice,
+      metadata: pluginMetadata({ id: "acme-audited", version: "1.0.1" }),
+    });
+    expect(jwtPublish.status).toBe(201);
+
+    const { rows } = await stack.db.query(
+      "select action, resource_id, details from audit_log where resource_id like 'acme-audited@%' order by id",
+    );
+    const via = { tokenId: id, tokenName: "release-bot" };
+    expect(rows.map((row) => [row.action, row.resource_id, row.details.via])).toEqual([
+      ["plugin_version.publish", "acme-audited@1.0.0", via],
+      ["plugin_version.deprecate", "acme-audited@1.0.0", via],
+      ["plugin_version.yank", "acme-audited@1.0.0", via],
+      ["plugin_version.publish", "acme-audited@1.0.1", undefined],
+    ]);
+    const [{ token_hash }] = (await stack.db.query("select token_hash from publish_tokens where id = $1", [id])).rows;
+    expect(JSON.stringify(rows)).not.toContain(token);
+    expect(JSON.stringify(rows)).not.toContain(token_hash);
+  });
+
   it("stops working the moment it is revoked, and only its owner may revoke it", async () => {
     const { id, token } = await createToken({ name: "short-lived", plugins: ["acme-*"], actions: ["publish"] });
     await expectTrpcError(trpc(stack, bob).tokens.revoke.mutate({ id }), "NOT_FOUND", 404);

@@ -1,4 +1,5 @@
-import { auditLog } from "@plugins/schema";
+import { auditLog, type Grant, publishTokens } from "@plugins/schema";
+import { eq } from "drizzle-orm";
 import type { Transaction } from "../lib/database";
 import type { Context } from "../trpc/context";
 
@@ -11,7 +12,12 @@ export interface AuditEntry {
 }
 
 /** Records a mutation inside the transaction that performs it, so neither exists without the other. */
-export async function recordAudit(tx: Transaction, ctx: Pick<Context, "identity" | "request">, entry: AuditEntry) {
+export async function recordAudit(
+  tx: Transaction,
+  ctx: Pick<Context, "identity" | "request" | "grant">,
+  entry: AuditEntry,
+) {
+  const via = ctx.grant ? await tokenUsed(tx, ctx.grant) : null;
   await tx.insert(auditLog).values({
     actorId: ctx.identity.sub,
     actorRole: ctx.identity.role,
@@ -19,9 +25,22 @@ export async function recordAudit(tx: Transaction, ctx: Pick<Context, "identity"
     action: entry.action,
     resourceType: entry.resourceType,
     resourceId: entry.resourceId,
-    details: entry.details ?? {},
+    details: via ? { ...entry.details, via } : (entry.details ?? {}),
     requestId: ctx.request.requestId,
     ip: ctx.request.ip,
     userAgent: ctx.request.userAgent,
   });
+}
+
+/**
+ * Which publish token the caller used: the actor alone says whose, not which of their tokens.
+ * Its id and name only, never the secret or its hash. The name is read here, not carried in
+ * the grant, so the signed claims stay as they are.
+ */
+async function tokenUsed(tx: Transaction, grant: Grant): Promise<{ tokenId: string; tokenName: string | null }> {
+  const [token] = await tx
+    .select({ name: publishTokens.name })
+    .from(publishTokens)
+    .where(eq(publishTokens.id, grant.tokenId));
+  return { tokenId: grant.tokenId, tokenName: token?.name ?? null };
 }
