@@ -87,12 +87,14 @@ describe("hasMorePartsThan", () => {
     expect(hasMorePartsThan(body, "b", 1)).toBe(true);
   });
 
-  it("stops at the first part past the limit of a flood of 200,000", () => {
+  // How promptly a flood is refused is the REST and tRPC suites' business (test/input-bounds.test.ts);
+  // a wall-clock bound here failed on a busy CI machine without anything being wrong.
+  it("counts a flood of 200,000 parts as over the limit, and exactly 200,000 as not over it", () => {
     const body = new TextEncoder().encode(
       `${'--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n\r\n'.repeat(200_000)}--b--\r\n`,
     );
-    const started = performance.now();
     expect(hasMorePartsThan(body, "b", MAX_UPLOAD_PARTS)).toBe(true);
-    expect(performance.now() - started).toBeLessThan(50);
+    expect(hasMorePartsThan(body, "b", 200_000)).toBe(false);
+    expect(hasMorePartsThan(body, "b", 199_999)).toBe(true);
   });
 });
