@@ -71,17 +71,18 @@ describe("configSchemaProblem, on schemas too costly to check", () => {
     expect(problem).toBe(
       `is too costly to check: with its $refs expanded it has 524287 subschemas, at most ${MAX_EXPANDED_SUBSCHEMAS}`,
     );
-    expect(ms).toBeLessThan(200);
+    expect(ms).toBeLessThan(1_000);
     // 40 levels would expand to 2^41 subschemas: the check stays as cheap.
     const [deeper, deeperMs] = timed(() => configSchemaProblem(fanOutSchema(40, true)));
     expect(deeper).toMatch(/^is too costly to check: with its \$refs expanded it has \d+ subschemas/);
-    expect(deeperMs).toBeLessThan(200);
+    expect(deeperMs).toBeLessThan(1_000);
   });
 
   it("refuses the 550 patterns by their count, before compiling them", () => {
     const [problem, ms] = timed(() => configSchemaProblem(manyPatternsSchema()));
     expect(problem).toBe(`is too costly to check: it has 550 distinct patterns, at most ${MAX_SCHEMA_PATTERNS}`);
-    expect(ms).toBeLessThan(100);
+    // Compiling them takes about 750 ms; counting them, about one.
+    expect(ms).toBeLessThan(400);
   });
 
   it("refuses fewer patterns whose programs add up past the limit, counting each use through a $ref", () => {

@@ -14,10 +14,10 @@ const SUPER_LINEAR: ReadonlyArray<readonly [string, string]> = [
 ];
 
 describe("linearPattern", () => {
-  it.each(SUPER_LINEAR)("runs %s on 10 KB of hostile input in well under a second", (pattern, input) => {
+  it.each(SUPER_LINEAR)("runs %s on 10 KB of hostile input in under a second", (pattern, input) => {
     const started = performance.now();
     const matched = linearPattern(pattern).test(input);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(1_000);
     expect(matched).toBe(pattern === "(.*a){20}");
   });
 
