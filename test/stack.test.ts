@@ -2,7 +2,7 @@
  * The test stack's record of what is stored: "nothing changed" must see a write to any
  * table, a table a later migration adds included, without anyone listing it.
  */
-import * as schema from "@plugins/schema";
+import * as schema from "@plugins/schema/tables";
 import { getTableName, is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bundleFilePathSchema, pluginManifestSchema, quotePath } from "./plugins";
+import { pluginManifestSchema } from "./manifest";
+import { bundleFilePathSchema, quotePath } from "./plugins";
 
 /** Names that look like, or read as, another name; each refused wherever a path is checked. */
 const DECEPTIVE_NAMES: ReadonlyArray<[string, string]> = [

@@ -9,7 +9,7 @@ import {
   SUPER_LINEAR_FORMATS,
   secretFields,
 } from "./config-schema";
-import { pluginManifestSchema } from "./plugins";
+import { pluginManifestSchema } from "./manifest";
 
 const usable = {
   type: "object",

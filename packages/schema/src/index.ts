@@ -7,6 +7,7 @@ export * from "./installations";
 export * from "./issues";
 export * from "./json-depth";
 export * from "./maintainers";
+export * from "./manifest";
 export * from "./multipart";
 export * from "./plugins";
 export * from "./publish-tokens";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { instanceConfigSchema } from "./installations";
 import { isTooDeepInput, isTooDeepJson, MAX_JSON_DEPTH, nestsDeeperThan } from "./json-depth";
-import { pluginManifestJsonSchema } from "./plugins";
+import { pluginManifestJsonSchema } from "./manifest";
 
 /** `depth` nested arrays, parsed from text so that building them recurses nowhere. */
 function nestedArrays(depth: number): unknown {

@@ -1,11 +1,6 @@
-import { type SQL, sql } from "drizzle-orm";
-import { customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import semver from "semver";
 import { z } from "zod";
-import { configSchemaProblem } from "./config-schema";
-import { isJavaScriptModulePath } from "./content-policy";
-import { isTooDeepInput, jsonDepthIssue } from "./json-depth";
-import { isStorableJson, isStorableText, nonFiniteNumberPath, plainText, storableJsonIssue } from "./text";
+import { isStorableText, plainText } from "./text";
 
 /**
  * Plugin ids appear in URLs and R2 keys, so they are restricted to a slug in which
@@ -25,7 +20,7 @@ export const pluginIdSchema = z
 const ROUTE_WORDS: readonly string[] = ["upload", "install", "start", "stop", "status"];
 
 /** The id of a manifest being published: a plugin id that is not a route word. */
-const publishedPluginIdSchema = pluginIdSchema.refine((id) => !ROUTE_WORDS.includes(id), {
+export const publishedPluginIdSchema = pluginIdSchema.refine((id) => !ROUTE_WORDS.includes(id), {
   error: (issue) =>
     `"${String(issue.input)}" is reserved: it is a route word of /api/plugins (${ROUTE_WORDS.join(", ")})`,
 });
@@ -124,145 +119,6 @@ export function quotePath(path: string): string {
     (character) => `\\u{${character.codePointAt(0)?.toString(16)}}`,
   );
 }
-
-const authorSchema = z.union([
-  plainText().trim().min(1).max(200),
-  z.strictObject({
-    name: plainText().trim().min(1).max(200),
-    email: z.email().optional(),
-    url: z.url().optional(),
-  }),
-]);
-
-/**
- * A JSON Schema (draft 2020-12, object form) describing the plugin's per-instance
- * configuration. Top-level properties marked `writeOnly: true` are secrets: stored
- * encrypted, never returned.
- */
-const configSchemaSchema = z
-  .record(z.string(), z.unknown())
-  .refine((schema) => schema.type === undefined || schema.type === "object", {
-    message: "must describe an object (type: 'object')",
-  })
-  .refine((schema) => JSON.stringify(schema).length <= 64 * 1024, { message: "must be at most 64 KiB" })
-  // Stored in a jsonb column, which refuses what text columns refuse.
-  .refine(isStorableJson, { message: storableJsonIssue })
-  .superRefine((schema, ctx) => {
-    const problem = configSchemaProblem(schema);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  });
-
-/** An extension point a plugin provides, by name, or with the host contract versions it works with. */
-const providedExtensionPointSchema = z.union([
-  labelSchema,
-  z.strictObject({ name: labelSchema, contract: semverRangeSchema }),
-]);
-export type ProvidedExtensionPoint = z.infer<typeof providedExtensionPointSchema>;
-
-/** The names of the extension points a manifest provides. */
-export function extensionPointNames(manifest: { extensionPoints: readonly ProvidedExtensionPoint[] }): string[] {
-  return manifest.extensionPoints.map((point) => (typeof point === "string" ? point : point.name));
-}
-
-/**
- * The plugin manifest: `plugin.json` inside an archive, or the `metadata` field beside a
- * single-file bundle. Unknown fields are refused so that typos do not pass silently.
- */
-export const pluginManifestSchema = z.strictObject({
-  id: publishedPluginIdSchema,
-  name: plainText().trim().min(1, "must not be empty").max(100),
-  version: versionSchema,
-  description: plainText().max(2000).default(""),
-  category: labelSchema,
-  author: authorSchema.optional(),
-  license: z
-    .string()
-    .max(100)
-    .regex(/^[A-Za-z0-9.+\-() ]+$/, "must be an SPDX license expression such as MIT or (MIT OR Apache-2.0)")
-    .optional(),
-  extensionPoints: z
-    .array(providedExtensionPointSchema)
-    .max(50)
-    .default([])
-    .refine((points) => new Set(extensionPointNames({ extensionPoints: points })).size === points.length, {
-      message: "must not name an extension point twice",
-    }),
-  /** The file a host imports; defaults to bundle.js for a single file and index.js in an archive. */
-  entry: bundleFilePathSchema
-    .refine(isJavaScriptModulePath, { message: "must be a JavaScript module, a path ending in .js or .mjs" })
-    .optional(),
-  config: configSchemaSchema.optional(),
-  permissions: z.array(labelSchema).max(50).default([]),
-  /** Host application versions the plugin runs on, e.g. `{ "host": "^2.0.0" }`. */
-  engines: z.strictObject({ host: semverRangeSchema }).optional(),
-  /** Other plugins this one needs, by id and semver range. */
-  dependencies: z
-    .record(pluginIdSchema, semverRangeSchema)
-    .refine((dependencies) => Object.keys(dependencies).length <= 50, { message: "must list at most 50 plugins" })
-    .default({}),
-});
-export type PluginManifest = z.infer<typeof pluginManifestSchema>;
-
-/** A manifest sent as JSON text (the `metadata` form field, or plugin.json). */
-export const pluginManifestJsonSchema = z
-  .string()
-  .max(64 * 1024, "must be at most 64 KiB")
-  .transform((text, ctx): unknown => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      ctx.addIssue({ code: "custom", message: "is not valid JSON" });
-      return z.NEVER;
-    }
-    // Before the manifest's checks, which serialize and clone its config schema recursively.
-    if (isTooDeepInput(parsed)) {
-      ctx.addIssue({ code: "custom", message: `a field ${jsonDepthIssue}` });
-      return z.NEVER;
-    }
-    // Named where it sits: the manifest's checks would only see a config that is not storable.
-    const nonFinite = nonFiniteNumberPath(parsed);
-    if (nonFinite) {
-      ctx.addIssue({
-        code: "custom",
-        path: nonFinite,
-        message: "is a number beyond what JSON can hold (it reads as Infinity or NaN)",
-      });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .pipe(pluginManifestSchema);
-
-const tsvector = customType<{ data: string }>({
-  dataType: () => "tsvector",
-});
-
-export const plugins = pgTable(
-  "plugins",
-  {
-    id: text("id").primaryKey(),
-    name: text("name").notNull(),
-    description: text("description").notNull().default(""),
-    category: text("category").notNull(),
-    extensionPoints: text("extension_points").array().notNull().default(sql`'{}'::text[]`),
-    ownerId: text("owner_id").notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-    /** Ranked text search: id and name weigh more than the description. */
-    searchVector: tsvector("search_vector")
-      .notNull()
-      .generatedAlwaysAs(
-        (): SQL =>
-          sql`setweight(to_tsvector('simple', ${plugins.id}), 'A') || setweight(to_tsvector('english', ${plugins.name}), 'A') || setweight(to_tsvector('english', ${plugins.description}), 'B')`,
-      ),
-  },
-  (table) => [
-    index("plugins_category_idx").on(table.category, table.id),
-    index("plugins_extension_points_idx").using("gin", table.extensionPoints),
-    index("plugins_search_idx").using("gin", table.searchVector),
-  ],
-);
 
 export const pluginRefSchema = z.object({ pluginId: pluginIdSchema });
 

@@ -1,30 +1,7 @@
-import { json, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { tenantIdSchema } from "./identity";
 import { labelSchema, versionSchema } from "./plugins";
 import { plainText } from "./text";
-
-/** The host application a tenant runs, as it registered itself: its version, checked against `engines.host`. */
-export const tenantHosts = pgTable("tenant_hosts", {
-  tenantId: text("tenant_id").primaryKey(),
-  version: text("version").notNull(),
-  updatedBy: text("updated_by").notNull(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
-
-/** An extension point the tenant's host offers, with the version of its contract. */
-export const hostExtensionPoints = pgTable(
-  "host_extension_points",
-  {
-    tenantId: text("tenant_id")
-      .notNull()
-      .references(() => tenantHosts.tenantId, { onDelete: "cascade" }),
-    name: text("name").notNull(),
-    description: text("description").notNull().default(""),
-    contractVersion: text("contract_version").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.tenantId, table.name] })],
-);
 
 export const registerHostInputSchema = z.object({
   tenantId: tenantIdSchema,
@@ -75,18 +52,6 @@ export interface TenantManifest {
   withheld: { instanceId: string; pluginId: string; version: string; reason: string }[];
   importMap: ImportMap;
 }
-
-/** The manifest as last generated, kept so that reads never recompute it. */
-export const tenantManifests = pgTable("tenant_manifests", {
-  tenantId: text("tenant_id").primaryKey(),
-  /**
-   * `json`, not `jsonb`: kept as written, in its field order. Bundle URLs are stored as
-   * paths and made absolute when served.
-   */
-  document: json("document").$type<TenantManifest>().notNull(),
-  etag: text("etag").notNull(),
-  generatedAt: timestamp("generated_at", { withTimezone: true }).notNull().defaultNow(),
-});
 
 /** The longest `If-None-Match` the manifest procedure takes; a gateway drops a longer one. */
 export const MAX_IF_NONE_MATCH = 1024;

@@ -1,4 +1,5 @@
-import { auditLog, type Grant, publishTokens } from "@plugins/schema";
+import type { Grant } from "@plugins/schema";
+import { auditLog, publishTokens } from "@plugins/schema/tables";
 import { eq } from "drizzle-orm";
 import type { Transaction } from "../lib/database";
 import type { Context } from "../trpc/context";

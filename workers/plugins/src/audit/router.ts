@@ -1,4 +1,5 @@
-import { auditListInputSchema, auditLog } from "@plugins/schema";
+import { auditListInputSchema } from "@plugins/schema";
+import { auditLog } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { assertTenantMember, roleProcedure, router } from "../trpc/init";

@@ -1,4 +1,5 @@
-import { type DownloadBatch, downloadCounts } from "@plugins/schema";
+import type { DownloadBatch } from "@plugins/schema";
+import { downloadCounts } from "@plugins/schema/tables";
 import { sql } from "drizzle-orm";
 import type { Database } from "../lib/database";
 

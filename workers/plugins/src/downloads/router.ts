@@ -1,4 +1,5 @@
-import { downloadCounts, downloadStatsInputSchema } from "@plugins/schema";
+import { downloadStatsInputSchema } from "@plugins/schema";
+import { downloadCounts } from "@plugins/schema/tables";
 import { and, asc, eq, gte, lte } from "drizzle-orm";
 import { publicProcedure, router } from "../trpc/init";
 

@@ -1,11 +1,5 @@
-import {
-  distTags,
-  installations,
-  LATEST_TAG,
-  liveInstallation,
-  pluginVersions,
-  type setUpdatePolicyInputSchema,
-} from "@plugins/schema";
+import { LATEST_TAG, type setUpdatePolicyInputSchema } from "@plugins/schema";
+import { distTags, installations, liveInstallation, pluginVersions } from "@plugins/schema/tables";
 import { and, asc, eq, ne } from "drizzle-orm";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";

@@ -1,4 +1,5 @@
-import { installations, type installInputSchema } from "@plugins/schema";
+import type { installInputSchema } from "@plugins/schema";
+import { installations } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";

@@ -1,4 +1,5 @@
-import { installations, type resealInputSchema } from "@plugins/schema";
+import type { resealInputSchema } from "@plugins/schema";
+import { installations } from "@plugins/schema/tables";
 import { and, asc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";

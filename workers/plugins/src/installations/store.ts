@@ -1,14 +1,12 @@
+import { type listInstancesInputSchema, type PluginManifest, secretFields } from "@plugins/schema";
 import {
   type Installation,
   type InstanceView,
   installations,
-  type listInstancesInputSchema,
   liveInstallation,
-  type PluginManifest,
   type PluginVersion,
   pluginVersions,
-  secretFields,
-} from "@plugins/schema";
+} from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";

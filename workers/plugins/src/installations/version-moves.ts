@@ -1,4 +1,5 @@
-import type { Installation, instanceChangeSchema, PluginVersion, upgradeInputSchema } from "@plugins/schema";
+import type { instanceChangeSchema, upgradeInputSchema } from "@plugins/schema";
+import type { Installation, PluginVersion } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";

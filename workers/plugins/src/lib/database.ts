@@ -1,5 +1,5 @@
 import { Client, DatabaseError, neonConfig, Pool } from "@neondatabase/serverless";
-import * as schema from "@plugins/schema";
+import * as schema from "@plugins/schema/tables";
 import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { type DatabaseTimeouts, databaseTimeouts, type Env } from "../env";

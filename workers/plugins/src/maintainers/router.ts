@@ -1,4 +1,5 @@
-import { maintainerInputSchema, pluginMaintainers, pluginRefSchema, plugins } from "@plugins/schema";
+import { maintainerInputSchema, pluginRefSchema } from "@plugins/schema";
+import { pluginMaintainers, plugins } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record";

@@ -1,4 +1,5 @@
-import { type Identity, pluginMaintainers, plugins } from "@plugins/schema";
+import type { Identity } from "@plugins/schema";
+import { pluginMaintainers, plugins } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import type { Transaction } from "../lib/database";

@@ -1,16 +1,12 @@
 import {
   bundleObjectKey,
   bundleUrlPath,
-  distTags,
   extensionPointNames,
   type Identity,
   LATEST_TAG,
   type PluginManifest,
-  type PluginVersion,
-  plugins,
-  pluginVersions,
-  versionFiles,
 } from "@plugins/schema";
+import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";

@@ -1,12 +1,5 @@
-import {
-  bundleUrlPath,
-  distTags,
-  pluginRefSchema,
-  plugins,
-  pluginVersions,
-  resolveInputSchema,
-  searchInputSchema,
-} from "@plugins/schema";
+import { bundleUrlPath, pluginRefSchema, resolveInputSchema, searchInputSchema } from "@plugins/schema";
+import { distTags, plugins, pluginVersions } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";

@@ -1,4 +1,5 @@
-import { distTags, LATEST_TAG, pluginIdSchema, plugins, type searchInputSchema } from "@plugins/schema";
+import { LATEST_TAG, pluginIdSchema, type searchInputSchema } from "@plugins/schema";
+import { distTags, plugins } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, arrayContains, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";

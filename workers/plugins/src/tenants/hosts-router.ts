@@ -1,4 +1,5 @@
-import { hostExtensionPoints, registerHostInputSchema, tenantHosts, tenantRefSchema } from "@plugins/schema";
+import { registerHostInputSchema, tenantRefSchema } from "@plugins/schema";
+import { hostExtensionPoints, tenantHosts } from "@plugins/schema/tables";
 import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
 import { router, tenantProcedure } from "../trpc/init";

@@ -1,4 +1,4 @@
-import { hostExtensionPoints, tenantHosts } from "@plugins/schema";
+import { hostExtensionPoints, tenantHosts } from "@plugins/schema/tables";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Host } from "../installations/compatibility";
 import type { Database, Transaction } from "../lib/database";

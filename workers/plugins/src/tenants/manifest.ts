@@ -2,14 +2,10 @@ import {
   bundleUrlPath,
   extensionPointNames,
   importSpecifier,
-  installations,
-  liveInstallation,
   type ManifestPlugin,
-  pluginVersions,
   type TenantManifest,
-  tenantManifests,
-  versionFiles,
 } from "@plugins/schema";
+import { installations, liveInstallation, pluginVersions, tenantManifests, versionFiles } from "@plugins/schema/tables";
 import { and, asc, eq, like, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../lib/database";
 import { loadHost } from "./hosts";

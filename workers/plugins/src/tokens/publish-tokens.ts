@@ -1,11 +1,5 @@
-import {
-  type Grant,
-  grantCovers,
-  type Identity,
-  PUBLISH_TOKEN_PREFIX,
-  publishTokens,
-  type TokenAction,
-} from "@plugins/schema";
+import { type Grant, grantCovers, type Identity, PUBLISH_TOKEN_PREFIX, type TokenAction } from "@plugins/schema";
+import { publishTokens } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../lib/database";

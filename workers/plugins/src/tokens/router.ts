@@ -1,4 +1,5 @@
-import { createTokenInputSchema, publishTokens, tokenRefSchema } from "@plugins/schema";
+import { createTokenInputSchema, tokenRefSchema } from "@plugins/schema";
+import { publishTokens } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";

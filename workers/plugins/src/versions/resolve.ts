@@ -1,4 +1,5 @@
-import { distTags, type PluginVersion, plugins, pluginVersions, tagSchema } from "@plugins/schema";
+import { tagSchema } from "@plugins/schema";
+import { distTags, type PluginVersion, plugins, pluginVersions } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import semver from "semver";

@@ -4,11 +4,10 @@ import {
   bundleObjectKey,
   bundleUrlPath,
   deprecateInputSchema,
-  pluginVersions,
-  versionFiles,
   versionRefSchema,
   yankInputSchema,
 } from "@plugins/schema";
+import { pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import { type AuditEntry, recordAudit } from "../audit/record";

@@ -1,4 +1,5 @@
-import { distTags, LATEST_TAG, pluginVersions, removeTagInputSchema, setTagInputSchema } from "@plugins/schema";
+import { LATEST_TAG, removeTagInputSchema, setTagInputSchema } from "@plugins/schema";
+import { distTags, pluginVersions } from "@plugins/schema/tables";
 import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";

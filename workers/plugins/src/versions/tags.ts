@@ -1,4 +1,5 @@
-import { distTags, LATEST_TAG, pluginVersions } from "@plugins/schema";
+import { LATEST_TAG } from "@plugins/schema";
+import { distTags, pluginVersions } from "@plugins/schema/tables";
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Transaction } from "../lib/database";
 import { highestForLatest } from "./ranges";
