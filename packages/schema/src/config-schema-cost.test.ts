@@ -125,7 +125,7 @@ describe("configSchemaProblem, on schemas too costly to check", () => {
     expect(JSON.stringify(realisticConfig).length).toBeGreaterThan(50_000);
     const [result, ms] = timed(() => configValidator(realistic).validate(realisticConfig));
     expect(result.errors).toEqual([]);
-    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeLessThan(5_000);
   });
 });
 
@@ -144,7 +144,7 @@ describe("configValidator's budget, for schemas stored before the limits or cost
       { type: "object", properties: { list: { type: "array", uniqueItems: true } } },
       { list: Array.from({ length: 20_000 }, (_, index) => index) },
     ],
-  ])("stops %s within its budget, well under a second", (_, schema, config) => {
+  ])("stops %s within its budget, in seconds, not minutes", (_, schema, config) => {
     const [thrown, ms] = timed(() => {
       try {
         configValidator(schema).validate(config);
@@ -157,7 +157,8 @@ describe("configValidator's budget, for schemas stored before the limits or cost
     expect((thrown as Error).message).toBe(
       `is too costly to check: its evaluation passed the budget of ${MAX_EVALUATION_STEPS} steps`,
     );
-    expect(ms).toBeLessThan(1_000);
+    // The step budget is the guarantee; the clock shows only that it is not minutes, on a busy machine too.
+    expect(ms).toBeLessThan(5_000);
   });
 
   it("stops the fan-out at the root in the publish-time check of the defaults", () => {
@@ -170,7 +171,7 @@ describe("configValidator's budget, for schemas stored before the limits or cost
       }
     });
     expect(thrown).toBeInstanceOf(ConfigSchemaTooCostlyError);
-    expect(ms).toBeLessThan(1_000);
+    expect(ms).toBeLessThan(5_000);
   });
 
   it("gives every validation a fresh budget", () => {
