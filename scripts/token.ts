@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
+import { integerVar } from "@plugins/runtime";
 import { roles } from "@plugins/schema";
 import { decodeJwt } from "jose";
-import { maxTokenLifetimeSeconds, tokenTimeProblem } from "../workers/api/src/token-lifetime";
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, tokenTimeProblem } from "../workers/api/src/token-lifetime";
 import { readCommandLine, refuseUsage } from "./cli/command-line";
 import { DEV_JWT_SECRET, signDevToken } from "./local-stack/dev-token";
 import { ROOT } from "./local-stack/worker-bundles";
@@ -59,7 +60,10 @@ try {
   refuseUsage(command, `--expires ${values.expires} is not a time span such as 30m or 12h`);
 }
 // The platform refuses a token that lives too long: say so now rather than print one it will refuse.
-const maxLifetime = maxTokenLifetimeSeconds(devVar("JWT_MAX_LIFETIME_SECONDS"));
+// Read by the API worker's own rule (workers/api/src/config.ts), so a value it refuses is refused here too.
+const lifetime = integerVar(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS).safeParse(devVar("JWT_MAX_LIFETIME_SECONDS"));
+if (!lifetime.success) refuseUsage(command, `JWT_MAX_LIFETIME_SECONDS ${lifetime.error.issues[0]?.message}`);
+const maxLifetime = lifetime.data;
 const { iat, exp } = decodeJwt(token);
 const problem = tokenTimeProblem({ iat, exp: exp ?? 0 }, maxLifetime);
 if (problem)

@@ -1,10 +1,21 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 
-/** The source files a bundle was built from, read from the source map `wrangler deploy` writes beside it. */
+/** The source map `wrangler deploy` writes beside a bundle: the files it was built from, and their text. */
+function sourceMap(bundle: string): { sources: string[]; sourcesContent: string[] } {
+  return JSON.parse(readFileSync(`${bundle}.map`, "utf8")) as { sources: string[]; sourcesContent: string[] };
+}
+
 function bundledSources(bundle: string): string[] {
-  const map = JSON.parse(readFileSync(`${bundle}.map`, "utf8")) as { sources: string[] };
-  return map.sources;
+  return sourceMap(bundle).sources;
+}
+
+/** The files of workers/ in a bundle, with their text. */
+function bundledWorkerFiles(bundle: string): Array<{ source: string; text: string }> {
+  const map = sourceMap(bundle);
+  return map.sources.flatMap((source, index) =>
+    source.includes("/workers/") ? [{ source, text: map.sourcesContent[index] ?? "" }] : [],
+  );
 }
 
 const fromPackage = (name: string) => (source: string) => source.includes(`/node_modules/${name}/`);
@@ -28,5 +39,15 @@ describe("the bundles wrangler deploys", () => {
     }
     expect(sources.some(fromSchema("tables/"))).toBe(true);
     expect(sources.some(fromSchema("manifest.ts"))).toBe(true);
+  });
+
+  it("take logging, base64, hex and digests from @plugins/runtime: no worker file has its own", () => {
+    const ownHelper = /\bconsole\.\w+\(|\bbtoa\(|\batob\(|\.toString\(16\)\.padStart\(2|crypto\.subtle\.digest\(/;
+    for (const bundle of [inject("apiBundle"), inject("pluginsBundle")]) {
+      expect(bundledSources(bundle).some((source) => source.includes("/packages/runtime/src/log.ts"))).toBe(true);
+      const files = bundledWorkerFiles(bundle);
+      expect(files.length).toBeGreaterThan(10);
+      expect(files.filter((file) => ownHelper.test(file.text)).map((file) => file.source)).toEqual([]);
+    }
   });
 });

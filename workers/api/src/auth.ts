@@ -3,11 +3,12 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { type JWTPayload, jwtVerify } from "jose";
 import { z } from "zod";
-import type { AppEnv, Env } from "./env";
+import { readConfig } from "./config";
+import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 import { isolateOf } from "./isolate";
 import { callPluginsAsGateway, internalClaims } from "./plugins-client";
-import { CLOCK_SKEW_SECONDS, maxTokenLifetimeSeconds, tokenTimeProblem } from "./token-lifetime";
+import { CLOCK_SKEW_SECONDS, tokenTimeProblem } from "./token-lifetime";
 
 const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
 
@@ -19,7 +20,8 @@ const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
  * whoever signed it.
  */
 export async function verifyBearer(token: string, env: Env): Promise<Identity> {
-  const secret = env.JWT_SECRET ? new TextEncoder().encode(env.JWT_SECRET) : null;
+  const config = readConfig(env);
+  const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
   const keySet = isolateOf(env).keySet();
   if (!secret && !keySet) throw new Error("Neither JWT_SECRET nor JWKS_URL is configured");
   const algorithms = [...(secret ? ["HS256"] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])];
@@ -34,8 +36,8 @@ export async function verifyBearer(token: string, env: Env): Promise<Identity> {
       },
       {
         algorithms,
-        issuer: env.JWT_ISSUER || undefined,
-        audience: env.JWT_AUDIENCE || undefined,
+        issuer: config.jwtIssuer,
+        audience: config.jwtAudience,
         clockTolerance: CLOCK_SKEW_SECONDS,
         requiredClaims: ["sub", "exp"],
       },
@@ -45,7 +47,7 @@ export async function verifyBearer(token: string, env: Env): Promise<Identity> {
   }
   // jose has checked that exp is present (requiredClaims) and that both are numbers.
   const times = { exp: payload.exp as number, iat: payload.iat };
-  const timeProblem = tokenTimeProblem(times, maxTokenLifetimeSeconds(env.JWT_MAX_LIFETIME_SECONDS));
+  const timeProblem = tokenTimeProblem(times, config.maxTokenLifetimeSeconds);
   if (timeProblem) throw new ApiError("UNAUTHORIZED", `The bearer token ${timeProblem}`);
   const identity = identitySchema.safeParse({
     sub: payload.sub,

@@ -1,4 +1,4 @@
-import type { Env } from "./env";
+import { readConfig } from "./config";
 
 /** An IPv6 address is at most 45 characters; anything longer is not an address. */
 const MAX_ADDRESS_LENGTH = 64;
@@ -10,7 +10,7 @@ const MAX_ADDRESS_LENGTH = 64;
  * to "false") a client could name any address and so reset or split its budgets: the header
  * is ignored there, and every local client is the same unknown address (null).
  */
-export function clientIp(headers: Headers, env: Pick<Env, "TRUST_CF_CONNECTING_IP">): string | null {
-  if (env.TRUST_CF_CONNECTING_IP === "false") return null;
+export function clientIp(headers: Headers, env: Env): string | null {
+  if (!readConfig(env).trustCfConnectingIp) return null;
   return headers.get("cf-connecting-ip")?.slice(0, MAX_ADDRESS_LENGTH) || null;
 }

@@ -1,10 +1,13 @@
+import { ConfigError, createLogger } from "@plugins/runtime";
 import { TRPCClientError } from "@trpc/client";
 import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { readConfig } from "./config";
 import type { AppEnv } from "./env";
-import { logEvent } from "./log";
+
+const logEvent = createLogger("api");
 
 /** The closed set of error codes a REST client can see, and the status each one answers with. */
 export const errorStatus = {
@@ -42,14 +45,13 @@ function isErrorCode(code: unknown): code is ErrorCode {
 }
 
 /**
- * Carries an error of the plugins worker over to the REST envelope with the same code and
- * message; a permanent NOT_FOUND (`data.gone`, a blocked version) becomes GONE.
+ * Carries an error of the plugins worker over to the REST envelope with the same code
+ * (`data.code`, GONE for a blocked version) and message.
  */
 export function fromPluginsWorker(error: TRPCClientError<never>, headers: Record<string, string> = {}): ApiError {
   // The call never reached an answer (the gateway's deadline): that refusal, as it was.
   if (error.cause instanceof ApiError) return new ApiError(error.cause.code, error.cause.message, headers);
-  const data = error.data as { code?: unknown; gone?: boolean } | undefined;
-  if (data?.gone) return new ApiError("GONE", error.message, headers);
+  const data = error.data as { code?: unknown } | undefined;
   if (isErrorCode(data?.code) && data.code !== "INTERNAL_SERVER_ERROR") {
     return new ApiError(data.code, error.message, headers);
   }
@@ -71,14 +73,15 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError) {
   }
   const requestId = c.get("requestId");
   if (c.req.path.startsWith("/trpc/")) {
-    const code = error.code in TRPC_ERROR_CODES_BY_KEY ? (error.code as TRPC_ERROR_CODE_KEY) : "NOT_FOUND";
+    // tRPC has no GONE: it keeps NOT_FOUND's JSON-RPC number, as the plugins worker sends it.
+    const rpcCode = error.code in TRPC_ERROR_CODES_BY_KEY ? (error.code as TRPC_ERROR_CODE_KEY) : "NOT_FOUND";
     const path = c.req.path.slice("/trpc/".length);
     return c.json(
       {
         error: {
           message: error.message,
-          code: TRPC_ERROR_CODES_BY_KEY[code],
-          data: { code, httpStatus: status, path, requestId, gone: error.code === "GONE" },
+          code: TRPC_ERROR_CODES_BY_KEY[rpcCode],
+          data: { code: error.code, httpStatus: status, path, requestId },
         },
       },
       status,
@@ -95,7 +98,13 @@ export function onError(error: Error, c: Context<AppEnv>) {
     const code = Object.entries(errorStatus).find(([, status]) => status === error.status)?.[0];
     return errorResponse(c, new ApiError(isErrorCode(code) ? code : "BAD_REQUEST", error.message || "Bad request"));
   }
+  if (error instanceof ConfigError) {
+    // Var names and a var's value, never a secret's: see config-vars.ts in @plugins/runtime.
+    logEvent("error", "config_invalid", { requestId: c.get("requestId"), message: error.message });
+    return errorResponse(c, new ApiError("INTERNAL_SERVER_ERROR", `Server misconfigured: ${error.message}`));
+  }
   logEvent("error", "unhandled_error", { requestId: c.get("requestId"), message: error.message, stack: error.stack });
-  const message = c.env.ENVIRONMENT === "development" ? error.message : "Internal error";
+  // Valid: requireValidConfig ran before anything that can fail.
+  const message = readConfig(c.env).exposeErrors ? error.message : "Internal error";
   return errorResponse(c, new ApiError("INTERNAL_SERVER_ERROR", message));
 }

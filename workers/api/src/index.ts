@@ -2,8 +2,9 @@ import { Hono } from "hono";
 import { authenticate } from "./auth";
 import { registerBundles } from "./cdn/bundle-routes";
 import { answerFromIsolate } from "./cdn/hot-path";
+import { requireValidConfig } from "./config";
 import { apiCors } from "./cors";
-import type { AppEnv, Env } from "./env";
+import type { AppEnv } from "./env";
 import { ApiError, errorResponse, onError } from "./errors";
 import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
@@ -16,7 +17,7 @@ import { budgetTrpcCalls, limitTrpcBatch, registerTrpc } from "./routes/trpc";
 
 const app = new Hono<AppEnv>();
 
-app.use(requestContext);
+app.use(requestContext, requireValidConfig);
 // The client's budget before `authenticate`: a forged publish token is redeemed in the
 // database, so it must not get there unbudgeted. The user's once known.
 app.use("/health", rateLimitApi("client"));

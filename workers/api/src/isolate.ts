@@ -2,7 +2,7 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
 import { BundleBudget } from "./cdn/bundle-budget";
 import { DownloadCounter } from "./cdn/download-counter";
 import { DEFAULT_HOT_OBJECT_LIMITS, HotObjectCache } from "./cdn/hot-objects";
-import type { Env } from "./env";
+import { readConfig } from "./config";
 
 /**
  * What lives as long as the isolate rather than the request: the state its requests share,
@@ -33,24 +33,18 @@ export function isolateOf(env: Env): Isolate {
 }
 
 export function buildIsolate(env: Env): Isolate {
+  const config = readConfig(env);
   return {
-    hotObjects: new HotObjectCache(hotObjectLimits(env.HOT_CACHE_MAX_BYTES)),
+    hotObjects: new HotObjectCache(hotObjectLimits(config.hotCacheMaxBytes)),
     downloads: new DownloadCounter(),
     bundleBudget: new BundleBudget(),
-    corsOrigins: new Set(
-      (env.CORS_ORIGINS ?? "")
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-    keySet: remoteKeySet(env.JWKS_URL),
+    corsOrigins: new Set(config.corsOrigins),
+    keySet: remoteKeySet(config.jwksUrl),
   };
 }
 
-/** HOT_CACHE_MAX_BYTES: a whole number of bytes, 0 turning the cache off; anything else keeps the default. */
-function hotObjectLimits(configured: string | undefined) {
-  const bytes = Number(configured);
-  const maxTotalBytes = Number.isInteger(bytes) && bytes >= 0 ? bytes : DEFAULT_HOT_OBJECT_LIMITS.maxTotalBytes;
+/** HOT_CACHE_MAX_BYTES in all, 0 turning the cache off; no one file may take more than that. */
+function hotObjectLimits(maxTotalBytes: number) {
   return {
     ...DEFAULT_HOT_OBJECT_LIMITS,
     maxTotalBytes,
@@ -60,7 +54,7 @@ function hotObjectLimits(configured: string | undefined) {
 
 /**
  * Created on first use, so that keys are fetched once per isolate rather than per request,
- * and a malformed JWKS_URL fails the requests that verify a token, not every request.
+ * and only by an isolate that verifies a token.
  */
 function remoteKeySet(url: string | undefined): () => JWTVerifyGetKey | null {
   let keySet: JWTVerifyGetKey | undefined;

@@ -11,7 +11,8 @@ import type { Context } from "hono";
 import { SignJWT } from "jose";
 import { purgeBundlePaths } from "./cdn/bundle-cache";
 import { clientIp } from "./client-ip";
-import { type AppEnv, type Env, pluginsTimeoutMs, publicOrigin } from "./env";
+import { readConfig } from "./config";
+import { type AppEnv, publicOrigin } from "./env";
 import { ApiError } from "./errors";
 
 /** The plugins worker has no public hostname; the service binding ignores the host. */
@@ -64,7 +65,7 @@ export async function callPlugins(c: Context<AppEnv>, input: string, init?: Requ
  * Changing a procedure there breaks the typecheck here.
  */
 export function pluginsClient(c: Context<AppEnv>) {
-  const token = mintInternalToken(internalClaims(c), c.env.INTERNAL_TOKEN_SECRET);
+  const token = mintInternalToken(internalClaims(c), readConfig(c.env).internalTokenSecret);
   return createTRPCClient<AppRouter>({
     links: [
       httpLink({
@@ -93,7 +94,7 @@ export async function callPluginsAsGateway(
     method: "POST",
     headers: {
       "content-type": "application/json",
-      [internalToken.header]: await mintInternalToken(claims, env.INTERNAL_TOKEN_SECRET),
+      [internalToken.header]: await mintInternalToken(claims, readConfig(env).internalTokenSecret),
     },
     body: JSON.stringify(body),
   };
@@ -111,7 +112,7 @@ async function withinDeadline(
   init: RequestInit | undefined,
   call: (init: RequestInit) => Promise<Response>,
 ): Promise<Response> {
-  const timeoutMs = pluginsTimeoutMs(env);
+  const timeoutMs = readConfig(env).pluginsTimeoutMs;
   const controller = new AbortController();
   const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
   let timer: ReturnType<typeof setTimeout> | null = null;

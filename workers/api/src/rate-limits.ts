@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { clientIp } from "./client-ip";
-import type { AppEnv, Env } from "./env";
+import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 
 /**

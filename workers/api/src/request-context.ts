@@ -1,8 +1,10 @@
+import { createLogger } from "@plugins/runtime";
 import { guestIdentity } from "@plugins/schema";
 import { createMiddleware } from "hono/factory";
 import { IMMUTABLE, REQUEST_ID_HEADER } from "./cdn/bundle-responses";
 import type { AppEnv } from "./env";
-import { logEvent } from "./log";
+
+const logEvent = createLogger("api");
 
 /**
  * Gives every request an id (returned as `x-request-id`, carried to the plugins worker)

@@ -1,11 +1,12 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { type AppEnv, maxUploadBytes } from "./env";
+import { readConfig } from "./config";
+import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 
 /** Refuses bodies over MAX_UPLOAD_BYTES with 413, whether or not they declare a Content-Length. */
 export const limitBody = createMiddleware<AppEnv>((c, next) => {
-  const maxSize = maxUploadBytes(c.env);
+  const maxSize = readConfig(c.env).maxUploadBytes;
   return bodyLimit({
     maxSize,
     onError: () => {

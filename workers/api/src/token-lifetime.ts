@@ -4,12 +4,6 @@ export const CLOCK_SKEW_SECONDS = 30;
 /** Without JWT_MAX_LIFETIME_SECONDS: a day, beyond any session an identity provider hands a browser. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
-/** JWT_MAX_LIFETIME_SECONDS when it is a positive whole number of seconds, else the default. */
-export function maxTokenLifetimeSeconds(configured: string | undefined): number {
-  const seconds = Number(configured);
-  return Number.isInteger(seconds) && seconds > 0 ? seconds : DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
-}
-
 /**
  * Why a signed token's times are unacceptable, or null: a leaked token must not stay good
  * for long, however far its issuer set `exp`. Its lifetime is exp − iat; a token without

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { Env } from "./env";
+import { requireValidConfig } from "./config";
 import { routeFailed, routeNotFound } from "./internal/errors";
 import { type PluginsApp, requireInternalIdentity } from "./internal/identity";
 import { registerInternalRoutes } from "./internal/routes";
@@ -8,6 +8,7 @@ import { trpcHandler } from "./trpc/handler";
 /** The plugins worker: bundle bytes and the internal routes, then the registry's tRPC API. */
 const app = new Hono<PluginsApp>();
 
+app.use(requireValidConfig);
 registerInternalRoutes(app);
 app.all("/trpc/*", requireInternalIdentity, trpcHandler);
 app.notFound(routeNotFound);

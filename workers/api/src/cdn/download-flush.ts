@@ -1,7 +1,8 @@
+import { createLogger } from "@plugins/runtime";
 import type { DownloadBatch, RequestFacts } from "@plugins/schema";
-import type { Env } from "../env";
-import { logEvent } from "../log";
 import { callPluginsAsGateway } from "../plugins-client";
+
+const logEvent = createLogger("api");
 
 /** Sends a batch of download counts to the plugins worker; called after the answer (`waitUntil`). */
 export async function flushDownloads(env: Env, facts: RequestFacts, batch: DownloadBatch): Promise<void> {

@@ -1,7 +1,7 @@
 import { parseBundleUrl } from "@plugins/schema";
 import { clientIp } from "../client-ip";
-import type { Env } from "../env";
-import { isolateOf } from "../isolate";
+import { readConfig } from "../config";
+import { type Isolate, isolateOf } from "../isolate";
 import { hotObjectKey } from "./bundle-cache";
 import { answerFromMemory } from "./bundle-responses";
 import { flushDownloads } from "./download-flush";
@@ -18,7 +18,13 @@ export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionCont
   if (method !== "GET" && method !== "HEAD") return null;
   const file = parseBundleUrl(request.url);
   if (!file) return null;
-  const isolate = isolateOf(env);
+  let isolate: Isolate;
+  try {
+    isolate = isolateOf(env);
+  } catch {
+    // Misconfigured (a ConfigError): the app refuses the request as every other (errors.ts).
+    return null;
+  }
   const held = isolate.hotObjects.get(hotObjectKey(file));
   if (!held) return null;
   const ip = clientIp(request.headers, env);
@@ -39,7 +45,7 @@ export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionCont
       requestId,
       ip,
       userAgent: null,
-      publicOrigin: env.PUBLIC_BASE_URL || new URL(request.url).origin,
+      publicOrigin: readConfig(env).publicBaseUrl ?? new URL(request.url).origin,
     };
     waitUntil(flushDownloads(env, facts, batch));
   }

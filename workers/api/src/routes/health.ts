@@ -1,7 +1,9 @@
+import { createLogger } from "@plugins/runtime";
 import type { Hono } from "hono";
 import type { AppEnv } from "../env";
-import { logEvent } from "../log";
 import { pluginsClient } from "../plugins-client";
+
+const logEvent = createLogger("api");
 
 type PartStatus = "ok" | "failing" | "unknown";
 

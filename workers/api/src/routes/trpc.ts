@@ -1,6 +1,7 @@
 import { internalToken } from "@plugins/schema";
 import type { Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
+import { readConfig } from "../config";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { callPlugins, internalClaims, mintInternalToken, PLUGINS_ORIGIN } from "../plugins-client";
@@ -72,7 +73,10 @@ export function registerTrpc(app: Hono<AppEnv>) {
       const value = c.req.header(name);
       if (value) headers.set(name, value);
     }
-    headers.set(internalToken.header, await mintInternalToken(internalClaims(c), c.env.INTERNAL_TOKEN_SECRET));
+    headers.set(
+      internalToken.header,
+      await mintInternalToken(internalClaims(c), readConfig(c.env).internalTokenSecret),
+    );
     const url = new URL(c.req.url);
     const upstream = await callPlugins(c, `${PLUGINS_ORIGIN}${url.pathname}${url.search}`, {
       method: c.req.method,

@@ -1,7 +1,7 @@
 import { auditListInputSchema } from "@plugins/schema";
 import { auditLog } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, desc, eq, lt } from "drizzle-orm";
+import { RegistryError } from "../lib/errors";
 import { assertTenantMember, roleProcedure, router } from "../trpc/init";
 
 export const auditRouter = router({
@@ -17,17 +17,11 @@ export const auditRouter = router({
       const tenantId = identity.role === "admin" ? input.tenantId : (input.tenantId ?? identity.tenant ?? undefined);
       if (identity.role !== "admin") {
         if (tenantId === undefined) {
-          throw new TRPCError({
-            code: "FORBIDDEN",
-            message: "You belong to no tenant, so there is no audit log to read",
-          });
+          throw new RegistryError("FORBIDDEN", "You belong to no tenant, so there is no audit log to read");
         }
         assertTenantMember(identity, tenantId);
         if (identity.role === "viewer") {
-          throw new TRPCError({
-            code: "FORBIDDEN",
-            message: "Role 'viewer' may not do this; it needs admin or editor",
-          });
+          throw new RegistryError("FORBIDDEN", "Role 'viewer' may not do this; it needs admin or editor");
         }
       }
       const rows = await ctx.db

@@ -6,11 +6,13 @@ import {
   pluginIdSchema,
   versionSchema,
 } from "@plugins/schema";
+import { RegistryError } from "../lib/errors";
 
 /**
  * Serves a stored file straight from R2. The key comes from the URL, so this path never
  * touches Postgres. Only the API worker calls it, over the service binding; it adds the
  * public caching headers, and answers conditional and range requests from the full object.
+ * A file that is not there throws NOT_FOUND, one of a blocked version GONE.
  */
 export async function serveBundleFile(
   bucket: R2Bucket,
@@ -18,13 +20,11 @@ export async function serveBundleFile(
   { pluginId, version, path }: { pluginId: string; version: string; path: string },
 ): Promise<Response> {
   const key = parseKey(pluginId, version, path);
-  if (!key) return notFound();
+  if (!key) throw noSuchFile();
   const object = await bucket.get(key);
   if (!object) {
     const blocked = await bucket.head(blockedMarkerKey(pluginId, version));
-    return blocked
-      ? Response.json({ error: { code: "GONE", message: `${pluginId}@${version} was blocked` } }, { status: 410 })
-      : notFound();
+    throw blocked ? new RegistryError("GONE", `${pluginId}@${version} was blocked`) : noSuchFile();
   }
   const headers = new Headers();
   object.writeHttpMetadata(headers);
@@ -34,8 +34,8 @@ export async function serveBundleFile(
   return new Response(method === "HEAD" ? null : object.body, { headers });
 }
 
-function notFound(): Response {
-  return Response.json({ error: { code: "NOT_FOUND", message: "No such bundle file" } }, { status: 404 });
+function noSuchFile(): RegistryError {
+  return new RegistryError("NOT_FOUND", "No such bundle file");
 }
 
 function parseKey(pluginId: string, version: string, path: string): string | null {

@@ -1,3 +1,4 @@
+import { encodeBase64, sha256Hex, sha384 } from "@plugins/runtime";
 import canonicalize from "canonicalize";
 
 /** Digests recorded for every stored file: hex sha256 for identity, sha384 SRI for browsers. */
@@ -7,11 +8,8 @@ export interface FileDigests {
 }
 
 export async function digestFile(bytes: Uint8Array<ArrayBuffer>): Promise<FileDigests> {
-  const [sha256, sha384] = await Promise.all([
-    crypto.subtle.digest("SHA-256", bytes),
-    crypto.subtle.digest("SHA-384", bytes),
-  ]);
-  return { sha256: toHex(sha256), integrity: `sha384-${toBase64(sha384)}` };
+  const [identity, integrity] = await Promise.all([sha256Hex(bytes), sha384(bytes)]);
+  return { sha256: identity, integrity: `sha384-${encodeBase64(integrity)}` };
 }
 
 /**
@@ -29,15 +27,5 @@ export async function digestContent(
     .join("");
   // RFC 8785 canonical JSON: the same manifest always hashes the same, in any key order.
   const text = `${listing}manifest ${canonicalize(manifest)}\n`;
-  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function toBase64(buffer: ArrayBuffer): string {
-  let binary = "";
-  for (const byte of new Uint8Array(buffer)) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return sha256Hex(text);
 }

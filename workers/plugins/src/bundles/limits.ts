@@ -1,6 +1,6 @@
 /**
  * The limits on what one publish may upload. Declared apart from the code that enforces them
- * so that the configuration (env.ts) and the tRPC context can name them without importing
+ * so that the configuration (config.ts) and the tRPC context can name them without importing
  * the upload path.
  */
 export interface UploadLimits {

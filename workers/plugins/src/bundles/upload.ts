@@ -12,8 +12,8 @@ import {
   tagSchema,
   uploadPartsIssue,
 } from "@plugins/schema";
-import { TRPCError } from "@trpc/server";
 import canonicalize from "canonicalize";
+import { RegistryError } from "../lib/errors";
 import { type BundleFile, BundleRejection, detectBundleFormat, readBundleArchive } from "./archive";
 import type { BundleLimits, UploadLimits } from "./limits";
 
@@ -36,9 +36,9 @@ export class BoundedUploadRequest extends Request {
   override async formData(): Promise<FormData> {
     const contentType = this.headers.get("content-type") ?? "";
     const { boundary, problem } = multipartBoundary(contentType);
-    if (problem !== undefined) throw badRequest(problem);
+    if (problem !== undefined) throw new RegistryError("BAD_REQUEST", problem);
     const body = new Uint8Array(await this.arrayBuffer());
-    if (hasMorePartsThan(body, boundary, MAX_UPLOAD_PARTS)) throw badRequest(uploadPartsIssue);
+    if (hasMorePartsThan(body, boundary, MAX_UPLOAD_PARTS)) throw new RegistryError("BAD_REQUEST", uploadPartsIssue);
     return new Response(body, { headers: { "content-type": contentType } }).formData();
   }
 }
@@ -50,22 +50,24 @@ export class BoundedUploadRequest extends Request {
  */
 export async function readUpload(form: FormData, limits: UploadLimits): Promise<PublishRequest> {
   const file = form.get("file");
-  if (!(file instanceof File)) throw badRequest("file: a bundle file is required");
-  if (file.size === 0) throw badRequest("file: the bundle is empty");
+  if (!(file instanceof File)) throw new RegistryError("BAD_REQUEST", "file: a bundle file is required");
+  if (file.size === 0) throw new RegistryError("BAD_REQUEST", "file: the bundle is empty");
   if (file.size > limits.maxUploadBytes) {
-    throw new TRPCError({
-      code: "PAYLOAD_TOO_LARGE",
-      message: `file: the bundle is ${file.size} bytes; the limit is ${limits.maxUploadBytes}`,
-    });
+    throw new RegistryError(
+      "PAYLOAD_TOO_LARGE",
+      `file: the bundle is ${file.size} bytes; the limit is ${limits.maxUploadBytes}`,
+    );
   }
   const metadata = form.get("metadata");
-  if (metadata !== null && typeof metadata !== "string") throw badRequest("metadata: must be a JSON text field");
+  if (metadata !== null && typeof metadata !== "string") {
+    throw new RegistryError("BAD_REQUEST", "metadata: must be a JSON text field");
+  }
   const tag = readTag(form.get("tag"));
 
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = detectBundleFormat(bytes);
   if (format === "js") {
-    if (metadata === null) throw badRequest("metadata: required beside a single-file bundle");
+    if (metadata === null) throw new RegistryError("BAD_REQUEST", "metadata: required beside a single-file bundle");
     const manifest = parseManifest(metadata, "metadata");
     const entry = manifest.entry ?? SINGLE_FILE_ENTRY;
     return { manifest, files: [{ path: entry, bytes }], entry, tag };
@@ -73,12 +75,13 @@ export async function readUpload(form: FormData, limits: UploadLimits): Promise<
 
   const files = await readArchive(bytes, format, limits.archive);
   const manifestFile = files.find((candidate) => candidate.path === MANIFEST_FILE);
-  if (!manifestFile) throw badRequest(`file: the archive has no ${MANIFEST_FILE} at its root`);
+  if (!manifestFile) throw new RegistryError("BAD_REQUEST", `file: the archive has no ${MANIFEST_FILE} at its root`);
   const manifest = parseManifest(new TextDecoder().decode(manifestFile.bytes), MANIFEST_FILE);
   if (metadata !== null) {
     const field = firstDisagreement(parseManifest(metadata, "metadata"), manifest);
     if (field) {
-      throw badRequest(
+      throw new RegistryError(
+        "BAD_REQUEST",
         `metadata.${field}: differs from ${MANIFEST_FILE}; metadata beside an archive must be the same manifest, or left out`,
       );
     }
@@ -99,7 +102,7 @@ function firstDisagreement(stated: PluginManifest, manifest: PluginManifest): st
 function readTag(value: File | string | null): string | undefined {
   if (value === null) return undefined;
   const tag = tagSchema.safeParse(value);
-  if (!tag.success) throw badRequest(`tag: ${describeIssues(tag.error.issues)}`);
+  if (!tag.success) throw new RegistryError("BAD_REQUEST", `tag: ${describeIssues(tag.error.issues)}`);
   return tag.data;
 }
 
@@ -107,7 +110,7 @@ function parseManifest(text: string, field: string): PluginManifest {
   const manifest = pluginManifestJsonSchema.safeParse(text);
   if (!manifest.success) {
     const described = manifest.error.issues.map((issue) => ({ ...issue, path: [field, ...issue.path] }));
-    throw badRequest(describeIssues(described));
+    throw new RegistryError("BAD_REQUEST", describeIssues(described));
   }
   return manifest.data;
 }
@@ -122,10 +125,6 @@ async function readArchive(
   } catch (error) {
     if (!(error instanceof BundleRejection)) throw error;
     const tooLarge = ["too_many_files", "file_too_large", "too_large", "compression_ratio"].includes(error.reason);
-    throw new TRPCError({ code: tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", message: `file: ${error.message}` });
+    throw new RegistryError(tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", `file: ${error.message}`);
   }
-}
-
-function badRequest(message: string): TRPCError {
-  return new TRPCError({ code: "BAD_REQUEST", message });
 }

@@ -1,7 +1,7 @@
 import type { configureInputSchema } from "@plugins/schema";
-import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
+import { RegistryError } from "../lib/errors";
 import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc/context";
 import { checkConfig, mergeSecrets } from "./config";
@@ -17,7 +17,7 @@ export function configureInstance(ctx: Context, input: z.output<typeof configure
     const version = await installedVersion(tx, current);
     const config = mergeSecrets(version.manifest.config, input.config, await storedSecrets(ctx, current));
     const checked = checkConfig(version.manifest.config, config);
-    if (!checked.ok) throw new TRPCError({ code: "BAD_REQUEST", message: checked.problems.join("; ") });
+    if (!checked.ok) throw new RegistryError("BAD_REQUEST", checked.problems.join("; "));
     const stored = await storableConfig(ctx, version.manifest, current.id, checked.config);
     const updated = await changeInstance(tx, current, stored);
     await recordAudit(tx, ctx, {

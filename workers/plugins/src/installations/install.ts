@@ -1,8 +1,8 @@
 import type { installInputSchema } from "@plugins/schema";
 import { installations } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
+import { RegistryError } from "../lib/errors";
 import { holdPlugin } from "../plugins/ownership";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
@@ -24,7 +24,7 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
     const version = await resolveVersion(tx, input.pluginId, input.version, { lock: true, refuseYanked: true });
     // A config the schema refuses is the caller's mistake (400); a host that cannot run the version is not (409).
     const checked = checkConfig(version.manifest.config, input.config);
-    if (!checked.ok) throw new TRPCError({ code: "BAD_REQUEST", message: checked.problems.join("; ") });
+    if (!checked.ok) throw new RegistryError("BAD_REQUEST", checked.problems.join("; "));
     const fit = fitVersion(version, await loadHost(tx, input.tenantId, { hold: true }), checked.config);
     if (!fit.ok) throw refused(`Cannot install ${input.pluginId}@${version.version}`, fit.problems);
     const id = crypto.randomUUID();
@@ -44,10 +44,7 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
       .onConflictDoNothing()
       .returning();
     if (!installation) {
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: `Tenant '${input.tenantId}' already has an instance '${instanceId}'`,
-      });
+      throw new RegistryError("CONFLICT", `Tenant '${input.tenantId}' already has an instance '${instanceId}'`);
     }
     await recordAudit(tx, ctx, {
       action: "installation.install",

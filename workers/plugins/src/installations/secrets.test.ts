@@ -1,18 +1,9 @@
+import { decodeBase64, encodeBase64, encodeBase64url } from "@plugins/runtime";
 import { describe, expect, it } from "vitest";
-import { configKeys, SecretBox, secretBox } from "./secrets";
+import { SecretBox, secretBox } from "./secrets";
 
 function randomKey(bytes = 32): string {
-  return base64Of(crypto.getRandomValues(new Uint8Array(bytes)));
-}
-
-/** Decodes base64 or base64url, padded or not. */
-function bytesOf(base64: string): Uint8Array {
-  return Uint8Array.from(atob(base64.replaceAll("-", "+").replaceAll("_", "/")), (char) => char.charCodeAt(0));
-}
-
-function base64Of(bytes: Uint8Array, url = false): string {
-  const text = btoa(String.fromCharCode(...bytes));
-  return url ? text.replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "") : text;
+  return encodeBase64(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 async function box(key = randomKey()): Promise<SecretBox> {
@@ -47,9 +38,9 @@ describe("SecretBox", () => {
     const sealed = await (await box()).seal({ apiToken: "plain-secret-value" }, ROW);
     expect(sealed).not.toContain("plain-secret-value");
     const ciphertext = sealed.split(".")[3] ?? "";
-    expect(String.fromCharCode(...bytesOf(ciphertext))).not.toContain("plain-secret-value");
+    expect(String.fromCharCode(...decodeBase64(ciphertext))).not.toContain("plain-secret-value");
     // AES-GCM: as long as the plaintext, plus the 16-byte tag.
-    expect(bytesOf(ciphertext).byteLength).toBe(JSON.stringify({ apiToken: "plain-secret-value" }).length + 16);
+    expect(decodeBase64(ciphertext).byteLength).toBe(JSON.stringify({ apiToken: "plain-secret-value" }).length + 16);
   });
 
   it("uses a fresh 12-byte IV each time, so equal values seal differently", async () => {
@@ -58,7 +49,7 @@ describe("SecretBox", () => {
     const ivs = sealed.map((value) => SEALED.exec(value)?.[2]);
     expect(new Set(ivs).size).toBe(20);
     expect(new Set(sealed).size).toBe(20);
-    for (const iv of ivs) expect(bytesOf(iv ?? "").byteLength).toBe(12);
+    for (const iv of ivs) expect(decodeBase64(iv ?? "").byteLength).toBe(12);
     for (const value of sealed) expect(await secrets.open(value, ROW)).toEqual({ apiToken: "same" });
   });
 
@@ -125,8 +116,8 @@ describe("SecretBox", () => {
 
     it("accepts a 32-byte key in base64 or base64url, with surrounding whitespace", async () => {
       const bytes = new Uint8Array(32).fill(0xfb);
-      const base64 = base64Of(bytes);
-      const base64url = base64Of(bytes, true);
+      const base64 = encodeBase64(bytes);
+      const base64url = encodeBase64url(bytes);
       const sealed = await (await box(base64)).seal({ a: 1 }, ROW);
       expect(await (await box(base64url)).open(sealed, ROW)).toEqual({ a: 1 });
       expect(await (await box(`  ${base64}\n`)).open(sealed, ROW)).toEqual({ a: 1 });
@@ -171,14 +162,6 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
     await expect((await box(newKey)).open(before, ROW)).rejects.toThrow(
       `sealed secrets were sealed under key ${keyId}, which is not configured`,
     );
-  });
-
-  it("reads the retired keys from a comma-separated setting", () => {
-    expect(configKeys({ CONFIG_ENCRYPTION_KEY: "k", CONFIG_ENCRYPTION_RETIRED_KEYS: " a , b,," })).toEqual({
-      current: "k",
-      retired: ["a", "b"],
-    });
-    expect(configKeys({})).toEqual({ current: undefined, retired: [] });
   });
 });
 

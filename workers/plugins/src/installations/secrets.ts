@@ -1,4 +1,6 @@
-import { logEvent } from "../lib/log";
+import { createLogger, decodeBase64, encodeBase64url, sha256 } from "@plugins/runtime";
+
+const logEvent = createLogger("plugins");
 
 /**
  * Secret config fields are sealed with AES-256-GCM, bound to the instance's row id as
@@ -65,7 +67,7 @@ export class SecretBox {
       this.sealing.key,
       plaintext,
     );
-    return [FORMAT, this.sealing.id, toBase64(iv), toBase64(new Uint8Array(sealed))].join(".");
+    return [FORMAT, this.sealing.id, encodeBase64url(iv), encodeBase64url(new Uint8Array(sealed))].join(".");
   }
 
   async open(sealed: string, boundTo: string): Promise<Record<string, unknown>> {
@@ -76,9 +78,9 @@ export class SecretBox {
     const key = this.opening.get(keyId);
     if (!key) throw new Error(`sealed secrets were sealed under key ${keyId}, which is not configured`);
     const plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: fromBase64(iv), additionalData: aad(boundTo) },
+      { name: "AES-GCM", iv: decodeBase64(iv), additionalData: aad(boundTo) },
       key,
-      fromBase64(ciphertext),
+      decodeBase64(ciphertext),
     );
     return JSON.parse(new TextDecoder().decode(plaintext)) as Record<string, unknown>;
   }
@@ -86,11 +88,11 @@ export class SecretBox {
 
 /** A 32-byte base64 key, imported, with its id: the first 8 bytes of its SHA-256. */
 async function importKey(material: string, setting: string): Promise<Key> {
-  const bytes = fromBase64(material.trim());
+  const bytes = decodeBase64(material.trim());
   if (bytes.byteLength !== 32) throw new Error(`${setting} must hold keys of 32 bytes, base64-encoded`);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const digest = await sha256(bytes);
   const key = await crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
-  return { id: toBase64(digest.subarray(0, 8)), key };
+  return { id: encodeBase64url(digest.subarray(0, 8)), key };
 }
 
 /** Imported keys, by key material: importing costs more than the encryption itself. */
@@ -100,20 +102,6 @@ function aad(boundTo: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(new TextEncoder().encode(`installation:${boundTo}`));
 }
 
-function toBase64(bytes: Uint8Array): string {
-  // In slices: spreading a whole large array as arguments overflows the stack.
-  let binary = "";
-  for (let start = 0; start < bytes.length; start += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
-  }
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/"));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
 /** The configured box, or an error that says what is missing (logged; the caller sees "Internal error"). */
 export async function secretBox(ctx: { configKeys: ConfigKeys }): Promise<SecretBox> {
   const box = await SecretBox.fromKey(ctx.configKeys.current, ctx.configKeys.retired);
@@ -121,20 +109,8 @@ export async function secretBox(ctx: { configKeys: ConfigKeys }): Promise<Secret
   return box;
 }
 
-/** CONFIG_ENCRYPTION_KEY, and the retired keys that still open what they sealed. */
+/** CONFIG_ENCRYPTION_KEY, and the retired keys that still open what they sealed (config.ts reads them). */
 export interface ConfigKeys {
   current: string | undefined;
   retired: string[];
-}
-
-/** The keys as configured: CONFIG_ENCRYPTION_RETIRED_KEYS is a comma-separated list. */
-export function configKeys(env: {
-  CONFIG_ENCRYPTION_KEY?: string;
-  CONFIG_ENCRYPTION_RETIRED_KEYS?: string;
-}): ConfigKeys {
-  const retired = (env.CONFIG_ENCRYPTION_RETIRED_KEYS ?? "")
-    .split(",")
-    .map((key) => key.trim())
-    .filter((key) => key !== "");
-  return { current: env.CONFIG_ENCRYPTION_KEY, retired };
 }

@@ -1,7 +1,7 @@
 import type { instanceChangeSchema } from "@plugins/schema";
-import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
+import { RegistryError } from "../lib/errors";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc/context";
@@ -17,14 +17,14 @@ export function changeStatus(ctx: Context, input: z.output<typeof instanceChange
   return ctx.db.transaction(async (tx) => {
     const current = await loadInstance(tx, input);
     const next = transition(action, current.status, current.instanceId);
-    if (!next.ok) throw new TRPCError({ code: "CONFLICT", message: next.reason });
+    if (!next.ok) throw new RegistryError("CONFLICT", next.reason);
     if (action === "activate") {
       const version = await installedVersion(tx, current);
       if (version.status === "blocked") {
-        throw new TRPCError({
-          code: "CONFLICT",
-          message: `${current.pluginId}@${current.version} was blocked; upgrade the instance before activating it`,
-        });
+        throw new RegistryError(
+          "CONFLICT",
+          `${current.pluginId}@${current.version} was blocked; upgrade the instance before activating it`,
+        );
       }
       // The config was checked against this very version when it was stored; the host may
       // have been registered again since.

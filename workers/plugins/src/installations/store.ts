@@ -7,10 +7,10 @@ import {
   type PluginVersion,
   pluginVersions,
 } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database, Transaction } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 import type { Context } from "../trpc/context";
 import { type Host, hostProblems } from "./compatibility";
 import { carriedConfig, checkConfig, mergeSecrets, splitSecrets } from "./config";
@@ -35,7 +35,7 @@ export async function loadInstance(
     .where(
       and(eq(installations.tenantId, ref.tenantId), eq(installations.instanceId, ref.instanceId), liveInstallation),
     );
-  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `No instance '${ref.instanceId}'` });
+  if (!row) throw new RegistryError("NOT_FOUND", `No instance '${ref.instanceId}'`);
   if (ref.revision !== undefined && ref.revision !== row.revision) {
     throw staleRevision(row.instanceId, ref.revision, row.revision);
   }
@@ -100,16 +100,16 @@ export async function changeInstance(
   return updated;
 }
 
-function staleRevision(instanceId: string, expected: number, actual: number): TRPCError {
-  return new TRPCError({
-    code: "CONFLICT",
-    message: `Instance '${instanceId}' changed meanwhile (revision ${actual}, not ${expected}); read it again and retry`,
-  });
+function staleRevision(instanceId: string, expected: number, actual: number): RegistryError {
+  return new RegistryError(
+    "CONFLICT",
+    `Instance '${instanceId}' changed meanwhile (revision ${actual}, not ${expected}); read it again and retry`,
+  );
 }
 
 /** A move the instance's config or its tenant's host does not allow: CONFLICT naming every reason. */
-export function refused(what: string, problems: string[]): TRPCError {
-  return new TRPCError({ code: "CONFLICT", message: `${what}: ${problems.join("; ")}` });
+export function refused(what: string, problems: string[]): RegistryError {
+  return new RegistryError("CONFLICT", `${what}: ${problems.join("; ")}`);
 }
 
 /** The secret fields stored for an instance, opened. */

@@ -1,9 +1,9 @@
 import type { instanceChangeSchema, upgradeInputSchema } from "@plugins/schema";
 import type { Installation, PluginVersion } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
 import type { Transaction } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 import { holdPlugin } from "../plugins/ownership";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
@@ -30,10 +30,7 @@ export function rollbackInstance(ctx: Context, input: z.output<typeof instanceCh
   return ctx.db.transaction(async (tx) => {
     const current = await loadInstance(tx, input);
     if (!current.previousVersion) {
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: `Instance '${current.instanceId}' has no version to roll back to`,
-      });
+      throw new RegistryError("CONFLICT", `Instance '${current.instanceId}' has no version to roll back to`);
     }
     await holdPlugin(tx, current.pluginId);
     // A rollback chooses its target as an upgrade does: onto a yanked version it is refused too.
@@ -54,10 +51,7 @@ async function moveToVersion(
   config?: Record<string, unknown>,
 ) {
   if (target.version === current.version) {
-    throw new TRPCError({
-      code: "CONFLICT",
-      message: `Instance '${current.instanceId}' already runs ${target.version}`,
-    });
+    throw new RegistryError("CONFLICT", `Instance '${current.instanceId}' already runs ${target.version}`);
   }
   const installed = await installedVersion(tx, current);
   const plan = await planMove(

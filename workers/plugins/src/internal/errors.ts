@@ -1,19 +1,42 @@
-import type { ErrorHandler, NotFoundHandler } from "hono";
+import { createLogger } from "@plugins/runtime";
+import type { InternalClaims } from "@plugins/schema";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage } from "../lib/database";
-import { logEvent } from "../lib/log";
+import { errorBody, errorCodes, RegistryError } from "../lib/errors";
 import type { PluginsApp } from "./identity";
 
-export const routeNotFound: NotFoundHandler<PluginsApp> = (c) =>
-  c.json({ error: { code: "NOT_FOUND", message: "No such route" } }, 404);
+const logEvent = createLogger("plugins");
 
-/** The internal routes outside /trpc: an outage is a 503 the gateway passes on, anything else a 500. */
+/**
+ * The id an error body and its log line carry: the gateway's, once its token is verified;
+ * before that (or on the bundle route, which takes no token) one of this worker's own,
+ * since an id nobody vouched for is not believed.
+ */
+function requestIdOf(c: Context<PluginsApp>): string {
+  const claims: InternalClaims | undefined = c.get("claims");
+  return claims?.request.requestId ?? crypto.randomUUID();
+}
+
+/** An error of the routes outside /trpc: the gateway's envelope, at the status of its code. */
+function errorAnswer(c: Context<PluginsApp>, error: RegistryError, requestId = requestIdOf(c)) {
+  return c.json(errorBody(error, requestId), errorCodes[error.code].status);
+}
+
+export const routeNotFound: NotFoundHandler<PluginsApp> = (c) =>
+  errorAnswer(c, new RegistryError("NOT_FOUND", "No such route"));
+
+/**
+ * The routes outside /trpc throw a RegistryError to refuse; an outage is a 503 the gateway
+ * passes on, anything else a 500.
+ */
 export const routeFailed: ErrorHandler<PluginsApp> = (error, c) => {
+  if (error instanceof RegistryError) return errorAnswer(c, error);
   const outage = databaseOutage(error);
   if (outage) {
-    return c.json({ error: { code: "SERVICE_UNAVAILABLE", message: outage.message } }, 503, {
-      "retry-after": String(DATABASE_RETRY_AFTER_SECONDS),
-    });
+    c.header("retry-after", String(DATABASE_RETRY_AFTER_SECONDS));
+    return errorAnswer(c, new RegistryError("SERVICE_UNAVAILABLE", outage.message));
   }
-  logEvent("error", "route_failed", { route: c.req.path, message: error.message, stack: error.stack });
-  return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Internal error" } }, 500);
+  const requestId = requestIdOf(c);
+  logEvent("error", "route_failed", { requestId, route: c.req.path, message: error.message, stack: error.stack });
+  return errorAnswer(c, new RegistryError("INTERNAL_SERVER_ERROR", "Internal error"), requestId);
 };

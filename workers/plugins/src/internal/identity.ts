@@ -1,7 +1,8 @@
 import { type InternalClaims, internalClaimsSchema, internalToken } from "@plugins/schema";
 import { createMiddleware } from "hono/factory";
 import { jwtVerify } from "jose";
-import type { Env } from "../env";
+import { readConfig } from "../config";
+import { RegistryError } from "../lib/errors";
 
 /** The worker's Hono app: its bindings, and the claims of the caller once verified. */
 export type PluginsApp = { Bindings: Env; Variables: { claims: InternalClaims } };
@@ -28,10 +29,9 @@ export async function verifyInternalToken(token: string, secret: string): Promis
 
 /** Everything but bundle bytes needs the identity the API worker minted for this request. */
 export const requireInternalIdentity = createMiddleware<PluginsApp>(async (c, next) => {
-  const claims = await verifyInternalToken(c.req.header(internalToken.header) ?? "", c.env.INTERNAL_TOKEN_SECRET);
-  if (!claims) {
-    return c.json({ error: { code: "UNAUTHORIZED", message: "Missing or invalid internal identity" } }, 401);
-  }
+  const { internalTokenSecret } = readConfig(c.env);
+  const claims = await verifyInternalToken(c.req.header(internalToken.header) ?? "", internalTokenSecret);
+  if (!claims) throw new RegistryError("UNAUTHORIZED", "Missing or invalid internal identity");
   c.set("claims", claims);
   await next();
 });

@@ -1,8 +1,10 @@
 import { downloadBatchSchema, publishTokenRedeemSchema } from "@plugins/schema";
 import type { Hono } from "hono";
 import { serveBundleFile } from "../bundles/files";
+import { readConfig } from "../config";
 import { recordDownloads } from "../downloads/record";
 import { openDatabase } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 import { redeemToken } from "../tokens/publish-tokens";
 import { type PluginsApp, requireInternalIdentity } from "./identity";
 
@@ -15,8 +17,8 @@ export function registerInternalRoutes(app: Hono<PluginsApp>): void {
   /** Download counts batched by the API worker, off its hot path. Not reachable through /trpc. */
   app.post("/downloads", requireInternalIdentity, async (c) => {
     const batch = downloadBatchSchema.safeParse(await c.req.json().catch(() => null));
-    if (!batch.success) return c.json({ error: { code: "BAD_REQUEST", message: "Malformed download batch" } }, 400);
-    const database = openDatabase(c.env);
+    if (!batch.success) throw new RegistryError("BAD_REQUEST", "Malformed download batch");
+    const database = openDatabase(readConfig(c.env).database);
     try {
       await recordDownloads(database.db, batch.data);
     } finally {
@@ -28,13 +30,12 @@ export function registerInternalRoutes(app: Hono<PluginsApp>): void {
   /** The gateway asks who a publish token speaks for; clients cannot reach this (not under /trpc). */
   app.post("/publish-tokens/redeem", requireInternalIdentity, async (c) => {
     const body = publishTokenRedeemSchema.safeParse(await c.req.json().catch(() => null));
-    if (!body.success) return c.json({ error: { code: "BAD_REQUEST", message: "Malformed redeem request" } }, 400);
-    const database = openDatabase(c.env);
+    if (!body.success) throw new RegistryError("BAD_REQUEST", "Malformed redeem request");
+    const database = openDatabase(readConfig(c.env).database);
     try {
       const redeemed = await redeemToken(database.db, body.data.token);
-      return redeemed
-        ? c.json(redeemed)
-        : c.json({ error: { code: "UNAUTHORIZED", message: "The publish token is unknown, revoked or expired" } }, 401);
+      if (!redeemed) throw new RegistryError("UNAUTHORIZED", "The publish token is unknown, revoked or expired");
+      return c.json(redeemed);
     } finally {
       c.executionCtx.waitUntil(database.close());
     }

@@ -2,7 +2,22 @@ import { Client, DatabaseError, neonConfig, Pool } from "@neondatabase/serverles
 import * as schema from "@plugins/schema/tables";
 import { DrizzleQueryError } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
-import { type DatabaseTimeouts, databaseTimeouts, type Env } from "../env";
+
+/** Where the database is, and the bounds on one request's use of it (DATABASE_* in the README's configuration). */
+export interface DatabaseConfig {
+  /** Postgres connection string (Neon in production). */
+  url: string;
+  /** `host:port` of a WebSocket-to-TCP bridge, set only when running against a local Postgres. */
+  localProxy: string | undefined;
+  timeouts: {
+    /** Opening a connection: the WebSocket and the Postgres session behind it. */
+    connectMs: number;
+    /** Server side, per statement (`statement_timeout`); 0 sends none. A frozen server's timers stop, so this alone bounds nothing. */
+    statementMs: number;
+    /** From the start of the request: no statement is sent after it, and open connections are closed at it. Below the gateway's PLUGINS_TIMEOUT_MS. */
+    deadlineMs: number;
+  };
+}
 
 /** Seconds a client should wait before retrying a request the database could not serve. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -30,10 +45,10 @@ export class DatabaseUnavailable extends Error {
  * rolls it back when it reads the closed socket (or, if it never does, after
  * `idle_in_transaction_session_timeout`).
  */
-export function openDatabase(env: Env, timeouts: DatabaseTimeouts = databaseTimeouts(env)) {
-  if (env.NEON_LOCAL_PROXY) useLocalProxy(env.NEON_LOCAL_PROXY);
+export function openDatabase({ url, localProxy, timeouts }: DatabaseConfig) {
+  if (localProxy) useLocalProxy(localProxy);
   const pool = new RequestPool({
-    connectionString: env.DATABASE_URL,
+    connectionString: url,
     connectionTimeoutMillis: timeouts.connectMs,
     // Startup parameters: no round trip. A pooler that refuses unknown ones needs DATABASE_STATEMENT_TIMEOUT_MS=0.
     ...(timeouts.statementMs > 0

@@ -1,8 +1,8 @@
 import { maintainerInputSchema, pluginRefSchema } from "@plugins/schema";
 import { pluginMaintainers, plugins } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
+import { RegistryError } from "../lib/errors";
 import { lockOwnedPlugin } from "../plugins/ownership";
 import { publicProcedure, roleProcedure, router } from "../trpc/init";
 
@@ -13,7 +13,7 @@ export const maintainersRouter = router({
       where: eq(plugins.id, input.pluginId),
       columns: { ownerId: true },
     });
-    if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${input.pluginId}' does not exist` });
+    if (!plugin) throw new RegistryError("NOT_FOUND", `Plugin '${input.pluginId}' does not exist`);
     const maintainers = await ctx.db
       .select({
         userId: pluginMaintainers.userId,
@@ -32,7 +32,7 @@ export const maintainersRouter = router({
       ctx.db.transaction(async (tx) => {
         const plugin = await lockOwnedPlugin(tx, ctx.identity, input.pluginId);
         if (input.userId === plugin.ownerId) {
-          throw new TRPCError({ code: "CONFLICT", message: `'${input.userId}' owns '${input.pluginId}' already` });
+          throw new RegistryError("CONFLICT", `'${input.userId}' owns '${input.pluginId}' already`);
         }
         const [added] = await tx
           .insert(pluginMaintainers)
@@ -40,7 +40,7 @@ export const maintainersRouter = router({
           .onConflictDoNothing()
           .returning();
         if (!added) {
-          throw new TRPCError({ code: "CONFLICT", message: `'${input.userId}' maintains '${input.pluginId}' already` });
+          throw new RegistryError("CONFLICT", `'${input.userId}' maintains '${input.pluginId}' already`);
         }
         await recordAudit(tx, ctx, {
           action: "plugin.maintainer_add",
@@ -62,10 +62,7 @@ export const maintainersRouter = router({
           .where(and(eq(pluginMaintainers.pluginId, input.pluginId), eq(pluginMaintainers.userId, input.userId)))
           .returning();
         if (!removed) {
-          throw new TRPCError({
-            code: "NOT_FOUND",
-            message: `'${input.userId}' does not maintain '${input.pluginId}'`,
-          });
+          throw new RegistryError("NOT_FOUND", `'${input.userId}' does not maintain '${input.pluginId}'`);
         }
         await recordAudit(tx, ctx, {
           action: "plugin.maintainer_remove",

@@ -1,8 +1,8 @@
 import type { Identity } from "@plugins/schema";
 import { pluginMaintainers, plugins } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import type { Transaction } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 
 /** Whether `identity` may publish to and manage a plugin: its owner, a maintainer, or an admin. */
 export async function maySteward(
@@ -29,7 +29,7 @@ async function lockPlugin(tx: Transaction, pluginId: string) {
     .from(plugins)
     .where(eq(plugins.id, pluginId))
     .for("no key update");
-  if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${pluginId}' does not exist` });
+  if (!plugin) throw new RegistryError("NOT_FOUND", `Plugin '${pluginId}' does not exist`);
   return plugin;
 }
 
@@ -40,10 +40,7 @@ async function lockPlugin(tx: Transaction, pluginId: string) {
 export async function lockManagedPlugin(tx: Transaction, identity: Identity, pluginId: string) {
   const plugin = await lockPlugin(tx, pluginId);
   if (!(await maySteward(tx, identity, plugin))) {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: `Only the owner, a maintainer or an admin may manage '${pluginId}'`,
-    });
+    throw new RegistryError("FORBIDDEN", `Only the owner, a maintainer or an admin may manage '${pluginId}'`);
   }
   return plugin;
 }
@@ -52,7 +49,7 @@ export async function lockManagedPlugin(tx: Transaction, identity: Identity, plu
 export async function lockOwnedPlugin(tx: Transaction, identity: Identity, pluginId: string) {
   const plugin = await lockPlugin(tx, pluginId);
   if (plugin.ownerId !== identity.sub && identity.role !== "admin") {
-    throw new TRPCError({ code: "FORBIDDEN", message: `Only the owner of '${pluginId}' or an admin may do this` });
+    throw new RegistryError("FORBIDDEN", `Only the owner of '${pluginId}' or an admin may do this`);
   }
   return plugin;
 }

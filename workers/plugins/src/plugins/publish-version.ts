@@ -1,3 +1,4 @@
+import { createLogger } from "@plugins/runtime";
 import {
   bundleObjectKey,
   bundleUrlPath,
@@ -7,17 +8,18 @@ import {
   type PluginManifest,
 } from "@plugins/schema";
 import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
 import { contentTypeFor } from "../bundles/content-types";
 import { digestContent, digestFile, type FileDigests } from "../bundles/integrity";
 import type { PublishRequest } from "../bundles/upload";
 import type { Transaction } from "../lib/database";
-import { logEvent } from "../lib/log";
+import { RegistryError } from "../lib/errors";
 import type { Context } from "../trpc/context";
 import { moveLatest } from "../versions/tags";
 import { maySteward } from "./ownership";
+
+const logEvent = createLogger("plugins");
 
 /** The stored version, its entry file's digests and the entry's public path. */
 export type PublishedVersion = PluginVersion & { bundlePath: string; entrySha256: string };
@@ -105,7 +107,7 @@ interface DescribedContent {
 /** Digests every file and the version as a whole, before any database work. */
 async function describeContent({ manifest, files, entry }: PublishRequest): Promise<DescribedContent> {
   if (!files.some((file) => file.path === entry)) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `entry: the bundle has no file "${entry}"` });
+    throw new RegistryError("BAD_REQUEST", `entry: the bundle has no file "${entry}"`);
   }
   const described = await Promise.all(
     files.map(async (file) => ({ ...file, ...(await digestFile(file.bytes)), contentType: contentTypeFor(file.path) })),
@@ -136,10 +138,10 @@ async function claimPlugin(tx: Transaction, identity: Identity, manifest: Plugin
   const [plugin] = await tx.select().from(plugins).where(eq(plugins.id, manifest.id)).for("no key update");
   if (!plugin) throw new Error(`plugin ${manifest.id} vanished inside its publish transaction`);
   if (!(await maySteward(tx, identity, plugin))) {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: `Plugin '${manifest.id}' belongs to another publisher; its owner can add you as a maintainer`,
-    });
+    throw new RegistryError(
+      "FORBIDDEN",
+      `Plugin '${manifest.id}' belongs to another publisher; its owner can add you as a maintainer`,
+    );
   }
 }
 
@@ -159,13 +161,12 @@ async function republished(
     .where(and(eq(pluginVersions.pluginId, manifest.id), eq(pluginVersions.version, manifest.version)));
   if (!existing) return null;
   if (existing.status !== "published" || existing.contentDigest !== contentDigest) {
-    throw new TRPCError({
-      code: "CONFLICT",
-      message:
-        existing.status === "published"
-          ? `${manifest.id}@${manifest.version} is already published with different content; publish a new version`
-          : `${manifest.id}@${manifest.version} was ${existing.status}; a version number is never reused`,
-    });
+    throw new RegistryError(
+      "CONFLICT",
+      existing.status === "published"
+        ? `${manifest.id}@${manifest.version} is already published with different content; publish a new version`
+        : `${manifest.id}@${manifest.version} was ${existing.status}; a version number is never reused`,
+    );
   }
   return existing;
 }

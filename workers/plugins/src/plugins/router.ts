@@ -1,18 +1,20 @@
+import { createLogger } from "@plugins/runtime";
 import { bundleUrlPath, pluginRefSchema, resolveInputSchema, searchInputSchema } from "@plugins/schema";
 import { distTags, plugins, pluginVersions } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record";
 import { readUpload } from "../bundles/upload";
 import { followUpdates } from "../installations/follow-updates";
-import { logEvent } from "../lib/log";
+import { RegistryError } from "../lib/errors";
 import { refreshTenantManifests } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import { grantableProcedure, publicProcedure, router } from "../trpc/init";
 import { resolveVersion } from "../versions/resolve";
 import { publishVersion } from "./publish-version";
 import { searchPlugins } from "./search";
+
+const logEvent = createLogger("plugins");
 
 const publishFormSchema = z.instanceof(FormData, {
   message: "must be multipart/form-data with 'file', and 'metadata' for a single-file bundle",
@@ -63,7 +65,7 @@ export const pluginsRouter = router({
       where: eq(plugins.id, input.pluginId),
       columns: { searchVector: false },
     });
-    if (!plugin) throw new TRPCError({ code: "NOT_FOUND", message: `Plugin '${input.pluginId}' does not exist` });
+    if (!plugin) throw new RegistryError("NOT_FOUND", `Plugin '${input.pluginId}' does not exist`);
     const [versions, tags] = await Promise.all([
       ctx.db
         .select()

@@ -1,9 +1,10 @@
+import { decodeBase64, encodeBase64url } from "@plugins/runtime";
 import { LATEST_TAG, pluginIdSchema, type searchInputSchema } from "@plugins/schema";
 import { distTags, plugins } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, arrayContains, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 
 type SearchInput = z.output<typeof searchInputSchema>;
 
@@ -18,14 +19,14 @@ function fitsReal(value: number): boolean {
 type Cursor = z.infer<typeof cursorSchema>;
 
 function encodeCursor(cursor: Cursor): string {
-  return btoa(JSON.stringify(cursor)).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return encodeBase64url(new TextEncoder().encode(JSON.stringify(cursor)));
 }
 
 function decodeCursor(text: string): Cursor {
   try {
-    return cursorSchema.parse(JSON.parse(atob(text.replaceAll("-", "+").replaceAll("_", "/"))));
+    return cursorSchema.parse(JSON.parse(new TextDecoder().decode(decodeBase64(text))));
   } catch {
-    throw new TRPCError({ code: "BAD_REQUEST", message: "cursor: not a cursor returned by a previous page" });
+    throw new RegistryError("BAD_REQUEST", "cursor: not a cursor returned by a previous page");
   }
 }
 

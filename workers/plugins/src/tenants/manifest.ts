@@ -1,3 +1,4 @@
+import { encodeHex, sha256 } from "@plugins/runtime";
 import {
   bundleUrlPath,
   extensionPointNames,
@@ -174,7 +175,5 @@ export function servedEtag(storedEtag: string, origin: string): Promise<string> 
 const MANIFEST_FORMAT = 1;
 
 async function strongTag(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  const hex = [...new Uint8Array(digest).slice(0, 16)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `"${hex}"`;
+  return `"${encodeHex((await sha256(text)).subarray(0, 16))}"`;
 }

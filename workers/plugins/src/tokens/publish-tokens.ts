@@ -1,21 +1,19 @@
+import { encodeBase64url, sha256Hex } from "@plugins/runtime";
 import { type Grant, grantCovers, type Identity, PUBLISH_TOKEN_PREFIX, type TokenAction } from "@plugins/schema";
 import { publishTokens } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 import type { Context } from "../trpc/context";
 
 /** A new token: 32 random bytes, base64url, behind the recognizable prefix. */
 export function newTokenSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return PUBLISH_TOKEN_PREFIX + btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
+  return PUBLISH_TOKEN_PREFIX + encodeBase64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+/** Only this hash is stored: a leaked table names no token that works. */
+export function hashToken(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 /**
@@ -49,6 +47,6 @@ export async function redeemToken(db: Database, token: string): Promise<{ identi
 /** Refuses a publish-token caller whose grant does not cover `action` on `pluginId`. */
 export function assertGrantCovers(ctx: Pick<Context, "grant">, action: TokenAction, pluginId: string): void {
   if (ctx.grant && !grantCovers(ctx.grant, action, pluginId)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `This publish token may not ${action} '${pluginId}'` });
+    throw new RegistryError("FORBIDDEN", `This publish token may not ${action} '${pluginId}'`);
   }
 }

@@ -1,8 +1,8 @@
 import { createTokenInputSchema, tokenRefSchema } from "@plugins/schema";
 import { publishTokens } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
+import { RegistryError } from "../lib/errors";
 import { roleProcedure, router } from "../trpc/init";
 import { hashToken, newTokenSecret } from "./publish-tokens";
 
@@ -68,7 +68,7 @@ export const tokensRouter = router({
           .where(and(eq(publishTokens.id, input.id), isNull(publishTokens.revokedAt), owned))
           .returning(listed);
         // Someone else's token answers as if it did not exist.
-        if (!revoked) throw new TRPCError({ code: "NOT_FOUND", message: "No such active token" });
+        if (!revoked) throw new RegistryError("NOT_FOUND", "No such active token");
         await recordAudit(tx, ctx, {
           action: "publish_token.revoke",
           resourceType: "publish_token",

@@ -1,14 +1,15 @@
+import { createLogger } from "@plugins/runtime";
 import { EDGE_PURGE_HEADER } from "@plugins/schema";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Handler } from "hono";
 import { BoundedUploadRequest } from "../bundles/upload";
-import { uploadLimits } from "../env";
-import { configKeys } from "../installations/secrets";
+import { readConfig } from "../config";
 import type { PluginsApp } from "../internal/identity";
 import { answerableTransactions } from "../lib/answerable-transactions";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "../lib/database";
-import { logEvent } from "../lib/log";
 import { appRouter } from "./root";
+
+const logEvent = createLogger("plugins");
 
 /**
  * Answers /trpc/* for a caller whose internal identity was verified: opens the request's
@@ -17,7 +18,8 @@ import { appRouter } from "./root";
  */
 export const trpcHandler: Handler<PluginsApp> = async (c) => {
   const claims = c.get("claims");
-  const database = openDatabase(c.env);
+  const config = readConfig(c.env);
+  const database = openDatabase(config.database);
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
     req: new BoundedUploadRequest(c.req.raw),
@@ -28,14 +30,14 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
       identity: claims.identity,
       grant: claims.grant ?? null,
       request: claims.request,
-      limits: { upload: uploadLimits(c.env) },
+      limits: { upload: config.upload },
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
       purgeFromEdge:
         info.accept === "application/jsonl"
           ? null
           : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
-      exposeErrors: c.env.ENVIRONMENT === "development",
-      configKeys: configKeys(c.env),
+      exposeErrors: config.exposeErrors,
+      configKeys: config.configKeys,
     }),
     // An outage answer says when to come back, and no cache keeps any error. A streamed
     // batch (httpBatchStreamLink) sends its status and headers before its calls run, so

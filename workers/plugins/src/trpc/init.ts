@@ -10,49 +10,58 @@ import {
 import { initTRPC, TRPCError } from "@trpc/server";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { databaseOutage } from "../lib/database";
+import { errorCodes, RegistryError } from "../lib/errors";
 import type { Context } from "./context";
 
-/** Marks a NOT_FOUND that is permanent (a blocked version): REST answers it with 410. */
-class Gone extends Error {}
-
-export function gone(message: string): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message, cause: new Gone(message) });
+/** Our own refusal behind a failed call: a RegistryError thrown, or the database unavailable. */
+function refusalOf(error: TRPCError): RegistryError | null {
+  if (error.cause instanceof RegistryError) return error.cause;
+  const outage = databaseOutage(error);
+  return outage ? new RegistryError("SERVICE_UNAVAILABLE", outage.message) : null;
 }
 
 const t = initTRPC.context<Context>().create({
   // Stack traces never leave the worker; the message of an unexpected error is replaced.
   isDev: false,
+  // `data.httpStatus` is also the status of the response (of a batch whose calls agree).
   errorFormatter({ shape, error, ctx }) {
-    const outage = databaseOutage(error);
-    if (outage) {
+    const requestId = ctx?.request.requestId ?? null;
+    const refusal = refusalOf(error);
+    if (refusal) {
+      const { trpc, status } = errorCodes[refusal.code];
       return {
-        message: outage.message,
-        code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
-        data: {
-          code: "SERVICE_UNAVAILABLE" as const,
-          httpStatus: 503,
-          path: shape.data.path,
-          requestId: ctx?.request.requestId ?? null,
-          gone: false,
-        },
+        message: refusal.message,
+        code: TRPC_ERROR_CODES_BY_KEY[trpc],
+        data: { code: refusal.code, httpStatus: status, path: shape.data.path, requestId },
       };
     }
+    // tRPC's own refusals (input validation, unknown procedure, method) and unexpected failures.
     const issues = validationIssues(error.cause);
     let message = issues ? describeIssues(issues) : shape.message;
     if (error.code === "INTERNAL_SERVER_ERROR" && !ctx?.exposeErrors) message = "Internal error";
     return {
       message,
       code: shape.code,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        requestId: ctx?.request.requestId ?? null,
-        gone: error.cause instanceof Gone,
-      },
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, requestId },
     };
   },
 });
+
+/**
+ * Outermost on every procedure: a RegistryError becomes a TRPCError of its tRPC code (the
+ * error itself as the cause, for the formatter), so `onError` (trpc/handler.ts) and
+ * `createCaller` see a refusal as the refusal it is, not as an unexpected failure.
+ */
+const refusals = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof RegistryError) {
+    const refusal = result.error.cause;
+    throw new TRPCError({ code: errorCodes[refusal.code].trpc, message: refusal.message, cause: refusal });
+  }
+  return result;
+});
+
+const procedure = t.procedure.use(refusals);
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -64,25 +73,25 @@ export const createCallerFactory = t.createCallerFactory;
  */
 const boundedInput = t.middleware(async ({ getRawInput, next }) => {
   if (isTooDeepInput(await getRawInput())) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `input: a field ${jsonDepthIssue}` });
+    throw new RegistryError("BAD_REQUEST", `input: a field ${jsonDepthIssue}`);
   }
   return next();
 });
 
 /** Reachable by any caller the gateway vouched for, guests included. */
-export const publicProcedure = t.procedure.use(boundedInput);
+export const publicProcedure = procedure.use(boundedInput);
 
 /**
  * Procedures that need one of `allowed` roles; a guest is told to sign in instead. A
  * publish token is refused unless the procedure is `grantable` (and then checks its grant).
  */
 export function roleProcedure(...allowed: Role[]) {
-  return t.procedure.use(signedIn(false)).use(hasRole(allowed)).use(boundedInput);
+  return procedure.use(signedIn(false)).use(hasRole(allowed)).use(boundedInput);
 }
 
 /** For publish, deprecate and yank: a publish token may call these, within its grant. */
 export function grantableProcedure(...allowed: Role[]) {
-  return t.procedure.use(signedIn(true)).use(hasRole(allowed)).use(boundedInput);
+  return procedure.use(signedIn(true)).use(hasRole(allowed)).use(boundedInput);
 }
 
 /**
@@ -91,7 +100,7 @@ export function grantableProcedure(...allowed: Role[]) {
  * does not exist, whatever their role; members without the role get 403.
  */
 export function tenantProcedure(...allowed: Role[]) {
-  return t.procedure
+  return procedure
     .use(signedIn(false))
     .use(boundedInput)
     .input(tenantRefSchema)
@@ -104,9 +113,9 @@ export function tenantProcedure(...allowed: Role[]) {
 
 function signedIn(grantable: boolean) {
   return t.middleware(({ ctx, next }) => {
-    if (ctx.identity.role === "guest") throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to do this" });
+    if (ctx.identity.role === "guest") throw new RegistryError("UNAUTHORIZED", "Sign in to do this");
     if (ctx.grant && !grantable) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "A publish token may only publish, deprecate or yank" });
+      throw new RegistryError("FORBIDDEN", "A publish token may only publish, deprecate or yank");
     }
     return next();
   });
@@ -115,10 +124,10 @@ function signedIn(grantable: boolean) {
 function hasRole(allowed: Role[]) {
   return t.middleware(({ ctx, next }) => {
     if (!allowed.includes(ctx.identity.role)) {
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `Role '${ctx.identity.role}' may not do this; it needs ${allowed.join(" or ")}`,
-      });
+      throw new RegistryError(
+        "FORBIDDEN",
+        `Role '${ctx.identity.role}' may not do this; it needs ${allowed.join(" or ")}`,
+      );
     }
     return next();
   });
@@ -130,6 +139,6 @@ function hasRole(allowed: Role[]) {
  */
 export function assertTenantMember(identity: Identity, tenantId: string): void {
   if (identity.role !== "admin" && identity.tenant !== tenantId) {
-    throw new TRPCError({ code: "NOT_FOUND", message: `No tenant '${tenantId}'` });
+    throw new RegistryError("NOT_FOUND", `No tenant '${tenantId}'`);
   }
 }

@@ -1,10 +1,9 @@
 import { tagSchema } from "@plugins/schema";
 import { distTags, type PluginVersion, plugins, pluginVersions } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, eq } from "drizzle-orm";
 import semver from "semver";
 import type { Database, Transaction } from "../lib/database";
-import { gone } from "../trpc/init";
+import { RegistryError } from "../lib/errors";
 import { resolveRange } from "./ranges";
 
 export interface ResolveOptions {
@@ -45,7 +44,7 @@ export async function resolveVersion(
   const candidates = await db.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
   const resolution = resolveRange(reference, candidates);
   if (resolution.kind === "blocked") {
-    throw gone(`${pluginId}@${resolution.version} was blocked and is not available`);
+    throw new RegistryError("GONE", `${pluginId}@${resolution.version} was blocked and is not available`);
   }
   const match = resolution.kind === "found" && candidates.find((c) => c.version === resolution.version);
   if (options.refuseYanked) {
@@ -65,16 +64,16 @@ function yankedMatch(reference: string, candidates: readonly PluginVersion[]): s
   return semver.maxSatisfying(yanked, reference);
 }
 
-function yankedVersion(pluginId: string, version: string): TRPCError {
-  return new TRPCError({
-    code: "CONFLICT",
-    message: `${pluginId}@${version} is yanked: instances already on it keep running, but nothing is installed or moved to it any more; choose another version`,
-  });
+function yankedVersion(pluginId: string, version: string): RegistryError {
+  return new RegistryError(
+    "CONFLICT",
+    `${pluginId}@${version} is yanked: instances already on it keep running, but nothing is installed or moved to it any more; choose another version`,
+  );
 }
 
-async function notFound(db: Database | Transaction, pluginId: string, message: string): Promise<TRPCError> {
+async function notFound(db: Database | Transaction, pluginId: string, message: string): Promise<RegistryError> {
   const exists = await db.query.plugins.findFirst({ where: eq(plugins.id, pluginId), columns: { id: true } });
-  return new TRPCError({ code: "NOT_FOUND", message: exists ? message : `Plugin '${pluginId}' does not exist` });
+  return new RegistryError("NOT_FOUND", exists ? message : `Plugin '${pluginId}' does not exist`);
 }
 
 /** Re-reads the chosen version FOR SHARE: a block (or a yank) waits for the caller's commit, or already won. */
@@ -89,7 +88,7 @@ async function hold(
     .where(and(eq(pluginVersions.pluginId, chosen.pluginId), eq(pluginVersions.version, chosen.version)))
     .for("share");
   if (!held || held.status === "blocked")
-    throw gone(`${chosen.pluginId}@${chosen.version} was blocked and is not available`);
+    throw new RegistryError("GONE", `${chosen.pluginId}@${chosen.version} was blocked and is not available`);
   if (options.refuseYanked && held.status === "yanked") throw yankedVersion(held.pluginId, held.version);
   return held;
 }

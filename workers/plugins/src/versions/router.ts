@@ -8,16 +8,16 @@ import {
   yankInputSchema,
 } from "@plugins/schema";
 import { pluginVersions, versionFiles } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import { type AuditEntry, recordAudit } from "../audit/record";
 import { followUpdates } from "../installations/follow-updates";
 import type { Transaction } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 import { lockManagedPlugin } from "../plugins/ownership";
 import { refreshTenantManifests, tenantsRunning } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import type { Context } from "../trpc/context";
-import { gone, grantableProcedure, publicProcedure, roleProcedure, router } from "../trpc/init";
+import { grantableProcedure, publicProcedure, roleProcedure, router } from "../trpc/init";
 import { untagVersion } from "./tags";
 
 async function lockVersion(tx: Transaction, pluginId: string, version: string) {
@@ -26,7 +26,7 @@ async function lockVersion(tx: Transaction, pluginId: string, version: string) {
     .from(pluginVersions)
     .where(and(eq(pluginVersions.pluginId, pluginId), eq(pluginVersions.version, version)))
     .for("update");
-  if (!row) throw new TRPCError({ code: "NOT_FOUND", message: `${pluginId}@${version} does not exist` });
+  if (!row) throw new RegistryError("NOT_FOUND", `${pluginId}@${version} does not exist`);
   return row;
 }
 
@@ -54,9 +54,10 @@ export const versionsRouter = router({
     const version = await ctx.db.query.pluginVersions.findFirst({
       where: and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)),
     });
-    if (!version)
-      throw new TRPCError({ code: "NOT_FOUND", message: `${input.pluginId}@${input.version} does not exist` });
-    if (version.status === "blocked") throw gone(`${input.pluginId}@${input.version} was blocked and is not available`);
+    if (!version) throw new RegistryError("NOT_FOUND", `${input.pluginId}@${input.version} does not exist`);
+    if (version.status === "blocked") {
+      throw new RegistryError("GONE", `${input.pluginId}@${input.version} was blocked and is not available`);
+    }
     const files = await ctx.db
       .select()
       .from(versionFiles)
@@ -103,7 +104,7 @@ export const versionsRouter = router({
       changeVersion(ctx, input, async (tx, version) => {
         assertGrantCovers(ctx, "yank", input.pluginId);
         if (version.status !== "published") {
-          throw new TRPCError({ code: "CONFLICT", message: `${input.pluginId}@${input.version} is ${version.status}` });
+          throw new RegistryError("CONFLICT", `${input.pluginId}@${input.version} is ${version.status}`);
         }
         await tx
           .update(pluginVersions)
@@ -134,13 +135,13 @@ export const versionsRouter = router({
       changeVersion(ctx, input, async (tx, version) => {
         const purgeFromEdge = ctx.purgeFromEdge;
         if (!purgeFromEdge) {
-          throw new TRPCError({
-            code: "BAD_REQUEST",
-            message: "versions.block cannot run over a streaming link: its cache purge rides on the answer's headers",
-          });
+          throw new RegistryError(
+            "BAD_REQUEST",
+            "versions.block cannot run over a streaming link: its cache purge rides on the answer's headers",
+          );
         }
         if (version.status === "blocked") {
-          throw new TRPCError({ code: "CONFLICT", message: `${input.pluginId}@${input.version} is already blocked` });
+          throw new RegistryError("CONFLICT", `${input.pluginId}@${input.version} is already blocked`);
         }
         await tx
           .update(pluginVersions)

@@ -1,9 +1,9 @@
 import { LATEST_TAG, removeTagInputSchema, setTagInputSchema } from "@plugins/schema";
 import { distTags, pluginVersions } from "@plugins/schema/tables";
-import { TRPCError } from "@trpc/server";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
 import { followUpdates } from "../installations/follow-updates";
+import { RegistryError } from "../lib/errors";
 import { lockManagedPlugin } from "../plugins/ownership";
 import { refreshTenantManifests } from "../tenants/manifest";
 import { roleProcedure, router } from "../trpc/init";
@@ -21,13 +21,13 @@ export const tagsRouter = router({
           columns: { status: true },
         });
         if (!version) {
-          throw new TRPCError({ code: "NOT_FOUND", message: `${input.pluginId}@${input.version} does not exist` });
+          throw new RegistryError("NOT_FOUND", `${input.pluginId}@${input.version} does not exist`);
         }
         if (version.status !== "published") {
-          throw new TRPCError({
-            code: "CONFLICT",
-            message: `${input.pluginId}@${input.version} is ${version.status}; only published versions can be tagged`,
-          });
+          throw new RegistryError(
+            "CONFLICT",
+            `${input.pluginId}@${input.version} is ${version.status}; only published versions can be tagged`,
+          );
         }
         await tx
           .insert(distTags)
@@ -58,7 +58,7 @@ export const tagsRouter = router({
           .where(and(eq(distTags.pluginId, input.pluginId), eq(distTags.tag, input.tag)))
           .returning();
         if (!removed) {
-          throw new TRPCError({ code: "NOT_FOUND", message: `'${input.pluginId}' has no tag '${input.tag}'` });
+          throw new RegistryError("NOT_FOUND", `'${input.pluginId}' has no tag '${input.tag}'`);
         }
         const latest = input.tag === LATEST_TAG ? await moveLatest(tx, input.pluginId) : undefined;
         if (latest) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));

@@ -1,0 +1,16 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "./local-stack/worker-bundles";
+import { freshWorkerTypes, typesFile, WORKER_TYPES } from "./worker-types";
+
+describe("the committed worker-configuration.d.ts files", () => {
+  it.each(WORKER_TYPES)(
+    "$name: is what `pnpm types` generates from its wrangler.toml and secrets.env (run it after a change)",
+    (worker) => {
+      const committed = readFileSync(join(ROOT, typesFile(worker)), "utf8");
+      expect(freshWorkerTypes(worker), `${typesFile(worker)} is stale: run \`pnpm types\``).toBe(committed);
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,116 @@
+import { ConfigError } from "@plugins/runtime";
+import { describe, expect, it } from "vitest";
+import { readConfig } from "./config";
+
+const REQUIRED = { DATABASE_URL: "postgres://user:db-password@db.internal/plugins", INTERNAL_TOKEN_SECRET: "internal" };
+
+/** A fresh env object each time: readConfig caches per object. */
+const env = (vars: Record<string, unknown> = {}) => ({ ...REQUIRED, ...vars }) as unknown as Env;
+
+function refusal(vars: Record<string, unknown>): string {
+  try {
+    readConfig(env(vars));
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error(`accepted ${JSON.stringify(vars)}`);
+}
+
+describe("readConfig (plugins worker)", () => {
+  it("applies the README's defaults to an env with only its required secrets", () => {
+    expect(readConfig(env())).toEqual({
+      database: {
+        url: REQUIRED.DATABASE_URL,
+        localProxy: undefined,
+        timeouts: { connectMs: 3000, statementMs: 5000, deadlineMs: 6000 },
+      },
+      internalTokenSecret: "internal",
+      configKeys: { current: undefined, retired: [] },
+      exposeErrors: false,
+      upload: {
+        maxUploadBytes: 10 * 1024 * 1024,
+        archive: {
+          maxFileBytes: 5 * 1024 * 1024,
+          maxTotalBytes: 25 * 1024 * 1024,
+          maxFiles: 500,
+          maxCompressionRatio: 50,
+        },
+      },
+    });
+  });
+
+  it("reads every var as configured", () => {
+    const config = readConfig(
+      env({
+        CONFIG_ENCRYPTION_KEY: "current-key",
+        CONFIG_ENCRYPTION_RETIRED_KEYS: " old-a , old-b,,",
+        DATABASE_CONNECT_TIMEOUT_MS: "1000",
+        DATABASE_STATEMENT_TIMEOUT_MS: "0",
+        DATABASE_DEADLINE_MS: "2000",
+        NEON_LOCAL_PROXY: "127.0.0.1:5488",
+        ENVIRONMENT: "development",
+        MAX_BUNDLE_BYTES: "1024",
+        MAX_FILE_BYTES: "100",
+        MAX_TOTAL_BYTES: "200",
+        MAX_FILES: "3",
+        MAX_COMPRESSION_RATIO: "10",
+      }),
+    );
+    expect(config).toEqual({
+      database: {
+        url: REQUIRED.DATABASE_URL,
+        localProxy: "127.0.0.1:5488",
+        timeouts: { connectMs: 1000, statementMs: 0, deadlineMs: 2000 },
+      },
+      internalTokenSecret: "internal",
+      configKeys: { current: "current-key", retired: ["old-a", "old-b"] },
+      exposeErrors: true,
+      upload: {
+        maxUploadBytes: 1024,
+        archive: { maxFileBytes: 100, maxTotalBytes: 200, maxFiles: 3, maxCompressionRatio: 10 },
+      },
+    });
+  });
+
+  it("takes an empty CONFIG_ENCRYPTION_KEY as unset: secret fields cannot be stored then", () => {
+    expect(readConfig(env({ CONFIG_ENCRYPTION_KEY: "" })).configKeys).toEqual({ current: undefined, retired: [] });
+  });
+
+  it.each([
+    "MAX_BUNDLE_BYTES",
+    "MAX_FILE_BYTES",
+    "MAX_TOTAL_BYTES",
+    "MAX_FILES",
+    "MAX_COMPRESSION_RATIO",
+    "DATABASE_CONNECT_TIMEOUT_MS",
+    "DATABASE_DEADLINE_MS",
+  ])("refuses %s that is not a positive integer, naming the var", (name) => {
+    expect(refusal({ [name]: "5x" })).toBe(`${name} must be a positive integer, got "5x"`);
+    expect(refusal({ [name]: "0" })).toBe(`${name} must be a positive integer, got "0"`);
+  });
+
+  it("refuses a negative DATABASE_STATEMENT_TIMEOUT_MS (0 sends none)", () => {
+    expect(refusal({ DATABASE_STATEMENT_TIMEOUT_MS: "-1" })).toBe(
+      'DATABASE_STATEMENT_TIMEOUT_MS must be 0 or a positive integer, got "-1"',
+    );
+  });
+
+  it("refuses an env without DATABASE_URL or INTERNAL_TOKEN_SECRET", () => {
+    expect(refusal({ DATABASE_URL: undefined, INTERNAL_TOKEN_SECRET: "" })).toBe(
+      "DATABASE_URL is not set; INTERNAL_TOKEN_SECRET is not set",
+    );
+  });
+
+  it("never repeats a secret's value in its refusal", () => {
+    const message = refusal({
+      DATABASE_URL: { url: "postgres://db-password" },
+      CONFIG_ENCRYPTION_KEY: ["key-value"],
+      CONFIG_ENCRYPTION_RETIRED_KEYS: { keys: "retired-value" },
+    });
+    expect(message).toBe(
+      "DATABASE_URL must be text; CONFIG_ENCRYPTION_KEY must be text; CONFIG_ENCRYPTION_RETIRED_KEYS must be a comma-separated list",
+    );
+    expect(message).not.toMatch(/db-password|key-value|retired-value/);
+  });
+});

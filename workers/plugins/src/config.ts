@@ -1,0 +1,70 @@
+import { configReader, integerVar, listVar, optionalSecret, requiredSecret, textVar } from "@plugins/runtime";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import { DEFAULT_BUNDLE_LIMITS } from "./bundles/limits";
+import type { DatabaseConfig } from "./lib/database";
+
+/**
+ * The plugins worker's vars and secrets (README, "Configuration"), read and validated here
+ * and nowhere else. Bindings (BUNDLES) stay on `env`.
+ */
+const pluginsVars = z
+  .object({
+    DATABASE_URL: requiredSecret(),
+    INTERNAL_TOKEN_SECRET: requiredSecret(),
+    CONFIG_ENCRYPTION_KEY: optionalSecret(),
+    // A list of secrets: listVar's messages never quote a value.
+    CONFIG_ENCRYPTION_RETIRED_KEYS: listVar(),
+    DATABASE_CONNECT_TIMEOUT_MS: integerVar(3000),
+    DATABASE_STATEMENT_TIMEOUT_MS: integerVar(5000, { orZero: true }),
+    DATABASE_DEADLINE_MS: integerVar(6000),
+    NEON_LOCAL_PROXY: textVar(),
+    ENVIRONMENT: textVar(),
+    MAX_BUNDLE_BYTES: integerVar(10 * 1024 * 1024),
+    MAX_FILE_BYTES: integerVar(DEFAULT_BUNDLE_LIMITS.maxFileBytes),
+    MAX_TOTAL_BYTES: integerVar(DEFAULT_BUNDLE_LIMITS.maxTotalBytes),
+    MAX_FILES: integerVar(DEFAULT_BUNDLE_LIMITS.maxFiles),
+    MAX_COMPRESSION_RATIO: integerVar(DEFAULT_BUNDLE_LIMITS.maxCompressionRatio),
+  })
+  .transform((vars) => ({
+    database: {
+      url: vars.DATABASE_URL,
+      localProxy: vars.NEON_LOCAL_PROXY,
+      timeouts: {
+        connectMs: vars.DATABASE_CONNECT_TIMEOUT_MS,
+        statementMs: vars.DATABASE_STATEMENT_TIMEOUT_MS,
+        deadlineMs: vars.DATABASE_DEADLINE_MS,
+      },
+    } satisfies DatabaseConfig,
+    /** Shared with the API worker; verifies the identity it mints per request. */
+    internalTokenSecret: vars.INTERNAL_TOKEN_SECRET,
+    /** The AES-GCM keys of secret config fields: installations/secrets.ts imports (and so checks) them. */
+    configKeys: { current: vars.CONFIG_ENCRYPTION_KEY, retired: vars.CONFIG_ENCRYPTION_RETIRED_KEYS },
+    /** ENVIRONMENT "development" shows internal error messages in responses; anything else hides them. */
+    exposeErrors: vars.ENVIRONMENT === "development",
+    upload: {
+      /** Largest uploaded file (a JS bundle or an archive), in bytes. */
+      maxUploadBytes: vars.MAX_BUNDLE_BYTES,
+      archive: {
+        maxFileBytes: vars.MAX_FILE_BYTES,
+        maxTotalBytes: vars.MAX_TOTAL_BYTES,
+        maxFiles: vars.MAX_FILES,
+        maxCompressionRatio: vars.MAX_COMPRESSION_RATIO,
+      },
+    },
+  }));
+
+export type PluginsConfig = z.output<typeof pluginsVars>;
+
+/** The plugins worker's configuration, parsed once per isolate; throws a ConfigError naming every bad var. */
+export const readConfig: (env: Env) => PluginsConfig = configReader(pluginsVars);
+
+/**
+ * First on every route: a misconfigured worker refuses every request alike, bundle bytes
+ * included, not only those that read the bad var. The ConfigError goes to the app's error
+ * handler (internal/errors.ts), which logs it (it names the var, never a secret's value).
+ */
+export const requireValidConfig = createMiddleware<{ Bindings: Env }>(async (c, next) => {
+  readConfig(c.env);
+  await next();
+});
