@@ -5,6 +5,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pluginFolder, publishFields, tarGz, uploadFields, utf8 } from "./archive-fixtures";
 import { expectNothingChanged } from "./attack-helpers";
+import { mintCast } from "./cast";
 import { expectError, pluginMetadata, publish, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -91,7 +92,7 @@ beforeAll(async () => {
   recorderUrl = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
 
   stack = await startStack();
-  editor = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+  editor = (await mintCast(stack)).alice;
   const files = activeFiles(recorderUrl);
   await publishFields(stack, {
     token: editor,
@@ -299,5 +300,54 @@ describe("an entry must be a JavaScript module", () => {
     const response = await fetch(`${stack.url}${new URL(named.bundleUrl).pathname}`);
     expect(response.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     await response.arrayBuffer();
+  });
+});
+
+describe("files a browser would render actively are served inert, by their headers alone", () => {
+  const ACTIVE = [
+    ["page.html", "<script>fetch('/trpc/health.check')</script>"],
+    ["upper/PAGE.HTML", "<script>1</script>"],
+    ["page.htm", "<script>1</script>"],
+    ["page.shtml", "<script>1</script>"],
+    ["page.xhtml", '<html xmlns="http://www.w3.org/1999/xhtml"><script>1</script></html>'],
+    ["page.xht", '<html xmlns="http://www.w3.org/1999/xhtml"><script>1</script></html>'],
+    ["feed.xml", '<a><script xmlns="http://www.w3.org/1999/xhtml">1</script></a>'],
+    ["style.xsl", '<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform" version="1.0"/>'],
+    ["doc.rdf", "<rdf/>"],
+    ["page.mht", "MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<script>1</script>"],
+    ["doc.pdf", "%PDF-1.4\n%%EOF\n"],
+    ["no-extension", "<script>1</script>"],
+    ["icon.svg", '<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>'],
+  ] as const;
+  /** What a browser may render as a document of the serving origin, running its script. */
+  const RENDERED_ACTIVELY = /^(text\/html|application\/(xhtml\+xml|xml|xslt\+xml|rdf\+xml|pdf)|text\/xml|message\/)/;
+
+  beforeAll(async () => {
+    const files = [
+      ...pluginFolder({ id: "active-content", version: "1.0.0" }),
+      ...ACTIVE.map(([path, body]) => ({ path: `files/${path}`, bytes: utf8(body) })),
+    ];
+    await publishFields(stack, { token: editor, file: await tarGz(files) });
+  });
+
+  it.each(ACTIVE.map(([path]) => path))("files/%s: no active type, the sandbox CSP, nosniff", async (path) => {
+    const response = await fetch(`${stack.url}/plugins/bundles/active-content/v1.0.0/files/${path}`);
+    await response.arrayBuffer();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).not.toMatch(RENDERED_ACTIVELY);
+    expect(response.headers.get("content-security-policy")).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    );
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("an object planted in R2 with an active type is served inert all the same", async () => {
+    await stack.bucket.put("active-content/1.0.0/planted.html", "<script>1</script>", {
+      httpMetadata: { contentType: "application/xhtml+xml" },
+    });
+    const response = await fetch(`${stack.url}/plugins/bundles/active-content/v1.0.0/planted.html`);
+    await response.arrayBuffer();
+    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(response.headers.get("content-security-policy")).toContain("sandbox");
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Archives as a publisher's build would produce them (tar.gz, zip), and uploads that carry
- * the optional `tag` field, for the integration tests of issue 3.
+ * the optional `tag` field.
  */
 
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from "@zip.js/zip.js";

@@ -1,7 +1,7 @@
 /**
- * Issue 3, multi-file bundles: a built folder uploaded as tar.gz or zip, each file stored,
- * digested and served with its own content type; every unsafe archive refused with a 4xx
- * through the HTTP API, storing nothing.
+ * Multi-file bundles: a built folder uploaded as tar.gz or zip, each file stored, digested
+ * and served with its own content type. Hostile archives (traversal, links, bombs, duplicate
+ * or deceptive names) are refused with a 4xx through the HTTP API, storing nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -17,7 +17,9 @@ import {
   zeroTarGz,
   zip,
 } from "./archive-fixtures";
-import { contentDigest, expectError, IMMUTABLE, pluginMetadata, sha256Hex, sriSha384, trpc } from "./helpers";
+import { expectNothingChanged } from "./attack-helpers";
+import { mintCast } from "./cast";
+import { contentDigest, expectError, IMMUTABLE, pluginMetadata, sha256Hex, sriSha384, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
@@ -25,7 +27,7 @@ let alice: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+  alice = (await mintCast(stack)).alice;
 });
 afterAll(() => stack?.stop());
 
@@ -323,7 +325,7 @@ describe("refuses through the HTTP API, with a 4xx and nothing stored", () => {
     let token: string;
     beforeAll(async () => {
       few = await startStack({ pluginsBindings: { MAX_FILES: "3" } });
-      token = await few.token({ sub: "alice", role: "editor" });
+      token = (await mintCast(few)).alice;
     });
     afterAll(() => few?.stop());
 
@@ -345,5 +347,66 @@ describe("refuses through the HTTP API, with a 4xx and nothing stored", () => {
       const body = await publishFields(few, { token, file: await zip(files) });
       expect(body.fileCount).toBe(3);
     });
+  });
+});
+
+describe("deceptive file names are refused 400, the name escaped, storing nothing", () => {
+  beforeAll(async () => {
+    await publishFields(stack, { token: alice, file: await tarGz(pluginFolder({ id: "multi", version: "1.0.0" })) });
+  });
+
+  it.each([
+    ["a zero-width space", "index\u200B.js", '"index\\u{200b}.js"'],
+    ["a right-to-left override", "chunks/gnp\u202E.js", '"chunks/gnp\\u{202e}.js"'],
+    ["a first-strong isolate", "a\u2068.js", '"a\\u{2068}.js"'],
+    // Inside the name: a leading one is dropped by the tar reader's UTF-8 decoding.
+    ["a byte-order mark", "chunks/\uFEFFc.js", '"chunks/\\u{feff}c.js"'],
+    ["a trailing dot", "index.js.", '"index.js."'],
+    ["a trailing space", "chunks/a.js ", '"chunks/a.js "'],
+    ["a folder with a trailing dot", "chunks./b.js", '"chunks./b.js"'],
+    ["a trailing Braille pattern blank", "index.js\u2800", '"index.js\\u{2800}"'],
+    ["a Braille pattern blank inside", "index\u2800.js", '"index\\u{2800}.js"'],
+    ["a Hangul filler", "chunks/a\u3164.js", '"chunks/a\\u{3164}.js"'],
+    ["a halfwidth Hangul filler", "chunks/a\uFFA0.js", '"chunks/a\\u{ffa0}.js"'],
+    ["Hangul choseong and jungseong fillers", "chunks/a\u115F\u1160.js", '"chunks/a\\u{115f}\\u{1160}.js"'],
+    ["a no-break space", "my\u00A0file.js", '"my\\u{a0}file.js"'],
+    ["an em space", "a\u2003b.js", '"a\\u{2003}b.js"'],
+    ["an ideographic space", "a\u3000b.js", '"a\\u{3000}b.js"'],
+  ])("an archive entry with %s", async (_, path, quoted) => {
+    const files = [...pluginFolder({ id: "deceptive", version: "1.0.0" }), { path, bytes: utf8("1") }];
+    await expectNothingChanged(stack, async () => {
+      const response = await uploadFields(stack, { token: alice, file: await tarGz(files) });
+      const message = await expectError(response, 400, "BAD_REQUEST");
+      expect(message).toContain(`file: archive entry ${quoted}:`);
+      // The message shows what the name holds: no invisible character survives into it.
+      expect(message).not.toMatch(/[\p{Cf}\u3164\u2800\u00A0\u3000]/u);
+    });
+  });
+
+  it("an archive entry with an ordinary space inside its name is published", async () => {
+    const files = [...pluginFolder({ id: "spaced", version: "1.0.0" }), { path: "my file.js", bytes: utf8("1") }];
+    const response = await uploadFields(stack, { token: alice, file: await tarGz(files) });
+    expect(response.status, await response.clone().text()).toBe(201);
+  });
+
+  it("an entry with a zero-width space in the manifest (400 naming metadata.entry)", async () => {
+    await expectNothingChanged(stack, async () => {
+      const response = await upload(stack, {
+        token: alice,
+        metadata: pluginMetadata({ id: "deceptive-single", entry: "bundle\u200B.js" }),
+      });
+      expect(await expectError(response, 400, "BAD_REQUEST")).toMatch(/^metadata\.entry: /);
+    });
+  });
+
+  it("a bundle URL naming such a file answers 404 even for an object planted in R2", async () => {
+    await stack.bucket.put("multi/1.0.0/index\u200B.js", "export default 'planted';\n", {
+      httpMetadata: { contentType: "text/javascript; charset=utf-8" },
+    });
+    for (const path of ["index%E2%80%8B.js", "index.js.", "index.js%20"]) {
+      const response = await fetch(`${stack.url}/plugins/bundles/multi/v1.0.0/${path}`);
+      await response.arrayBuffer();
+      expect(response.status, path).toBe(404);
+    }
   });
 });

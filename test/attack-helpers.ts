@@ -1,7 +1,38 @@
 import { request } from "node:http";
 import { expect } from "vitest";
-import { UUID } from "./helpers";
+import { pluginFolder, publishFields, tarGz } from "./archive-fixtures";
+import type { Cast } from "./cast";
+import { install, pluginMetadata, publish, trpc, UUID } from "./helpers";
 import type { Stack } from "./stack";
+
+export const OWNED_BYTES = "export default 'owned';\n";
+export const GUARDED_BYTES = "export default 'guarded';\n";
+export const MALLORY_BYTES = "export default 'mallory was here';\n";
+/** A non-entry file of the archive plugin "multi" (fetching it counts no download). */
+export const MULTI_CHUNK = 'export const chunk = "lazy 1";\n';
+
+/**
+ * What the attack suites try to reach: alice's "owned" (1.0.0, installed once for acme);
+ * alice's "guarded", to which mallory, a maintainer until alice removed her, published
+ * 1.1.0; and "multi", an archive whose non-entry files can be fetched without counting a
+ * download.
+ */
+export async function seedAttackTargets(stack: Stack, cast: Cast): Promise<void> {
+  await publish(stack, cast.alice, pluginMetadata({ id: "owned", version: "1.0.0" }), OWNED_BYTES);
+  expect((await install(stack, cast.alice, "acme", { pluginId: "owned" })).status).toBe(201);
+
+  await publish(stack, cast.alice, pluginMetadata({ id: "guarded", version: "1.0.0" }), GUARDED_BYTES);
+  await trpc(stack, cast.alice).maintainers.add.mutate({ pluginId: "guarded", userId: "mallory" });
+  await publish(stack, cast.mallory, pluginMetadata({ id: "guarded", version: "1.1.0" }), MALLORY_BYTES);
+  await trpc(stack, cast.alice).maintainers.remove.mutate({ pluginId: "guarded", userId: "mallory" });
+  const { rows } = await stack.db.query("select user_id from plugin_maintainers where plugin_id = 'guarded'");
+  expect(rows).toEqual([]);
+
+  await publishFields(stack, {
+    token: cast.alice,
+    file: await tarGz(pluginFolder({ id: "multi", version: "1.0.0" })),
+  });
+}
 
 export interface StoredState {
   counts: Record<string, number>;
@@ -43,7 +74,7 @@ export interface TrpcErrorBody {
   error: {
     message: string;
     code: number;
-    data: { code: string; httpStatus: number; path: string; requestId: string | null; gone: boolean };
+    data: { code: string; httpStatus: number; path: string; requestId: string | null };
   };
 }
 
@@ -55,6 +86,8 @@ export const TRPC_JSON_RPC_CODES: Record<string, number> = {
   UNAUTHORIZED: -32001,
   FORBIDDEN: -32003,
   NOT_FOUND: -32004,
+  // tRPC has no GONE: a blocked version goes out with NOT_FOUND's number, data.code GONE and status 410.
+  GONE: -32004,
   METHOD_NOT_SUPPORTED: -32005,
   CONFLICT: -32009,
   PAYLOAD_TOO_LARGE: -32013,

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, expectNothingChanged } from "./attack-helpers";
+import { type Cast, mintCast } from "./cast";
 import { fanOutSchema, manyPatternsSchema } from "./costly-config-schemas";
 import { expectError, pluginMetadata, publish, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
@@ -11,11 +13,11 @@ import { HOSTILE_INPUT, SUPER_LINEAR_PATTERNS } from "./super-linear-patterns";
  */
 
 let stack: Stack;
-const tokens = { alice: "" };
+let cast: Cast;
 
 beforeAll(async () => {
   stack = await startStack();
-  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+  cast = await mintCast(stack);
 });
 
 afterAll(async () => {
@@ -26,7 +28,7 @@ afterAll(async () => {
 function installWithin(ms: number, body: unknown): Promise<Response> {
   return fetch(`${stack.url}/api/plugins/install`, {
     method: "POST",
-    headers: { authorization: `Bearer ${tokens.alice}`, "x-tenant-id": "acme", "content-type": "application/json" },
+    headers: { authorization: `Bearer ${cast.alice}`, "x-tenant-id": "acme", "content-type": "application/json" },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(ms),
   });
@@ -45,7 +47,7 @@ describe("the reported attack: a pattern ^(a+)+$ with a default it backtracks on
   };
 
   it("publishes (the pattern runs in linear time), and an install with an empty config answers 400 promptly while /health keeps answering", async () => {
-    await publish(stack, tokens.alice, pluginMetadata({ id: "redos-default", version: "1.0.0", config: attack }));
+    await publish(stack, cast.alice, pluginMetadata({ id: "redos-default", version: "1.0.0", config: attack }));
     const before = await stack.snapshot();
 
     const installs = Array.from({ length: 4 }, (_, index) =>
@@ -66,6 +68,35 @@ describe("the reported attack: a pattern ^(a+)+$ with a default it backtracks on
   });
 });
 
+describe("every classic super-linear pattern at once, on a default each backtracks on", () => {
+  it("an install with an empty config, whose 10 KB default every classic super-linear pattern backtracks on, answers 400 within 2 s while /health answers", async () => {
+    const config = {
+      type: "object",
+      properties: {
+        name: { type: "string", allOf: SUPER_LINEAR_PATTERNS.map((pattern) => ({ pattern })), default: HOSTILE_INPUT },
+      },
+    };
+    await publish(stack, cast.alice, pluginMetadata({ id: "redos-attack", version: "1.0.0", config }));
+    await expectNothingChanged(stack, async () => {
+      const started = performance.now();
+      const [installed, health] = await Promise.all([
+        fetch(`${stack.url}/api/plugins/install`, {
+          method: "POST",
+          headers: { ...bearer(cast.alice), "x-tenant-id": "acme", "content-type": "application/json" },
+          body: JSON.stringify({ pluginId: "redos-attack", config: {} }),
+          signal: AbortSignal.timeout(10_000),
+        }),
+        fetch(`${stack.url}/health`, { signal: AbortSignal.timeout(10_000) }),
+      ]);
+      expect(health.status).toBe(200);
+      expect(await expectError(installed, 400, "BAD_REQUEST")).toMatch(
+        /^config\.name: String does not match pattern\./,
+      );
+      expect(performance.now() - started).toBeLessThan(2_000);
+    });
+  });
+});
+
 describe.each(SUPER_LINEAR_PATTERNS.map((pattern, index) => [pattern, index] as const))(
   "the classic super-linear pattern %s",
   (pattern, index) => {
@@ -74,7 +105,7 @@ describe.each(SUPER_LINEAR_PATTERNS.map((pattern, index) => [pattern, index] as 
     beforeAll(async () => {
       await publish(
         stack,
-        tokens.alice,
+        cast.alice,
         pluginMetadata({
           id: pluginId,
           version: "1.0.0",
@@ -124,6 +155,16 @@ describe("patterns and formats that cannot run in linear time are refused at pub
       'metadata.config: properties.tags.items.pattern "(?<=#)\\w+" cannot run in linear time: lookaround (?<=…) is not supported',
     ],
     [
+      "a lookbehind in $defs",
+      { $defs: { tag: { type: "string", pattern: "(?<=#)\\w+" } } },
+      /^metadata\.config: \$defs\.tag\.pattern "\(\?<=#\)\\w\+" cannot run in linear time/,
+    ],
+    [
+      "a backreference under properties",
+      { properties: { twice: { type: "string", pattern: "^(\\w+)\\1$" } } },
+      /^metadata\.config: properties\.twice\.pattern .* backreferences/,
+    ],
+    [
       "the format url, whose check takes exponential time",
       { properties: { homepage: { type: "string", format: "url" } } },
       /^metadata\.config: properties\.homepage\.format "url" is not supported: its check takes exponential time/,
@@ -131,7 +172,7 @@ describe("patterns and formats that cannot run in linear time are refused at pub
   ])("refuses %s with 400 naming it, storing nothing", async (_, config, message) => {
     const before = await stack.snapshot();
     const response = await upload(stack, {
-      token: tokens.alice,
+      token: cast.alice,
       metadata: pluginMetadata({ id: "redos-refused", version: "1.0.0", config: { type: "object", ...config } }),
     });
     const text = await expectError(response, 400, "BAD_REQUEST");
@@ -145,7 +186,7 @@ describe("a version stored before patterns had to run in linear time", () => {
   it("refuses installs with 400 saying why, instead of running its lookahead", async () => {
     await publish(
       stack,
-      tokens.alice,
+      cast.alice,
       pluginMetadata({
         id: "redos-stored",
         version: "1.0.0",
@@ -174,7 +215,7 @@ describe("a version stored before patterns had to run in linear time", () => {
       `update plugin_versions set manifest = jsonb_set(manifest, '{config,properties,homepage}', '{"type":"string","format":"url"}')
        where plugin_id = 'redos-stored'`,
     );
-    const alice = trpc(stack, tokens.alice).installations;
+    const alice = trpc(stack, cast.alice).installations;
     const call = alice.install.mutate({
       tenantId: "acme",
       pluginId: "redos-stored",
@@ -210,7 +251,7 @@ describe("config schemas whose patterns are linear but whose whole evaluation is
       const before = await stack.snapshot();
       const [response, ms] = await timed(() =>
         upload(stack, {
-          token: tokens.alice,
+          token: cast.alice,
           metadata: pluginMetadata({ id: "costly-refused", version: "1.0.0", config }),
         }),
       );
@@ -230,7 +271,7 @@ describe("config schemas whose patterns are linear but whose whole evaluation is
     async (_, pluginId, config) => {
       await publish(
         stack,
-        tokens.alice,
+        cast.alice,
         pluginMetadata({
           id: pluginId,
           version: "1.0.0",

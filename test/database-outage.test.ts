@@ -3,6 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyMigrations } from "../scripts/local-stack/migrate";
 import { type RunningPostgres, startLocalPostgres } from "../scripts/local-stack/postgres";
+import { mintCast } from "./cast";
 import {
   eventually,
   expectCrossOrigin,
@@ -193,7 +194,7 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
     if (server.kind !== "postgres-server") return;
     await applyMigrations(server.url);
     stack = await startStack({ databaseUrl: server.url });
-    admin = await stack.token({ sub: "alice", role: "admin", tenant: "acme" });
+    admin = (await mintCast(stack)).root;
     await publish(stack, admin, pluginMetadata({ id: "held" }));
     const installed = await install(stack, admin, "acme", { pluginId: "held", activate: true });
     expect(installed.status, await installed.clone().text()).toBe(201);

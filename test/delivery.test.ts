@@ -1,10 +1,11 @@
 /**
- * Issue 3, edge delivery: conditional and range requests on the immutable path, the headers
+ * Edge delivery: conditional and range requests on the immutable path, the headers
  * every answer carries, repeat requests answered by the gateway alone, and floating
  * references (`id@tag`, `id@range`) redirected afresh on every request.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MiB, pluginFolder, publishFields, tarGz, utf8 } from "./archive-fixtures";
+import { mintCast } from "./cast";
 import {
   expectCrossOrigin,
   expectError,
@@ -26,8 +27,7 @@ let admin: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  admin = await stack.token({ sub: "root", role: "admin" });
+  ({ alice, root: admin } = await mintCast(stack));
   await publishFields(stack, { token: alice, file: await tarGz(pluginFolder({ id: "deliver", version: "1.0.0" })) });
 });
 afterAll(() => stack?.stop());
@@ -113,6 +113,13 @@ describe("range requests on the exact path", () => {
     expect(response.status).toBe(416);
     expect(response.headers.get("content-range")).toBe(`bytes */${size}`);
     expectCrossOrigin(response);
+    await response.arrayBuffer();
+  });
+
+  it("marks an unsatisfiable range no-store, not immutable, so no cache keeps the refusal", async () => {
+    const response = await fetch(fileUrl("index.js"), { headers: { range: "bytes=999999-" } });
+    expect(response.status).toBe(416);
+    expect(response.headers.get("cache-control")).toBe("no-store");
     await response.arrayBuffer();
   });
 

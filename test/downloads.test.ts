@@ -1,11 +1,12 @@
 /**
- * Issue 3, download counts: the gateway counts full GETs of a version's entry file in memory
+ * Download counts: the gateway counts full GETs of a version's entry file in memory
  * and flushes a batch when 500 are counted or 10 s have passed since the first count (on the
  * next counted request, in waitUntil). A stack of its own, so that no other test's request
  * starts or flushes the batch this file waits for.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pluginFolder, publishFields, tarGz } from "./archive-fixtures";
+import { mintCast } from "./cast";
 import { eventually, expectTrpcError, pluginMetadata, publish, sleep, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -13,7 +14,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   stack = await startStack();
-  const alice = await stack.token({ sub: "alice", role: "editor" });
+  const { alice } = await mintCast(stack);
   await publishFields(stack, { token: alice, file: await tarGz(pluginFolder({ id: "counted", version: "1.0.0" })) });
   await publish(stack, alice, pluginMetadata({ id: "solo", version: "2.0.0" }), "export default 'solo';\n");
 });

@@ -29,6 +29,7 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, type StoredState, storedState, type TrpcErrorBody } from "./attack-helpers";
+import { mintCast } from "./cast";
 import { install, pluginMetadata, present, publish, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -72,7 +73,7 @@ const sent = { malformed: 0, raw: 0, wellFormed: 0 };
 
 beforeAll(async () => {
   stack = await startStack();
-  admin = await stack.token({ sub: "root", role: "admin" });
+  admin = (await mintCast(stack)).root;
   // Real rows for the queries to find: a plugin with two versions, a tag, a maintainer and an installation.
   await publish(stack, admin, pluginMetadata({ id: "target", version: "1.0.0" }));
   await publish(stack, admin, pluginMetadata({ id: "target", version: "1.1.0-beta.1" }));
@@ -618,7 +619,7 @@ const NOT_FUZZED: { path: string; kind: Procedure["kind"]; why: string }[] = [
   {
     path: "plugins.publish",
     kind: "mutation",
-    why: "reads multipart form data, not JSON: its malformed bodies are in input-bounds and attacks",
+    why: "reads multipart form data, not JSON: its malformed bodies are in hostile-bodies",
   },
 ];
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintCast } from "./cast";
 import { closedPort, expectError, install, trpc, UUID } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -100,7 +101,7 @@ describe("a stack whose workers disagree on the internal secret", () => {
   });
 
   it("answers an install 503 SERVICE_UNAVAILABLE rather than blaming the caller", async () => {
-    const token = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+    const token = (await mintCast(stack)).alice;
     const response = await install(stack, token, "acme", { pluginId: "anything" });
     expect(await expectError(response, 503, "SERVICE_UNAVAILABLE")).toBe("The plugin registry is unavailable");
   });

@@ -1,16 +1,11 @@
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Cast, mintCast } from "./cast";
 import { install, pluginMetadata, publish, trpc, UUID } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
-const tokens: Record<"admin" | "alice" | "bob" | "globexViewer" | "acmeViewer", string> = {
-  admin: "",
-  alice: "",
-  bob: "",
-  globexViewer: "",
-  acmeViewer: "",
-};
+let cast: Cast;
 
 interface Installation {
   id: string;
@@ -26,13 +21,9 @@ interface Installation {
 
 beforeAll(async () => {
   stack = await startStack();
-  tokens.admin = await stack.token({ sub: "root", role: "admin", tenant: "platform" });
-  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  tokens.bob = await stack.token({ sub: "bob", role: "editor", tenant: "globex" });
-  tokens.globexViewer = await stack.token({ sub: "gina", role: "viewer", tenant: "globex" });
-  tokens.acmeViewer = await stack.token({ sub: "vera", role: "viewer", tenant: "acme" });
+  cast = await mintCast(stack);
   for (const version of ["1.0.0", "1.4.0", "1.10.1", "2.0.0", "2.1.0-beta.1"]) {
-    await publish(stack, tokens.alice, pluginMetadata({ id: "checkout", version }));
+    await publish(stack, cast.alice, pluginMetadata({ id: "checkout", version }));
   }
 });
 afterAll(() => stack?.stop());
@@ -50,7 +41,7 @@ describe("installing for a tenant", () => {
   let latestRequestId: string | null;
 
   beforeAll(async () => {
-    ({ installation: latest, requestId: latestRequestId } = await installOk(tokens.alice, "acme", {
+    ({ installation: latest, requestId: latestRequestId } = await installOk(cast.alice, "acme", {
       pluginId: "checkout",
     }));
   });
@@ -120,7 +111,7 @@ describe("installing for a tenant", () => {
   });
 
   it("pins ^1.0.0 to the highest 1.x (1.10.1, not 1.4.0 by string order)", async () => {
-    const { installation } = await installOk(tokens.alice, "acme", {
+    const { installation } = await installOk(cast.alice, "acme", {
       pluginId: "checkout",
       version: "^1.0.0",
       instanceId: "checkout-legacy",
@@ -134,13 +125,13 @@ describe("installing for a tenant", () => {
   });
 
   it("pins an exact version as asked, and never picks a prerelease for a range", async () => {
-    const exact = await installOk(tokens.alice, "acme", {
+    const exact = await installOk(cast.alice, "acme", {
       pluginId: "checkout",
       version: "1.4.0",
       instanceId: "exact",
     });
     expect(exact.installation.version).toBe("1.4.0");
-    const range = await installOk(tokens.alice, "acme", {
+    const range = await installOk(cast.alice, "acme", {
       pluginId: "checkout",
       version: ">=2.0.0",
       instanceId: "range",
@@ -149,15 +140,15 @@ describe("installing for a tenant", () => {
   });
 
   it("keeps an installation on its pinned version after a newer version is published", async () => {
-    await publish(stack, tokens.alice, pluginMetadata({ id: "checkout", version: "2.2.0" }));
+    await publish(stack, cast.alice, pluginMetadata({ id: "checkout", version: "2.2.0" }));
     const { rows } = await stack.db.query("select version from installations where id = $1", [latest.id]);
     expect(rows).toEqual([{ version: "2.0.0" }]);
-    const { installation } = await installOk(tokens.alice, "acme", { pluginId: "checkout", instanceId: "after" });
+    const { installation } = await installOk(cast.alice, "acme", { pluginId: "checkout", instanceId: "after" });
     expect(installation.version).toBe("2.2.0");
   });
 
   it("ignores a tenantId in the body: the x-tenant-id header decides", async () => {
-    const { installation } = await installOk(tokens.alice, "acme", {
+    const { installation } = await installOk(cast.alice, "acme", {
       pluginId: "checkout",
       instanceId: "body-tenant",
       tenantId: "globex",
@@ -166,7 +157,7 @@ describe("installing for a tenant", () => {
   });
 
   it("lets an admin install for another tenant, recorded as the admin's act for that tenant", async () => {
-    const { installation } = await installOk(tokens.admin, "globex", { pluginId: "checkout", version: "~1.4" });
+    const { installation } = await installOk(cast.root, "globex", { pluginId: "checkout", version: "~1.4" });
     expect(installation).toMatchObject({ tenantId: "globex", installedBy: "root", version: "1.4.0" });
     const { rows } = await stack.db.query(
       "select actor_id, actor_role, tenant_id from audit_log where resource_id = $1",
@@ -178,7 +169,7 @@ describe("installing for a tenant", () => {
 
 describe("listing a tenant's installations over tRPC", () => {
   it("shows an acme editor acme's installations only, oldest first", async () => {
-    const rows = await trpc(stack, tokens.alice).installations.list.query({ tenantId: "acme" });
+    const rows = await trpc(stack, cast.alice).installations.list.query({ tenantId: "acme" });
     expect(rows.map((row) => row.instanceId)).toEqual([
       "checkout",
       "checkout-legacy",
@@ -191,7 +182,7 @@ describe("listing a tenant's installations over tRPC", () => {
   });
 
   it("shows a globex viewer globex's installation only, through a batching client", async () => {
-    const rows = await trpc(stack, tokens.globexViewer, { link: "batch" }).installations.list.query({
+    const rows = await trpc(stack, cast.gina, { link: "batch" }).installations.list.query({
       tenantId: "globex",
     });
     expect(rows.map((row) => [row.tenantId, row.pluginId, row.version, row.installedBy])).toEqual([
@@ -200,8 +191,8 @@ describe("listing a tenant's installations over tRPC", () => {
   });
 
   it("answers a streaming batch (httpBatchStreamLink, trpc-accept: application/jsonl) like separate calls", async () => {
-    const plain = trpc(stack, tokens.alice);
-    const streamed = trpc(stack, tokens.alice, { link: "stream" });
+    const plain = trpc(stack, cast.alice);
+    const streamed = trpc(stack, cast.alice, { link: "stream" });
     const [installations, plugin, resolved] = await Promise.all([
       streamed.installations.list.query({ tenantId: "acme" }),
       streamed.plugins.get.query({ pluginId: "checkout" }),
@@ -213,7 +204,7 @@ describe("listing a tenant's installations over tRPC", () => {
   });
 
   it("answers a globex viewer asking for acme's installations as if acme did not exist (NOT_FOUND)", async () => {
-    const error = await trpc(stack, tokens.globexViewer)
+    const error = await trpc(stack, cast.gina)
       .installations.list.query({ tenantId: "acme" })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TRPCClientError);
@@ -223,7 +214,7 @@ describe("listing a tenant's installations over tRPC", () => {
   });
 
   it("answers a globex editor NOT_FOUND too", async () => {
-    const error = await trpc(stack, tokens.bob)
+    const error = await trpc(stack, cast.bob)
       .installations.list.query({ tenantId: "acme" })
       .catch((caught: unknown) => caught);
     expect((error as TRPCClientError<never>).data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404 });
@@ -233,9 +224,9 @@ describe("listing a tenant's installations over tRPC", () => {
     const before = await stack.snapshot();
     const answers = [];
     for (const tenant of ["acme", "no-such-tenant"]) {
-      const headers = { authorization: `Bearer ${tokens.bob}`, "x-tenant-id": tenant };
+      const headers = { authorization: `Bearer ${cast.bob}`, "x-tenant-id": tenant };
       for (const response of [
-        await install(stack, tokens.bob, tenant, { pluginId: "checkout", instanceId: "cross" }),
+        await install(stack, cast.bob, tenant, { pluginId: "checkout", instanceId: "cross" }),
         await fetch(`${stack.url}/api/plugins/status/checkout`, { headers }),
         await fetch(`${stack.url}/api/plugins/start/checkout`, { method: "POST", headers }),
       ]) {
@@ -258,14 +249,14 @@ describe("listing a tenant's installations over tRPC", () => {
   });
 
   it("lets an admin list any tenant", async () => {
-    const rows = await trpc(stack, tokens.admin).installations.list.query({ tenantId: "globex" });
+    const rows = await trpc(stack, cast.root).installations.list.query({ tenantId: "globex" });
     expect(rows).toHaveLength(1);
-    const none = await trpc(stack, tokens.admin).installations.list.query({ tenantId: "initech" });
+    const none = await trpc(stack, cast.root).installations.list.query({ tenantId: "initech" });
     expect(none).toEqual([]);
   });
 
   it("lets an acme viewer read but not install over tRPC", async () => {
-    const client = trpc(stack, tokens.acmeViewer);
+    const client = trpc(stack, cast.vera);
     expect(await client.installations.list.query({ tenantId: "acme" })).toHaveLength(6);
     const before = await stack.snapshot();
     const error = await client.installations.install
@@ -276,14 +267,14 @@ describe("listing a tenant's installations over tRPC", () => {
   });
 
   it("installs over tRPC for the caller's tenant with the same rules as REST", async () => {
-    const installation = await trpc(stack, tokens.bob).installations.install.mutate({
+    const installation = await trpc(stack, cast.bob).installations.install.mutate({
       tenantId: "globex",
       pluginId: "checkout",
       version: "^2.0.0",
       instanceId: "checkout-2",
     });
     expect(installation).toMatchObject({ tenantId: "globex", instanceId: "checkout-2", version: "2.2.0" });
-    const error = await trpc(stack, tokens.bob)
+    const error = await trpc(stack, cast.bob)
       .installations.install.mutate({ tenantId: "acme", pluginId: "checkout", instanceId: "intruder" })
       .catch((caught: unknown) => caught);
     expect((error as TRPCClientError<never>).data).toMatchObject({ code: "NOT_FOUND" });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Cast, mintCast } from "./cast";
 import {
   expectError,
   expectTrpcError,
@@ -14,7 +15,7 @@ import {
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
-const tokens = { admin: "", alice: "", vera: "", bob: "" };
+let cast: Cast;
 
 /** A required secret, an optional one, defaults (one nested), an enum; nothing else allowed. */
 const FULL = {
@@ -105,13 +106,10 @@ async function restInstall(token: string, tenant: string, body: Record<string, u
 
 beforeAll(async () => {
   stack = await startStack();
-  tokens.admin = await stack.token({ sub: "root", role: "admin", tenant: "platform" });
-  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  tokens.vera = await stack.token({ sub: "vera", role: "viewer", tenant: "acme" });
-  tokens.bob = await stack.token({ sub: "bob", role: "editor", tenant: "globex" });
-  await publish(stack, tokens.alice, pluginMetadata({ id: "cfg-full", version: "1.0.0", config: FULL }));
-  await publish(stack, tokens.alice, pluginMetadata({ id: "cfg-optional", version: "1.0.0", config: OPTIONAL }));
-  await publish(stack, tokens.alice, pluginMetadata({ id: "cfg-none", version: "1.0.0" }));
+  cast = await mintCast(stack);
+  await publish(stack, cast.alice, pluginMetadata({ id: "cfg-full", version: "1.0.0", config: FULL }));
+  await publish(stack, cast.alice, pluginMetadata({ id: "cfg-optional", version: "1.0.0", config: OPTIONAL }));
+  await publish(stack, cast.alice, pluginMetadata({ id: "cfg-none", version: "1.0.0" }));
 });
 afterAll(() => stack?.stop());
 
@@ -123,14 +121,14 @@ describe("installing with a valid config", () => {
   let rest: Awaited<ReturnType<typeof restInstall>>;
 
   beforeAll(async () => {
-    installed = await trpc(stack, tokens.alice).installations.install.mutate({
+    installed = await trpc(stack, cast.alice).installations.install.mutate({
       tenantId: "acme",
       pluginId: "cfg-full",
       instanceId: "full",
       activate: true,
       config: { apiToken, webhookSecret, region: "eu" },
     });
-    rest = await restInstall(tokens.alice, "acme", {
+    rest = await restInstall(cast.alice, "acme", {
       pluginId: "cfg-full",
       instanceId: "full-rest",
       activate: true,
@@ -189,7 +187,7 @@ describe("installing with a valid config", () => {
 
   it("shows neither secret through installations.get or list, to an editor, a viewer or an admin", async () => {
     const sealed = present((await storedRow(installed.id)).sealed_secrets);
-    for (const token of [tokens.alice, tokens.vera, tokens.admin]) {
+    for (const token of [cast.alice, cast.vera, cast.root]) {
       const api = trpc(stack, token);
       const one = await api.installations.get.query({ tenantId: "acme", instanceId: "full" });
       expect(one.config).toEqual({ port: 8080, region: "eu", retry: { attempts: 3 } });
@@ -206,7 +204,7 @@ describe("installing with a valid config", () => {
   });
 
   it("shows neither secret through REST status", async () => {
-    for (const token of [tokens.alice, tokens.admin]) {
+    for (const token of [cast.alice, cast.root]) {
       const response = await restGet("/api/plugins/status/full", token, "acme");
       const text = await response.text();
       expect(response.status, text).toBe(200);
@@ -217,7 +215,7 @@ describe("installing with a valid config", () => {
   });
 
   it("shows neither secret in the audit log an admin reads", async () => {
-    const log = await trpc(stack, tokens.admin).audit.list.query({ tenantId: "acme", limit: 200 });
+    const log = await trpc(stack, cast.root).audit.list.query({ tenantId: "acme", limit: 200 });
     expect(log.items.map((entry) => entry.resourceId)).toEqual(
       expect.arrayContaining([installed.id, rest.installation.id]),
     );
@@ -226,7 +224,7 @@ describe("installing with a valid config", () => {
   });
 
   it("puts only the public config in the tenant manifest, over tRPC and REST, for a member and an admin", async () => {
-    for (const token of [tokens.alice, tokens.vera, tokens.admin]) {
+    for (const token of [cast.alice, cast.vera, cast.root]) {
       const answer = await trpc(stack, token).manifests.get.query({ tenantId: "acme" });
       const manifest = present(answer.manifest, "manifest");
       const full = manifest.plugins.find((plugin) => plugin.instanceId === "full");
@@ -246,7 +244,7 @@ describe("installing with a valid config", () => {
     const value = secret("refused");
     const before = await stack.snapshot();
     const message = await expectTrpcError(
-      trpc(stack, tokens.alice).installations.install.mutate({
+      trpc(stack, cast.alice).installations.install.mutate({
         tenantId: "acme",
         pluginId: "cfg-full",
         instanceId: "refused",
@@ -264,7 +262,7 @@ describe("installing with a valid config", () => {
   it("stores a secret as long as a config may be (64 KiB of JSON text in multi-byte characters)", async () => {
     // 60 000 characters pass the 64 KiB limit on the config's JSON text, and are 180 000 bytes of UTF-8.
     const long = "€".repeat(60_000);
-    const result = await trpc(stack, tokens.alice).installations.install.mutate({
+    const result = await trpc(stack, cast.alice).installations.install.mutate({
       tenantId: "acme",
       pluginId: "cfg-full",
       instanceId: "long-secret",
@@ -317,7 +315,7 @@ describe("refusing an invalid config at install", () => {
       const before = await stack.snapshot();
       const audits = await auditCount();
       const message = await expectTrpcError(
-        trpc(stack, tokens.alice).installations.install.mutate({
+        trpc(stack, cast.alice).installations.install.mutate({
           tenantId: "acme",
           pluginId: "cfg-full",
           instanceId: "invalid",
@@ -336,7 +334,7 @@ describe("refusing an invalid config at install", () => {
     "refuses %s over REST with a 400 envelope naming each field, storing nothing",
     async (_, config, expected) => {
       const before = await stack.snapshot();
-      const response = await install(stack, tokens.alice, "acme", {
+      const response = await install(stack, cast.alice, "acme", {
         pluginId: "cfg-full",
         instanceId: "invalid",
         config,
@@ -348,7 +346,7 @@ describe("refusing an invalid config at install", () => {
 
   it("refuses an admin's install for a tenant the same way", async () => {
     const before = await stack.snapshot();
-    const response = await install(stack, tokens.admin, "globex", {
+    const response = await install(stack, cast.root, "globex", {
       pluginId: "cfg-full",
       config: { apiToken: "t", extra: 1 },
     });
@@ -362,7 +360,7 @@ describe("configure", () => {
   const second = secret("second-token");
   const hook = secret("hook");
   let id: string;
-  const api = () => trpc(stack, tokens.alice).installations;
+  const api = () => trpc(stack, cast.alice).installations;
   const configure = (config: Record<string, unknown>, revision?: number) =>
     api().configure.mutate({ tenantId: "acme", instanceId: "conf", config, revision });
 
@@ -471,7 +469,7 @@ describe("configure", () => {
   it("refuses a viewer, changing nothing", async () => {
     await unchanged(() =>
       expectTrpcError(
-        trpc(stack, tokens.vera).installations.configure.mutate({
+        trpc(stack, cast.vera).installations.configure.mutate({
           tenantId: "acme",
           instanceId: "conf",
           config: { port: 1 },
@@ -512,7 +510,7 @@ describe("configure", () => {
 
 describe("uninstalling", () => {
   it("drops the sealed secrets: history keeps no credentials", async () => {
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     const installed = await api.installations.install.mutate({
       tenantId: "acme",
       pluginId: "cfg-full",
@@ -532,7 +530,7 @@ describe("uninstalling", () => {
 
 describe("a plugin without a config schema", () => {
   it("installs with an empty config", async () => {
-    const installed = await trpc(stack, tokens.alice).installations.install.mutate({
+    const installed = await trpc(stack, cast.alice).installations.install.mutate({
       tenantId: "acme",
       pluginId: "cfg-none",
       config: {},
@@ -544,7 +542,7 @@ describe("a plugin without a config schema", () => {
   it("refuses any field over tRPC and REST, naming it, storing nothing", async () => {
     const before = await stack.snapshot();
     const message = await expectTrpcError(
-      trpc(stack, tokens.alice).installations.install.mutate({
+      trpc(stack, cast.alice).installations.install.mutate({
         tenantId: "acme",
         pluginId: "cfg-none",
         instanceId: "none-2",
@@ -554,7 +552,7 @@ describe("a plugin without a config schema", () => {
       400,
     );
     expect(message).toBe("config.colour: this plugin takes no configuration");
-    const response = await install(stack, tokens.alice, "acme", {
+    const response = await install(stack, cast.alice, "acme", {
       pluginId: "cfg-none",
       instanceId: "none-3",
       config: { colour: "red", size: 2 },
@@ -568,7 +566,7 @@ describe("a plugin without a config schema", () => {
   it("refuses a configure with a field, changing nothing", async () => {
     const before = await instanceRow("acme", "cfg-none");
     const message = await expectTrpcError(
-      trpc(stack, tokens.alice).installations.configure.mutate({
+      trpc(stack, cast.alice).installations.configure.mutate({
         tenantId: "acme",
         instanceId: "cfg-none",
         config: { colour: "red" },
@@ -593,7 +591,7 @@ describe("publishing a config schema that cannot work", () => {
   ])("refuses a manifest whose config schema %s with 400 naming config, storing nothing", async (_, config) => {
     const before = await stack.snapshot();
     const response = await upload(stack, {
-      token: tokens.alice,
+      token: cast.alice,
       metadata: pluginMetadata({ id: "cfg-broken", version: "1.0.0", config }),
     });
     expect(await expectError(response, 400, "BAD_REQUEST")).toMatch(/(^|; )metadata\.config: /);
@@ -607,7 +605,7 @@ describe("a sealed value copied onto another instance", () => {
   const foreignToken = secret("foreign");
 
   beforeAll(async () => {
-    const alice = trpc(stack, tokens.alice).installations;
+    const alice = trpc(stack, cast.alice).installations;
     await alice.install.mutate({
       tenantId: "acme",
       pluginId: "cfg-full",
@@ -620,7 +618,7 @@ describe("a sealed value copied onto another instance", () => {
       instanceId: "target",
       config: { apiToken: targetToken },
     });
-    await trpc(stack, tokens.bob).installations.install.mutate({
+    await trpc(stack, cast.bob).installations.install.mutate({
       tenantId: "globex",
       pluginId: "cfg-full",
       instanceId: "foreign",
@@ -653,7 +651,7 @@ describe("a sealed value copied onto another instance", () => {
       const before = await instanceRow(tenantId, instanceId);
       const audits = await auditCount();
       await expectInternalError(
-        trpc(stack, tokens[who]).installations.configure.mutate({ tenantId, instanceId, config: { port: 1234 } }),
+        trpc(stack, cast[who]).installations.configure.mutate({ tenantId, instanceId, config: { port: 1234 } }),
       );
       expect(await instanceRow(tenantId, instanceId)).toEqual(before);
       expect(await auditCount()).toBe(audits);
@@ -663,7 +661,7 @@ describe("a sealed value copied onto another instance", () => {
   it("activating does not open the secrets at all (the config was checked when stored), so it works", async () => {
     const response = await fetch(`${stack.url}/api/plugins/start/target`, {
       method: "POST",
-      headers: { authorization: `Bearer ${tokens.alice}`, "x-tenant-id": "acme" },
+      headers: { authorization: `Bearer ${cast.alice}`, "x-tenant-id": "acme" },
     });
     expect(response.status).toBe(200);
     const text = await response.text();
@@ -671,14 +669,14 @@ describe("a sealed value copied onto another instance", () => {
   });
 
   it("still shows the instance, without any secret", async () => {
-    const target = await trpc(stack, tokens.alice).installations.get.query({ tenantId: "acme", instanceId: "target" });
+    const target = await trpc(stack, cast.alice).installations.get.query({ tenantId: "acme", instanceId: "target" });
     expect(target).toMatchObject({ status: "active", secretsSet: ["apiToken"] });
     const text = JSON.stringify(target);
     for (const value of [victimToken, targetToken]) expect(text).not.toContain(value);
   });
 
   it("leaves the original instance working with its own secret", async () => {
-    const victim = await trpc(stack, tokens.alice).installations.configure.mutate({
+    const victim = await trpc(stack, cast.alice).installations.configure.mutate({
       tenantId: "acme",
       instanceId: "victim",
       config: { port: 1234 },

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Cast, mintCast } from "./cast";
 import { expectError, expectTrpcError, pluginMetadata, present, publish, trpc, trpcError, UUID } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -14,10 +15,9 @@ type Client = ReturnType<typeof trpc>;
 type Instance = Awaited<ReturnType<Client["installations"]["get"]["query"]>>;
 type Action = "activate" | "deactivate" | "uninstall";
 
+let cast: Cast;
+/** Editors and viewers of a tenant of their own, one tenant per group of tests. */
 const tokens = {
-  admin: "",
-  /** Editors and viewers of their own tenant, one tenant per group of tests. */
-  acme: "",
   hooli: "",
   initech: "",
   umbrella: "",
@@ -31,8 +31,7 @@ const tokens = {
 
 beforeAll(async () => {
   stack = await startStack();
-  tokens.admin = await stack.token({ sub: "root", role: "admin", tenant: "platform" });
-  tokens.acme = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+  cast = await mintCast(stack);
   tokens.hooli = await stack.token({ sub: "gavin", role: "editor", tenant: "hooli" });
   tokens.initech = await stack.token({ sub: "peter", role: "editor", tenant: "initech" });
   tokens.umbrella = await stack.token({ sub: "wesker", role: "editor", tenant: "umbrella" });
@@ -43,7 +42,7 @@ beforeAll(async () => {
   tokens.oscorp = await stack.token({ sub: "norman", role: "editor", tenant: "oscorp" });
   tokens.oscorpViewer = await stack.token({ sub: "otto", role: "viewer", tenant: "oscorp" });
   for (const version of ["1.0.0", "1.1.0", "2.0.0"]) {
-    await publish(stack, tokens.admin, pluginMetadata({ id: "dropbox", name: "Dropbox", version }));
+    await publish(stack, cast.root, pluginMetadata({ id: "dropbox", name: "Dropbox", version }));
   }
 });
 afterAll(() => stack?.stop());
@@ -165,7 +164,7 @@ describe("the lifecycle over tRPC", () => {
 
   it("walks installed → active → inactive → active → inactive → uninstalled, one revision and one audit entry a step", async () => {
     const instanceId = "dropbox-walk";
-    const installed = await installDropbox(tokens.acme, tenantId, instanceId);
+    const installed = await installDropbox(cast.alice, tenantId, instanceId);
     expect(installed).toEqual({
       id: expect.stringMatching(UUID),
       tenantId,
@@ -193,12 +192,12 @@ describe("the lifecycle over tRPC", () => {
     ];
     let previous = installed;
     for (const [index, [action, from, to]] of steps.entries()) {
-      const moved = await act(tokens.acme, action, { tenantId, instanceId });
+      const moved = await act(cast.alice, action, { tenantId, instanceId });
       expect(moved, `${action} from ${from}`).toMatchObject({ id: installed.id, status: to, revision: index + 2 });
       expect(moved.installedAt).toBe(installed.installedAt);
       expect(Date.parse(moved.updatedAt)).toBeGreaterThanOrEqual(Date.parse(previous.updatedAt));
       if (to !== "uninstalled") {
-        expect(await api(tokens.acme).installations.get.query({ tenantId, instanceId })).toEqual(moved);
+        expect(await api(cast.alice).installations.get.query({ tenantId, instanceId })).toEqual(moved);
         expect(moved.uninstalledAt).toBeNull();
       } else {
         expect(moved.uninstalledAt).toEqual(expect.any(String));
@@ -233,8 +232,8 @@ describe("the lifecycle over tRPC", () => {
 
   it("uninstalls an instance that was never activated", async () => {
     const instanceId = "dropbox-unused";
-    const installed = await installDropbox(tokens.acme, tenantId, instanceId);
-    const gone = await act(tokens.acme, "uninstall", { tenantId, instanceId });
+    const installed = await installDropbox(cast.alice, tenantId, instanceId);
+    const gone = await act(cast.alice, "uninstall", { tenantId, instanceId });
     expect(gone).toMatchObject({ id: installed.id, status: "uninstalled", revision: 2 });
     expect(gone.uninstalledAt).toEqual(expect.any(String));
     const trail = await auditOf(installed.id);
@@ -246,7 +245,7 @@ describe("the lifecycle over tRPC", () => {
 
   it("starts an instance installed with activate: true as active, at revision 1", async () => {
     const instanceId = "dropbox-eager";
-    const instance = await installDropbox(tokens.acme, tenantId, instanceId, { activate: true });
+    const instance = await installDropbox(cast.alice, tenantId, instanceId, { activate: true });
     expect(instance).toMatchObject({ status: "active", revision: 1, uninstalledAt: null });
     expect(await auditOf(instance.id)).toEqual([
       expect.objectContaining({
@@ -257,8 +256,8 @@ describe("the lifecycle over tRPC", () => {
     ]);
     expect((await manifestOf(tenantId))?.document.plugins.map((plugin) => plugin.instanceId)).toContain(instanceId);
     // Active from the start: it can be stopped right away, and not started again.
-    await expectTrpcError(act(tokens.acme, "activate", { tenantId, instanceId }), "CONFLICT", 409);
-    const stopped = await act(tokens.acme, "deactivate", { tenantId, instanceId });
+    await expectTrpcError(act(cast.alice, "activate", { tenantId, instanceId }), "CONFLICT", 409);
+    const stopped = await act(cast.alice, "deactivate", { tenantId, instanceId });
     expect(stopped).toMatchObject({ status: "inactive", revision: 2 });
     expect((await manifestOf(tenantId))?.document.plugins.map((plugin) => plugin.instanceId)).not.toContain(instanceId);
   });
@@ -271,13 +270,13 @@ describe("the lifecycle over tRPC", () => {
   ] as const)(
     "refuses to %s an instance that is %s with CONFLICT, changing nothing",
     async (action, status, instanceId, reason) => {
-      const before = await instanceIn(tokens.acme, tenantId, instanceId, status);
+      const before = await instanceIn(cast.alice, tenantId, instanceId, status);
       const trail = await auditOf(before.id);
       await expectNothingChanged(tenantId, [instanceId], async () => {
-        const message = await expectTrpcError(act(tokens.acme, action, { tenantId, instanceId }), "CONFLICT", 409);
+        const message = await expectTrpcError(act(cast.alice, action, { tenantId, instanceId }), "CONFLICT", 409);
         expect(message).toMatch(reason);
       });
-      expect(await api(tokens.acme).installations.get.query({ tenantId, instanceId })).toEqual(before);
+      expect(await api(cast.alice).installations.get.query({ tenantId, instanceId })).toEqual(before);
       expect(await auditOf(before.id)).toEqual(trail);
     },
   );
@@ -749,8 +748,8 @@ describe("REST calls of the older service", () => {
 
   it("answers 400 for a malformed x-tenant-id, even from an admin", async () => {
     for (const response of [
-      await status("dropbox-fresh", { token: tokens.admin, tenant: "Not A Tenant" }),
-      await start("dropbox-fresh", { token: tokens.admin, tenant: "Not A Tenant" }),
+      await status("dropbox-fresh", { token: cast.root, tenant: "Not A Tenant" }),
+      await start("dropbox-fresh", { token: cast.root, tenant: "Not A Tenant" }),
     ]) {
       await expectError(response, 400, "BAD_REQUEST");
     }
@@ -767,9 +766,9 @@ describe("REST calls of the older service", () => {
   });
 
   it("lets an admin act for any tenant it names", async () => {
-    const started = await ok(await start("dropbox-fresh", { token: tokens.admin }));
+    const started = await ok(await start("dropbox-fresh", { token: cast.root }));
     expect(started).toMatchObject({ tenantId, status: "active", revision: 2 });
-    expect(await ok(await status("dropbox-fresh", { token: tokens.admin }))).toEqual(started);
+    expect(await ok(await status("dropbox-fresh", { token: cast.root }))).toEqual(started);
     const [entry] = (await auditOf(started.id)).slice(-1);
     expect(entry).toMatchObject({
       action: "installation.activate",
@@ -854,7 +853,7 @@ describe("roles and tenancy over tRPC", () => {
   });
 
   it("lets an admin act for any tenant, recorded as the admin's act for that tenant", async () => {
-    const admin = api(tokens.admin);
+    const admin = api(cast.root);
     expect((await admin.installations.list.query({ tenantId })).map((row) => row.instanceId)).toEqual([idle, live]);
     const instanceId = "vault-admin";
     const installed = await admin.installations.install.mutate({ tenantId, pluginId: "dropbox", instanceId });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Cast, mintCast } from "./cast";
 import {
   expectError,
   expectTrpcError,
@@ -14,14 +15,12 @@ import {
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
+/**
+ * From the cast: root blocks versions and acts for any tenant; alice publishes every plugin
+ * here and edits acme (which registers no host); vera views acme; bob edits globex.
+ */
+let cast: Cast;
 const tokens = {
-  /** Platform admin: blocks versions, acts for any tenant. */
-  admin: "",
-  /** Publisher of every plugin here, and editor of acme (which registers no host). */
-  alice: "",
-  acmeViewer: "",
-  /** Editor of globex. */
-  bob: "",
   /** Editor of hosted, the tenant whose host is registered. */
   hana: "",
   hostedViewer: "",
@@ -33,10 +32,7 @@ const tokens = {
 
 beforeAll(async () => {
   stack = await startStack();
-  tokens.admin = await stack.token({ sub: "root", role: "admin", tenant: "platform" });
-  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  tokens.acmeViewer = await stack.token({ sub: "vera", role: "viewer", tenant: "acme" });
-  tokens.bob = await stack.token({ sub: "bob", role: "editor", tenant: "globex" });
+  cast = await mintCast(stack);
   tokens.hana = await stack.token({ sub: "hana", role: "editor", tenant: "hosted" });
   tokens.hostedViewer = await stack.token({ sub: "hugo", role: "viewer", tenant: "hosted" });
   tokens.sam = await stack.token({ sub: "sam", role: "editor", tenant: "shifting" });
@@ -46,7 +42,7 @@ afterAll(() => stack?.stop());
 
 /** Publishes as alice, every manifest field valid unless overridden. */
 async function release(id: string, version: string, overrides: Record<string, unknown> = {}) {
-  return publish(stack, tokens.alice, pluginMetadata({ id, version, ...overrides }));
+  return publish(stack, cast.alice, pluginMetadata({ id, version, ...overrides }));
 }
 
 /** Publishes as alice with a dist-tag besides `latest` (the `tag` form field). */
@@ -57,7 +53,7 @@ async function releaseTagged(id: string, version: string, tag: string, overrides
   const response = await fetch(`${stack.url}/api/plugins/upload`, {
     method: "POST",
     body: form,
-    headers: { authorization: `Bearer ${tokens.alice}` },
+    headers: { authorization: `Bearer ${cast.alice}` },
   });
   const body = await response.text();
   expect(response.status, body).toBe(201);
@@ -120,7 +116,7 @@ async function state(tenantId: string, instanceId: string) {
 }
 
 describe("upgrading and rolling back an instance", () => {
-  const client = () => trpc(stack, tokens.alice);
+  const client = () => trpc(stack, cast.alice);
   const ref = { tenantId: "acme", instanceId: "shelf" };
   let id: string;
 
@@ -219,11 +215,11 @@ describe("upgrading and rolling back an instance", () => {
     expect(await state("acme", "shelf")).toEqual(before);
   });
 
-  it("answers NOT_FOUND (gone) for a blocked version, changing nothing", async () => {
-    await trpc(stack, tokens.admin).versions.block.mutate({ pluginId: "shelf", version: "1.2.0", reason: "malware" });
+  it("answers GONE (410) for a blocked version, changing nothing", async () => {
+    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "shelf", version: "1.2.0", reason: "malware" });
     const before = await state("acme", "shelf");
     const error = await trpcError(client().installations.upgrade.mutate({ ...ref, version: "1.2.0" }));
-    expect(error.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404, gone: true });
+    expect(error.data).toMatchObject({ code: "GONE", httpStatus: 410 });
     expect(error.message).toBe("shelf@1.2.0 was blocked and is not available");
     // A range skips it rather than answering gone: ~1.2.0 has nothing else.
     await expectTrpcError(client().installations.upgrade.mutate({ ...ref, version: "~1.2.0" }), "NOT_FOUND", 404);
@@ -238,10 +234,10 @@ describe("upgrading and rolling back an instance", () => {
       version: "1.0.0",
     });
     await client().installations.upgrade.mutate({ tenantId: "acme", instanceId: "shelf-b", version: "1.1.0" });
-    await trpc(stack, tokens.admin).versions.block.mutate({ pluginId: "shelf", version: "1.0.0", reason: "malware" });
+    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "shelf", version: "1.0.0", reason: "malware" });
     const before = await state("acme", "shelf-b");
     const error = await trpcError(client().installations.rollback.mutate({ tenantId: "acme", instanceId: "shelf-b" }));
-    expect(error.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404, gone: true });
+    expect(error.data).toMatchObject({ code: "GONE", httpStatus: 410 });
     expect(await state("acme", "shelf-b")).toEqual(before);
   });
 
@@ -264,10 +260,10 @@ describe("upgrading and rolling back an instance", () => {
 
   it("lets a viewer neither upgrade nor roll back (FORBIDDEN), and another tenant's editor not find the instance", async () => {
     const before = await state("acme", "shelf");
-    const viewer = trpc(stack, tokens.acmeViewer);
+    const viewer = trpc(stack, cast.vera);
     await expectTrpcError(viewer.installations.upgrade.mutate({ ...ref, version: "1.1.0" }), "FORBIDDEN", 403);
     await expectTrpcError(viewer.installations.rollback.mutate(ref), "FORBIDDEN", 403);
-    const stranger = trpc(stack, tokens.bob);
+    const stranger = trpc(stack, cast.bob);
     await expectTrpcError(stranger.installations.upgrade.mutate({ ...ref, version: "1.1.0" }), "NOT_FOUND", 404);
     await expectTrpcError(stranger.installations.rollback.mutate(ref), "NOT_FOUND", 404);
     expect(await state("acme", "shelf")).toEqual(before);
@@ -275,7 +271,7 @@ describe("upgrading and rolling back an instance", () => {
 });
 
 describe("upgrades check the stored config against the new version's schema", () => {
-  const client = () => trpc(stack, tokens.alice);
+  const client = () => trpc(stack, cast.alice);
   const ref = { tenantId: "acme", instanceId: "mailer" };
   const baseSchema = {
     type: "object",
@@ -402,7 +398,7 @@ describe("upgrades check the stored config against the new version's schema", ()
 });
 
 describe("an upgrade that brings the config the new version needs", () => {
-  const client = () => trpc(stack, tokens.alice);
+  const client = () => trpc(stack, cast.alice);
   const ref = { tenantId: "acme", instanceId: "courier" };
   const schema = (extra: Record<string, unknown>, required: string[]) => ({
     type: "object",
@@ -478,7 +474,7 @@ describe("a host registered while an install checks against it", () => {
     await stack.db.query("begin");
     await registrationLock(tenant);
     await registration();
-    const install = trpc(stack, tokens.admin)
+    const install = trpc(stack, cast.root)
       .installations.install.mutate({ tenantId: tenant, pluginId })
       .then(() => null)
       .catch((error: unknown) => error);
@@ -488,7 +484,7 @@ describe("a host registered while an install checks against it", () => {
   }
 
   it("makes the install wait and then see the new host: refused for the point it no longer offers", async () => {
-    await trpc(stack, tokens.admin).hosts.register.mutate({
+    await trpc(stack, cast.root).hosts.register.mutate({
       tenantId: "racing",
       version: "2.0.0",
       extensionPoints: [{ name: "payment-methods", contractVersion: "1.0.0" }],
@@ -498,7 +494,7 @@ describe("a host registered while an install checks against it", () => {
       stack.db.query("delete from host_extension_points where tenant_id = 'racing'"),
     );
     expect((error as Error | null)?.message).toContain("has no extension point 'payment-methods'");
-    expect(await trpc(stack, tokens.admin).installations.list.query({ tenantId: "racing" })).toEqual([]);
+    expect(await trpc(stack, cast.root).installations.list.query({ tenantId: "racing" })).toEqual([]);
   });
 
   it("does the same for a tenant's first registration, when there is no host row to lock yet", async () => {
@@ -508,7 +504,7 @@ describe("a host registered while an install checks against it", () => {
       ),
     );
     expect((error as Error | null)?.message).toContain("has no extension point 'payment-methods'");
-    expect(await trpc(stack, tokens.admin).installations.list.query({ tenantId: "first-racing" })).toEqual([]);
+    expect(await trpc(stack, cast.root).installations.list.query({ tenantId: "first-racing" })).toEqual([]);
   });
 });
 
@@ -613,7 +609,7 @@ describe("host checks", () => {
   });
 
   it("does not check a tenant that registered no host: anything installs there", async () => {
-    const acme = trpc(stack, tokens.alice);
+    const acme = trpc(stack, cast.alice);
     expect(await acme.hosts.get.query({ tenantId: "acme" })).toBeNull();
     for (const pluginId of ["needs-v3", "shipper", "pay-v2"]) {
       const installed = await acme.installations.install.mutate({ tenantId: "acme", pluginId, activate: true });
@@ -702,7 +698,7 @@ describe("host checks", () => {
   });
 
   describe("registering a host", () => {
-    const registered = () => trpc(stack, tokens.admin).hosts.get.query({ tenantId: "hosted" });
+    const registered = () => trpc(stack, cast.root).hosts.get.query({ tenantId: "hosted" });
 
     it("is refused to a viewer of the tenant (FORBIDDEN)", async () => {
       const before = await registered();
@@ -717,12 +713,12 @@ describe("host checks", () => {
     it("answers another tenant's editor as if the tenant did not exist (NOT_FOUND), for register and get", async () => {
       const before = await registered();
       const message = await expectTrpcError(
-        trpc(stack, tokens.bob).hosts.register.mutate({ ...paymentHost, extensionPoints: [] }),
+        trpc(stack, cast.bob).hosts.register.mutate({ ...paymentHost, extensionPoints: [] }),
         "NOT_FOUND",
         404,
       );
       expect(message).toBe("No tenant 'hosted'");
-      await expectTrpcError(trpc(stack, tokens.bob).hosts.get.query({ tenantId: "hosted" }), "NOT_FOUND", 404);
+      await expectTrpcError(trpc(stack, cast.bob).hosts.get.query({ tenantId: "hosted" }), "NOT_FOUND", 404);
       expect(await registered()).toEqual(before);
     });
 
@@ -987,7 +983,7 @@ describe("update policies follow new versions", () => {
   });
 
   it("setting latest by hand with tags.set moves instances on the latest policy", async () => {
-    const alice = trpc(stack, tokens.alice);
+    const alice = trpc(stack, cast.alice);
     await release("handpicked", "1.0.0");
     await alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.0.0" });
     for (const updatePolicy of ["latest", "patch"] as const) {
@@ -1025,13 +1021,13 @@ describe("update policies follow new versions", () => {
   });
 
   it("setting latest by hand below the current version moves nobody backwards", async () => {
-    const alice = trpc(stack, tokens.alice);
+    const alice = trpc(stack, cast.alice);
     await alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.0.0" });
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.1.0");
   });
 
   it("removing a hand-set latest hands it back to the highest stable version, and latest followers follow", async () => {
-    const alice = trpc(stack, tokens.alice);
+    const alice = trpc(stack, cast.alice);
     await release("handpicked", "1.2.0");
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.1.0");
     await alice.tags.remove.mutate({ pluginId: "handpicked", tag: "latest" });
@@ -1070,7 +1066,7 @@ describe("yanked versions are never followed", () => {
       "yank-minor": "1.1.0",
       "yank-latest": "1.1.0",
     });
-    await trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.1.0", reason: "broken" });
+    await trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.1.0", reason: "broken" });
     // The probe is pinned at 1.0.0; switching it to minor would pick the yanked 1.1.0 if yanked versions counted.
     const probe = await pia().installations.setUpdatePolicy.mutate({
       tenantId: "policy",
@@ -1090,7 +1086,7 @@ describe("yanked versions are never followed", () => {
 
   it("catching up with setUpdatePolicy skips yanked versions too", async () => {
     await release("yanky", "1.2.0");
-    await trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.2.0" });
+    await trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.2.0" });
     await pia().installations.install.mutate({
       tenantId: "policy",
       pluginId: "yanky",
@@ -1110,7 +1106,7 @@ describe("yanked versions are never followed", () => {
 });
 
 describe("a yanked version is never chosen again, though instances on it keep running", () => {
-  const client = () => trpc(stack, tokens.alice);
+  const client = () => trpc(stack, cast.alice);
   const on = (instanceId: string) => ({ tenantId: "acme", instanceId });
   const YANKED = /^pulled@1\.1\.0 is yanked: /;
 
@@ -1144,7 +1140,7 @@ describe("a yanked version is never chosen again, though instances on it keep ru
   it("refuses it the same way through REST /api/plugins/install", async () => {
     const before = await stack.snapshot();
     for (const version of ["1.1.0", "=1.1.0"]) {
-      const response = await install(stack, tokens.alice, "acme", {
+      const response = await install(stack, cast.alice, "acme", {
         pluginId: "pulled",
         instanceId: "pulled-rest",
         version,
@@ -1209,7 +1205,7 @@ describe("a yanked version is never chosen again, though instances on it keep ru
 
 describe("a yank or block that moves latest forward", () => {
   it("moves instances on the latest policy along with the tag, as setting or removing latest does", async () => {
-    const alice = trpc(stack, tokens.alice);
+    const alice = trpc(stack, cast.alice);
     await release("retag", "1.0.0");
     await release("retag", "2.0.0");
     // latest set by hand to 1.0.0, with an instance following it.
@@ -1228,7 +1224,7 @@ describe("a yank or block that moves latest forward", () => {
   });
 
   it("moves them off a version an admin blocked when the block hands latest to a higher version", async () => {
-    const alice = trpc(stack, tokens.alice);
+    const alice = trpc(stack, cast.alice);
     await release("reblock", "1.0.0");
     await release("reblock", "2.0.0");
     await alice.tags.set.mutate({ pluginId: "reblock", tag: "latest", version: "1.0.0" });
@@ -1238,7 +1234,7 @@ describe("a yank or block that moves latest forward", () => {
       instanceId: "reblock-latest",
       updatePolicy: "latest",
     });
-    await trpc(stack, tokens.admin).versions.block.mutate({ pluginId: "reblock", version: "1.0.0", reason: "malware" });
+    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "reblock", version: "1.0.0", reason: "malware" });
     expect((await alice.plugins.get.query({ pluginId: "reblock" })).distTags.latest).toBe("2.0.0");
     expect(await versionsOf("policy", ["reblock-latest"])).toEqual({ "reblock-latest": "2.0.0" });
   });

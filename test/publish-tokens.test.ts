@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintCast } from "./cast";
 import { expectError, expectTrpcError, install, pluginMetadata, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
 let alice: string;
-let bob: string;
+let carol: string;
 
 beforeAll(async () => {
   stack = await startStack();
-  alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  bob = await stack.token({ sub: "bob", role: "editor", tenant: "acme" });
+  ({ alice, carol } = await mintCast(stack));
 });
 afterAll(() => stack?.stop());
 
@@ -102,7 +102,7 @@ describe("publish tokens for CI", () => {
 
   it("stops working the moment it is revoked, and only its owner may revoke it", async () => {
     const { id, token } = await createToken({ name: "short-lived", plugins: ["acme-*"], actions: ["publish"] });
-    await expectTrpcError(trpc(stack, bob).tokens.revoke.mutate({ id }), "NOT_FOUND", 404);
+    await expectTrpcError(trpc(stack, carol).tokens.revoke.mutate({ id }), "NOT_FOUND", 404);
     await trpc(stack, alice).tokens.revoke.mutate({ id });
     const refused = await upload(stack, { token, metadata: pluginMetadata({ id: "acme-gadgets", version: "1.0.0" }) });
     expect(await expectError(refused, 401, "UNAUTHORIZED")).toContain("revoked");

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { mintCast } from "./cast";
 import {
   contentDigest,
   expectError,
@@ -23,6 +24,7 @@ let alice: string;
 
 beforeAll(async () => {
   stack = await startStack();
+  // The cast's alice, with an email claim as well (an identity provider may send one).
   alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme", email: "alice@example.com" });
 });
 afterAll(() => stack?.stop());
@@ -245,7 +247,7 @@ describe("publishing test-plugin 1.0.0", () => {
   });
 
   it("lets an admin republish the identical bytes of alice's version (200) but not replace them (409)", async () => {
-    const admin = await stack.token({ sub: "root", role: "admin" });
+    const admin = (await mintCast(stack)).root;
     const same = await upload(stack, { token: admin, metadata: pluginMetadata(), file: BUNDLE });
     expect(same.status).toBe(200);
     expect(((await same.json()) as PublishedVersion).publishedBy).toBe("alice");
@@ -401,7 +403,7 @@ describe("with PUBLIC_BASE_URL configured", () => {
   afterAll(() => cdn?.stop());
 
   it("builds bundle URLs and redirects on that origin instead of the request's", async () => {
-    const token = await cdn.token({ sub: "alice", role: "editor" });
+    const token = (await mintCast(cdn)).alice;
     const body = await publish(cdn, token, pluginMetadata({ id: "cdn-plugin", version: "1.0.0" }));
     expect(body.bundleUrl).toBe("https://plugins.example.com/plugins/bundles/cdn-plugin/v1.0.0/bundle.js");
     const response = await fetch(`${cdn.url}/api/plugins/cdn-plugin/bundle`, { redirect: "manual" });
@@ -443,7 +445,7 @@ describe("concurrent publishers", () => {
   });
 
   it("gives a new plugin id to one of two racing publishers and refuses the other (403)", async () => {
-    const bob = await stack.token({ sub: "bob", role: "editor", tenant: "globex" });
+    const { bob } = await mintCast(stack);
     const [first, second] = await Promise.all([
       upload(stack, { token: alice, metadata: pluginMetadata({ id: "contested" }) }),
       upload(stack, { token: bob, metadata: pluginMetadata({ id: "contested" }) }),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { bearer, expectNothingChanged, expectTrpcShape } from "./attack-helpers";
 import { pluginMetadata, present, roomInRateLimitWindow, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -212,5 +213,117 @@ describe("with TRUST_CF_CONNECTING_IP=false (pnpm dev: nothing in front overwrit
   it("keeps a client-sent address out of the audit log", async () => {
     await createTokenFrom(local, "local-writer", "192.0.2.11");
     expect(await auditedAddresses(local, "local-writer")).toEqual([null]);
+  });
+});
+
+describe("a tRPC batch spends one unit of its budget per call, and holds at most 50 calls", () => {
+  /** Rate limits of this stack: writes and reads per 60 s window, per IP and per user. */
+  const WRITE_BUDGET = 60;
+  const READ_BUDGET = 100;
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({ rateLimits: { write: WRITE_BUDGET, read: READ_BUDGET } });
+  });
+  afterAll(() => limited?.stop());
+  // Each test spends its budgets within one 60 s window.
+  beforeEach(() => roomInRateLimitWindow(60, 20));
+
+  const batchPath = (procedure: string, calls: number) => Array.from({ length: calls }, () => procedure).join(",");
+  const batchInput = (calls: number, input: unknown) =>
+    Object.fromEntries(Array.from({ length: calls }, (_, index) => [index, input]));
+  const tokenInput = { name: "ci", plugins: ["acme-*"], actions: ["publish"] };
+
+  /** A signed-in editor at an address of its own, so that no test spends another's budget. */
+  async function caller(sub: string, ip: string) {
+    return { ...bearer(await limited.token({ sub, role: "editor", tenant: "acme" })), "cf-connecting-ip": ip };
+  }
+
+  function mintBatch(headers: Record<string, string>, calls: number) {
+    return fetch(`${limited.url}/trpc/${batchPath("tokens.create", calls)}?batch=1`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(batchInput(calls, tokenInput)),
+    });
+  }
+
+  async function mintedBy(sub: string): Promise<number> {
+    const { rows } = await limited.db.query<{ count: string }>(
+      "select count(*) from publish_tokens where owner_id = $1",
+      [sub],
+    );
+    return Number(rows[0]?.count);
+  }
+
+  /** The limiter's windows are fixed 60 s ones: start a test's spending well inside one. */
+  async function inOneWindow() {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 10_000) await new Promise((resolve) => setTimeout(resolve, left + 100));
+  }
+
+  it("refuses a POST batching 80 tokens.create with 400 naming the limit, minting nothing", async () => {
+    const headers = await caller("batcher-80", "198.51.100.80");
+    await expectNothingChanged(limited, async () => {
+      const response = await mintBatch(headers, 80);
+      const message = await expectTrpcShape(response, 400, "BAD_REQUEST", batchPath("tokens.create", 80));
+      expect(message).toContain("50 calls");
+    });
+    expect(await mintedBy("batcher-80")).toBe(0);
+  });
+
+  it("refuses a GET batching 51 queries with 400 naming the limit", async () => {
+    const path = batchPath("plugins.get", 51);
+    const input = encodeURIComponent(JSON.stringify(batchInput(51, { pluginId: "owned" })));
+    const response = await fetch(`${limited.url}/trpc/${path}?batch=1&input=${input}`);
+    expect(await expectTrpcShape(response, 400, "BAD_REQUEST", path)).toContain("50 calls");
+  });
+
+  it("counts the calls however the path spells its commas (%2C)", async () => {
+    const path = batchPath("plugins.get", 51).replaceAll(",", "%2C");
+    const input = encodeURIComponent(JSON.stringify(batchInput(51, { pluginId: "owned" })));
+    const response = await fetch(`${limited.url}/trpc/${path}?batch=1&input=${input}`);
+    expect(response.status).toBe(400);
+  });
+
+  it("mints 40 tokens from a batch of 40, then refuses a second batch of 40 with 429 and mints none of it", async () => {
+    await inOneWindow();
+    const headers = await caller("batcher-40", "198.51.100.40");
+    const first = await mintBatch(headers, 40);
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(((await first.json()) as unknown[]).length).toBe(40);
+    expect(await mintedBy("batcher-40")).toBe(40);
+
+    await expectNothingChanged(limited, async () => {
+      const second = await mintBatch(headers, 40);
+      await expectTrpcShape(second, 429, "TOO_MANY_REQUESTS", batchPath("tokens.create", 40));
+      expect(Number(second.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    });
+    expect(await mintedBy("batcher-40")).toBeLessThanOrEqual(WRITE_BUDGET);
+  });
+
+  it("the same in the streamed form (trpc-accept: application/jsonl)", async () => {
+    await inOneWindow();
+    const headers = { ...(await caller("streamer", "198.51.100.41")), "trpc-accept": "application/jsonl" };
+    const first = await mintBatch(headers, 45);
+    expect(first.status).toBe(200);
+    // One line per result as each call finishes, after a head line: the streamed form indeed.
+    expect((await first.text()).trim().split("\n").length).toBeGreaterThan(1);
+    expect(await mintedBy("streamer")).toBe(45);
+
+    await expectNothingChanged(limited, async () => {
+      const second = await mintBatch(headers, 45);
+      await expectTrpcShape(second, 429, "TOO_MANY_REQUESTS", batchPath("tokens.create", 45));
+    });
+    expect(await mintedBy("streamer")).toBe(45);
+  });
+
+  it("counts each query of a GET batch against the read budget", async () => {
+    await inOneWindow();
+    const headers = { "cf-connecting-ip": "198.51.100.42" };
+    const read = (calls: number) => {
+      const input = encodeURIComponent(JSON.stringify(batchInput(calls, { pluginId: "missing" })));
+      return fetch(`${limited.url}/trpc/${batchPath("plugins.get", calls)}?batch=1&input=${input}`, { headers });
+    };
+    for (let batch = 0; batch < READ_BUDGET / 50; batch++) expect((await read(50)).status).not.toBe(429);
+    await expectTrpcShape(await read(1), 429, "TOO_MANY_REQUESTS", "plugins.get");
   });
 });

@@ -127,3 +127,18 @@ describe("README.md's command blocks", () => {
     expect(await quickStart.text()).toContain('host.log("hello")');
   });
 });
+
+describe("README.md's list of test suites", () => {
+  it("names every integration test file under test/, and none that is not there", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("What the suites cover, by file:");
+    expect(start).toBeGreaterThan(-1);
+    // The list runs to the end of its paragraph; a suite is named by its file's stem in backticks.
+    const list = readme.slice(start, readme.indexOf("\n\n", start));
+    const named = new Set([...list.matchAll(/`([a-z][a-z-]*)`/g)].map((match) => match[1]));
+    const suites = readdirSync(join(ROOT, "test"))
+      .filter((name) => name.endsWith(".test.ts"))
+      .map((name) => name.slice(0, -".test.ts".length));
+    expect([...named].sort()).toEqual(suites.sort());
+  });
+});

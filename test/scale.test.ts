@@ -1,5 +1,5 @@
 /**
- * Issue 3 at scale: with 10,000 plugins, listing, filtering, deep keyset pages, ranked
+ * At scale: with 10,000 plugins, listing, filtering, deep keyset pages, ranked
  * search and resolve are answered by index, never by reading the whole table.
  *
  * Approach: the Postgres statistics of the real queries the worker sends. Each call below

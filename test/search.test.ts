@@ -1,9 +1,10 @@
 /**
- * Issue 3, browsing the registry: `plugins.search` ranks by full text (id and name above the
+ * Browsing the registry: `plugins.search` ranks by full text (id and name above the
  * description), filters by category and extension point, and pages with an opaque keyset
  * cursor, in id order and in ranked order alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintCast } from "./cast";
 import { expectTrpcError, pluginMetadata, present, publish, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -122,7 +123,7 @@ const DESCRIPTION_MATCHES = ["a-clock", "b-calendar", "c-weather", "d-notes"];
 
 beforeAll(async () => {
   stack = await startStack();
-  alice = await stack.token({ sub: "alice", role: "editor" });
+  alice = (await mintCast(stack)).alice;
   for (const seed of SEEDS) await publish(stack, alice, pluginMetadata({ ...seed, version: "1.0.0" }));
 });
 afterAll(() => stack?.stop());

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_CONFIG_ENCRYPTION_KEY } from "../scripts/local-stack/dev-token";
+import { type Cast, mintCast } from "./cast";
 import { expectTrpcError, openSealed, pluginMetadata, publish, sealingKeyId, sealWith, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -13,17 +14,16 @@ const schema = {
 };
 
 let stack: Stack;
-const tokens = { admin: "", alice: "" };
+let cast: Cast;
 let rowId: string;
 
 beforeAll(async () => {
   stack = await startStack({
     pluginsBindings: { CONFIG_ENCRYPTION_KEY: NEW_KEY, CONFIG_ENCRYPTION_RETIRED_KEYS: DEV_CONFIG_ENCRYPTION_KEY },
   });
-  tokens.admin = await stack.token({ sub: "root", role: "admin" });
-  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  await publish(stack, tokens.admin, pluginMetadata({ id: "vault", config: schema }));
-  const installed = await trpc(stack, tokens.alice).installations.install.mutate({
+  cast = await mintCast(stack);
+  await publish(stack, cast.root, pluginMetadata({ id: "vault", config: schema }));
+  const installed = await trpc(stack, cast.alice).installations.install.mutate({
     tenantId: "acme",
     pluginId: "vault",
     config: { host: "a", apiKey: "k-1" },
@@ -54,7 +54,7 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
 
   it("opens a value a retired key sealed, and seals it under the current key on the next write", async () => {
     await sealUnderRetiredKey({ apiKey: "old" });
-    const configured = await trpc(stack, tokens.alice).installations.configure.mutate({
+    const configured = await trpc(stack, cast.alice).installations.configure.mutate({
       tenantId: "acme",
       instanceId: "vault",
       config: { host: "b" },
@@ -66,10 +66,10 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
   it("reseals every retired key's value on demand, so the retired key can go", async () => {
     await sealUnderRetiredKey({ apiKey: "older" });
     expect((await storedSealed()).split(".")[1]).toBe(sealingKeyId(DEV_CONFIG_ENCRYPTION_KEY));
-    const outcome = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({});
+    const outcome = await trpc(stack, cast.root).installations.resealSecrets.mutate({});
     expect(outcome).toEqual({ resealed: 1, unreadable: [], next: null, remaining: 0, unopenable: 0 });
     expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "older" });
-    expect(await trpc(stack, tokens.admin).installations.resealSecrets.mutate({})).toEqual({
+    expect(await trpc(stack, cast.root).installations.resealSecrets.mutate({})).toEqual({
       resealed: 0,
       unreadable: [],
       next: null,
@@ -93,7 +93,7 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
   });
 
   it("pages with a cursor, so values that do not open cannot stall it", async () => {
-    const second = await trpc(stack, tokens.alice).installations.install.mutate({
+    const second = await trpc(stack, cast.alice).installations.install.mutate({
       tenantId: "acme",
       pluginId: "vault",
       instanceId: "vault-2",
@@ -104,14 +104,14 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
     await stack.db.query("update installations set sealed_secrets = $1 where id = $2", [tampered, second.id]);
     await sealUnderRetiredKey({ apiKey: "again" });
     const ids = [rowId, second.id].sort();
-    const first = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({ limit: 1 });
+    const first = await trpc(stack, cast.root).installations.resealSecrets.mutate({ limit: 1 });
     expect(first.next).toBe(ids[0]);
-    const last = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({
+    const last = await trpc(stack, cast.root).installations.resealSecrets.mutate({
       limit: 1,
       after: first.next ?? "",
     });
     expect(last.next).toBe(ids[1]);
-    const done = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({
+    const done = await trpc(stack, cast.root).installations.resealSecrets.mutate({
       limit: 1,
       after: last.next ?? "",
     });
@@ -119,19 +119,19 @@ describe("rotating CONFIG_ENCRYPTION_KEY", () => {
     expect([...first.unreadable, ...last.unreadable]).toEqual([second.id]);
     expect(first.resealed + last.resealed).toBe(1);
     expect(await openSealed(await storedSealed(), rowId, NEW_KEY)).toEqual({ apiKey: "again" });
-    await trpc(stack, tokens.alice).installations.uninstall.mutate({ tenantId: "acme", instanceId: "vault-2" });
+    await trpc(stack, cast.alice).installations.uninstall.mutate({ tenantId: "acme", instanceId: "vault-2" });
   });
 
   it("counts a value sealed under a key configured neither way as unopenable, and leaves it as it is", async () => {
     const foreign = await sealWith(randomBytes(32).toString("base64"), { apiKey: "lost" }, rowId);
     await stack.db.query("update installations set sealed_secrets = $1 where id = $2", [foreign, rowId]);
-    const outcome = await trpc(stack, tokens.admin).installations.resealSecrets.mutate({ limit: 10 });
+    const outcome = await trpc(stack, cast.root).installations.resealSecrets.mutate({ limit: 10 });
     expect(outcome).toEqual({ resealed: 0, unreadable: [], next: null, remaining: 0, unopenable: 1 });
     expect(await storedSealed()).toBe(foreign);
   });
 
   it("is for admins only", async () => {
-    await expectTrpcError(trpc(stack, tokens.alice).installations.resealSecrets.mutate({}), "FORBIDDEN", 403);
+    await expectTrpcError(trpc(stack, cast.alice).installations.resealSecrets.mutate({}), "FORBIDDEN", 403);
   });
 });
 
@@ -141,7 +141,7 @@ describe("without CONFIG_ENCRYPTION_KEY", () => {
 
   beforeAll(async () => {
     keyless = await startStack({ pluginsBindings: { CONFIG_ENCRYPTION_KEY: "" } });
-    admin = await keyless.token({ sub: "root", role: "admin", tenant: "acme" });
+    admin = (await mintCast(keyless)).root;
   });
   afterAll(() => keyless?.stop());
 

@@ -8,6 +8,7 @@
 import type { TenantManifest } from "@plugins/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bytes, pluginFolder, publishFields, tarGz } from "./archive-fixtures";
+import { mintCast } from "./cast";
 import { expectError, expectTrpcError, install, pluginMetadata, present, publish, sriSha384, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -170,8 +171,7 @@ function multiBytes(path: string): Bytes {
 
 beforeAll(async () => {
   stack = await startStack();
-  admin = await stack.token({ sub: "root", role: "admin", tenant: "platform" });
-  alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
+  ({ root: admin, alice } = await mintCast(stack));
   for (const version of ["1.0.0", "1.1.0", "2.0.0"]) await publishWidget("widget", version);
   for (const version of ["1.0.0", "1.1.0", "2.0.0"]) await publishWidget("fresh-widget", version);
   for (const version of ["1.0.0", "1.1.0"]) await publishWidget("doomed", version, false);

@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { internalToken } from "@plugins/schema";
+import { internalToken, PUBLISH_TOKEN_PREFIX } from "@plugins/schema";
 import { TRPCClientError } from "@trpc/client";
 import { decodeJwt, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET } from "../scripts/local-stack/dev-token";
+import { type Cast, mintCast } from "./cast";
 import {
   closedPort,
   expectError,
@@ -14,18 +15,20 @@ import {
   publish,
   signInternalToken,
   trpc,
+  UUID,
   upload,
 } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
+let cast: Cast;
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
   stack = await startStack();
-  const alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  await publish(stack, alice, pluginMetadata({ id: "trusted" }));
-  expect((await install(stack, alice, "acme", { pluginId: "trusted" })).status).toBe(201);
+  cast = await mintCast(stack);
+  await publish(stack, cast.alice, pluginMetadata({ id: "trusted" }));
+  expect((await install(stack, cast.alice, "acme", { pluginId: "trusted" })).status).toBe(201);
 });
 afterAll(() => stack?.stop());
 
@@ -79,14 +82,8 @@ describe("the plugins worker, reached directly", () => {
       "an internal token with alg HS512",
       async () => ({ [internalToken.header]: await signInternalToken(undefined, { algorithm: "HS512" }) }),
     ],
-    [
-      "a user's bearer token passed as the internal identity",
-      async () => ({ [internalToken.header]: await stack.token({ sub: "root", role: "admin" }) }),
-    ],
-    [
-      "a user's bearer token in Authorization",
-      async () => ({ authorization: `Bearer ${await stack.token({ sub: "root", role: "admin" })}` }),
-    ],
+    ["a user's bearer token passed as the internal identity", async () => ({ [internalToken.header]: cast.root })],
+    ["a user's bearer token in Authorization", async () => ({ authorization: `Bearer ${cast.root}` })],
     [
       "an internal token signed with the users' JWT secret",
       async () => ({ [internalToken.header]: await signInternalToken(undefined, { secret: DEV_JWT_SECRET }) }),
@@ -109,9 +106,45 @@ describe("the plugins worker, reached directly", () => {
   it.each(refused)("refuses %s (401)", async (_, headers) => {
     const response = await callPlugins(LIST, await headers());
     expect(response.status).toBe(401);
+    // An id the worker could not verify is not believed: the body carries one of its own.
     expect(JSON.parse(response.body)).toEqual({
-      error: { code: "UNAUTHORIZED", message: "Missing or invalid internal identity" },
+      error: {
+        code: "UNAUTHORIZED",
+        message: "Missing or invalid internal identity",
+        requestId: expect.stringMatching(UUID),
+      },
     });
+  });
+
+  it("answers refusals outside /trpc in the gateway's envelope, with the verified request id", async () => {
+    const plugins = await stack.mf.getWorker("plugins");
+    const identified = { [internalToken.header]: await signInternalToken(), "content-type": "application/json" };
+    const batch = await plugins.fetch("http://x/downloads", { method: "POST", headers: identified, body: "[]" });
+    expect(batch.status).toBe(400);
+    expect(await batch.json()).toEqual({
+      error: {
+        code: "BAD_REQUEST",
+        message: "Malformed download batch",
+        requestId: internalClaimsFor().request.requestId,
+      },
+    });
+    const redeem = await plugins.fetch("http://x/publish-tokens/redeem", {
+      method: "POST",
+      headers: identified,
+      body: JSON.stringify({ token: `${PUBLISH_TOKEN_PREFIX}${"x".repeat(43)}` }),
+    });
+    expect(redeem.status).toBe(401);
+    expect(await redeem.json()).toMatchObject({
+      error: { code: "UNAUTHORIZED", requestId: internalClaimsFor().request.requestId },
+    });
+
+    for (const path of ["/bundles/trusted/9.9.9/index.js", "/no-such-route"]) {
+      const missing = await plugins.fetch(`http://x${path}`);
+      expect(missing.status).toBe(404);
+      expect(await missing.json()).toEqual({
+        error: { code: "NOT_FOUND", message: expect.any(String), requestId: expect.stringMatching(UUID) },
+      });
+    }
   });
 
   it("answers a freshly minted internal token (200)", async () => {
@@ -181,7 +214,7 @@ describe("the API worker does not honour identity a client sends", () => {
   });
 
   it("replaces a forged x-internal-identity with the bearer's own identity on /trpc", async () => {
-    const viewer = await stack.token({ sub: "vera", role: "viewer", tenant: "acme" });
+    const viewer = cast.vera;
     const forgedAdmin = await signInternalToken();
     const response = await fetch(
       `${stack.url}/trpc/installations.list?input=${encodeURIComponent(JSON.stringify({ tenantId: "globex" }))}`,
@@ -218,7 +251,7 @@ describe("error responses carry no internals", () => {
       "a validation error",
       async () =>
         upload(stack, {
-          token: await stack.token({ sub: "alice", role: "editor" }),
+          token: cast.alice,
           metadata: pluginMetadata({ version: "nope" }),
         }),
     ],
@@ -242,7 +275,7 @@ describe("error responses carry no internals", () => {
 
     beforeAll(async () => {
       down = await startStack({ databaseUrl: `postgres://postgres:postgres@127.0.0.1:${await closedPort()}/x` });
-      admin = await down.token({ sub: "root", role: "admin", tenant: "acme" });
+      admin = (await mintCast(down)).root;
     });
     afterAll(() => down?.stop());
 
@@ -281,7 +314,7 @@ describe("error responses carry no internals", () => {
     afterAll(() => broken?.stop());
 
     it("answers a bearer request 500 'Internal error' without the configuration detail", async () => {
-      const token = await broken.token({ sub: "alice", role: "admin" });
+      const token = (await mintCast(broken)).root;
       const response = await upload(broken, { token });
       const text = await response.clone().text();
       expect(await expectError(response, 500, "INTERNAL_SERVER_ERROR")).toBe("Internal error");

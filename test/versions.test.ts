@@ -1,9 +1,10 @@
 /**
- * Issue 3, the life of a version: numbers (semver, immutability, never reused), dist-tags,
+ * The life of a version: numbers (semver, immutability, never reused), dist-tags,
  * deprecation, yanking and blocking, through the public HTTP API and the typed tRPC client.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pluginFolder, publishFields, tarGz, uploadFields, uploadForm, utf8 } from "./archive-fixtures";
+import { type Cast, mintCast } from "./cast";
 import {
   expectCrossOrigin,
   expectError,
@@ -22,14 +23,11 @@ import {
 import { type Stack, startStack } from "./stack";
 
 let stack: Stack;
-const tokens = { admin: "", alice: "", bob: "", viewer: "" };
+let cast: Cast;
 
 beforeAll(async () => {
   stack = await startStack();
-  tokens.admin = await stack.token({ sub: "root", role: "admin" });
-  tokens.alice = await stack.token({ sub: "alice", role: "editor", tenant: "acme" });
-  tokens.bob = await stack.token({ sub: "bob", role: "editor", tenant: "globex" });
-  tokens.viewer = await stack.token({ sub: "vera", role: "viewer", tenant: "acme" });
+  cast = await mintCast(stack);
 });
 afterAll(() => stack?.stop());
 
@@ -38,7 +36,7 @@ const bundleOf = (id: string, version: string) => `export default ${JSON.stringi
 /** Publishes single-file versions of `id` as alice, in order. */
 async function publishVersions(id: string, ...versions: string[]) {
   for (const version of versions) {
-    await publish(stack, tokens.alice, pluginMetadata({ id, version }), bundleOf(id, version));
+    await publish(stack, cast.alice, pluginMetadata({ id, version }), bundleOf(id, version));
   }
 }
 
@@ -82,7 +80,7 @@ describe("version numbers", () => {
     [" 4.0.0-rc.1 ", "4.0.0-rc.1"],
   ])("normalizes %j to %s everywhere: answer, row, R2 key and URL", async (given, normalized) => {
     const id = `semver-${normalized.replaceAll(".", "-")}`;
-    const body = await publish(stack, tokens.alice, pluginMetadata({ id, version: given }), "export {};\n");
+    const body = await publish(stack, cast.alice, pluginMetadata({ id, version: given }), "export {};\n");
     expect(body.version).toBe(normalized);
     expect(body.bundleUrl).toBe(`${stack.url}/plugins/bundles/${id}/v${normalized}/bundle.js`);
     const { rows } = await stack.db.query(
@@ -99,7 +97,7 @@ describe("version numbers", () => {
     async (version) => {
       const before = await stored();
       const response = await uploadFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         file: "export {};\n",
         metadata: pluginMetadata({ id: "bad-semver", version }),
       });
@@ -113,7 +111,7 @@ describe("version numbers", () => {
     beforeAll(async () => {
       first = await publish(
         stack,
-        tokens.alice,
+        cast.alice,
         pluginMetadata({ id: "stable", version: "1.0.0" }),
         "export const v = 1;\n",
       );
@@ -123,7 +121,7 @@ describe("version numbers", () => {
       const before = await stored();
       const keys = await objectKeys("stable/");
       const response = await uploadFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         metadata: pluginMetadata({ id: "stable", version: "1.0.0" }),
         file: "export const v = 1;\n",
       });
@@ -137,7 +135,7 @@ describe("version numbers", () => {
     it("refuses other bytes under the same number (409) and leaves the original untouched", async () => {
       const before = await stored();
       const response = await uploadFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         metadata: pluginMetadata({ id: "stable", version: "1.0.0" }),
         file: "export const v = 2;\n",
       });
@@ -151,7 +149,7 @@ describe("version numbers", () => {
 
     it("refuses the same bytes under changed metadata that moves the entry (409)", async () => {
       const response = await uploadFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         metadata: pluginMetadata({ id: "stable", version: "1.0.0", entry: "main.js" }),
         file: "export const v = 1;\n",
       });
@@ -162,11 +160,11 @@ describe("version numbers", () => {
 
   it("never reuses the number of a yanked version, not even for identical bytes (409)", async () => {
     await publishVersions("reuse-yanked", "1.0.0", "1.1.0");
-    await trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "reuse-yanked", version: "1.1.0" });
+    await trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "reuse-yanked", version: "1.1.0" });
     const before = await stored();
     for (const file of [bundleOf("reuse-yanked", "1.1.0"), "export const other = true;\n"]) {
       const response = await uploadFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         metadata: pluginMetadata({ id: "reuse-yanked", version: "1.1.0" }),
         file,
       });
@@ -177,7 +175,7 @@ describe("version numbers", () => {
 
   it("never reuses the number of a blocked version, not even for identical bytes (409)", async () => {
     await publishVersions("reuse-blocked", "1.0.0", "1.1.0");
-    await trpc(stack, tokens.admin).versions.block.mutate({
+    await trpc(stack, cast.root).versions.block.mutate({
       pluginId: "reuse-blocked",
       version: "1.1.0",
       reason: "malware",
@@ -185,7 +183,7 @@ describe("version numbers", () => {
     const before = await stored();
     for (const file of [bundleOf("reuse-blocked", "1.1.0"), "export const other = true;\n"]) {
       const response = await uploadFields(stack, {
-        token: tokens.admin,
+        token: cast.root,
         metadata: pluginMetadata({ id: "reuse-blocked", version: "1.1.0" }),
         file,
       });
@@ -196,7 +194,7 @@ describe("version numbers", () => {
   });
 
   it("publishes through the typed tRPC client too: created, then not created for the same content", async () => {
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     const form = () =>
       uploadForm({ file: "export const t = 1;\n", metadata: pluginMetadata({ id: "via-trpc", version: "0.1.0" }) });
     const created = await api.plugins.publish.mutate(form());
@@ -232,7 +230,7 @@ describe("dist-tags", () => {
 
   it("publishing with tag=beta points beta at the new version and leaves latest alone", async () => {
     const body = await publishFields(stack, {
-      token: tokens.alice,
+      token: cast.alice,
       metadata: pluginMetadata({ id: "tagged", version: "2.0.0-beta.2" }),
       file: bundleOf("tagged", "2.0.0-beta.2"),
       tag: "beta",
@@ -248,12 +246,12 @@ describe("dist-tags", () => {
 
   it("publishing a higher stable version under another tag does not move latest either", async () => {
     await publishFields(stack, {
-      token: tokens.alice,
+      token: cast.alice,
       metadata: pluginMetadata({ id: "tag-stable", version: "1.0.0" }),
       file: bundleOf("tag-stable", "1.0.0"),
     });
     await publishFields(stack, {
-      token: tokens.alice,
+      token: cast.alice,
       metadata: pluginMetadata({ id: "tag-stable", version: "1.5.0" }),
       file: bundleOf("tag-stable", "1.5.0"),
       tag: "canary",
@@ -265,7 +263,7 @@ describe("dist-tags", () => {
     // `latest` always exists once a stable version does (schema: dist_tags), so that
     // `/api/plugins/:id/bundle` and `id@latest` work for every published plugin.
     await publishFields(stack, {
-      token: tokens.alice,
+      token: cast.alice,
       metadata: pluginMetadata({ id: "tag-first", version: "1.0.0" }),
       file: bundleOf("tag-first", "1.0.0"),
       tag: "next",
@@ -279,7 +277,7 @@ describe("dist-tags", () => {
     for (const tag of ["1.0.0", "^1", "Beta", "has space", ""]) {
       const before = await stored();
       const response = await uploadFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         metadata: pluginMetadata({ id: "tagged", version: "3.0.0" }),
         file: bundleOf("tagged", "3.0.0"),
         tag,
@@ -290,7 +288,7 @@ describe("dist-tags", () => {
   });
 
   it("tags.set latest to an older version pins it: a later, higher publish does not move it", async () => {
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     expect(await api.tags.set.mutate({ pluginId: "tagged", tag: "latest", version: "1.2.0" })).toEqual({
       pluginId: "tagged",
       tag: "latest",
@@ -310,7 +308,7 @@ describe("dist-tags", () => {
   });
 
   it("tags.remove latest unpins it and hands it back to the highest stable version", async () => {
-    const result = await trpc(stack, tokens.alice).tags.remove.mutate({ pluginId: "tagged", tag: "latest" });
+    const result = await trpc(stack, cast.alice).tags.remove.mutate({ pluginId: "tagged", tag: "latest" });
     expect(result).toEqual({ pluginId: "tagged", tag: "latest", removedVersion: "1.2.0", latest: "1.11.0" });
     const { rows } = await stack.db.query(
       "select version, explicit from dist_tags where plugin_id = 'tagged' and tag = 'latest'",
@@ -321,7 +319,7 @@ describe("dist-tags", () => {
   });
 
   it("sets and removes other tags, visible in plugins.get distTags and audited", async () => {
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     await api.tags.set.mutate({ pluginId: "tagged", tag: "stable-lts", version: "1.0.0" });
     expect(await distTags("tagged")).toEqual({ latest: "1.12.0", beta: "2.0.0-beta.2", "stable-lts": "1.0.0" });
     expect(await floatingTarget("tagged@stable-lts/other.js")).toBe("/plugins/bundles/tagged/v1.0.0/other.js");
@@ -339,7 +337,7 @@ describe("dist-tags", () => {
   });
 
   it("refuses a tag on an unknown version or plugin (NOT_FOUND) and removing a tag that does not exist", async () => {
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     expect(
       await expectTrpcError(
         api.tags.set.mutate({ pluginId: "tagged", tag: "beta", version: "9.9.9" }),
@@ -358,7 +356,7 @@ describe("dist-tags", () => {
 
   it("refuses a tag on a yanked version (CONFLICT)", async () => {
     await publishVersions("tag-yanked", "1.0.0", "1.1.0");
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     await api.versions.yank.mutate({ pluginId: "tag-yanked", version: "1.1.0" });
     const before = await stored();
     for (const tag of ["beta", "latest"]) {
@@ -374,7 +372,7 @@ describe("dist-tags", () => {
     "refuses %j as a tag name (BAD_REQUEST)",
     async (tag) => {
       await expectTrpcError(
-        trpc(stack, tokens.alice).tags.set.mutate({ pluginId: "tagged", tag, version: "1.0.0" }),
+        trpc(stack, cast.alice).tags.set.mutate({ pluginId: "tagged", tag, version: "1.0.0" }),
         "BAD_REQUEST",
         400,
       );
@@ -383,17 +381,17 @@ describe("dist-tags", () => {
 
   it("lets only the owner or an admin move tags", async () => {
     await expectTrpcError(
-      trpc(stack, tokens.bob).tags.set.mutate({ pluginId: "tagged", tag: "beta", version: "1.0.0" }),
+      trpc(stack, cast.bob).tags.set.mutate({ pluginId: "tagged", tag: "beta", version: "1.0.0" }),
       "FORBIDDEN",
       403,
     );
     await expectTrpcError(
-      trpc(stack, tokens.viewer).tags.set.mutate({ pluginId: "tagged", tag: "beta", version: "1.0.0" }),
+      trpc(stack, cast.vera).tags.set.mutate({ pluginId: "tagged", tag: "beta", version: "1.0.0" }),
       "FORBIDDEN",
       403,
     );
     await expectTrpcError(trpc(stack).tags.remove.mutate({ pluginId: "tagged", tag: "beta" }), "UNAUTHORIZED", 401);
-    await trpc(stack, tokens.admin).tags.set.mutate({ pluginId: "tagged", tag: "admin-pick", version: "1.0.0" });
+    await trpc(stack, cast.root).tags.set.mutate({ pluginId: "tagged", tag: "admin-pick", version: "1.0.0" });
     expect((await distTags("tagged"))["admin-pick"]).toBe("1.0.0");
   });
 });
@@ -407,7 +405,7 @@ describe("deprecate", () => {
   });
 
   it("shows the message and the replacement in plugins.get, plugins.resolve and the floating redirect", async () => {
-    const result = await trpc(stack, tokens.alice).versions.deprecate.mutate({
+    const result = await trpc(stack, cast.alice).versions.deprecate.mutate({
       pluginId: "old-widget",
       version: "1.1.0",
       message,
@@ -447,7 +445,7 @@ describe("deprecate", () => {
     const served = await fetch(`${stack.url}/plugins/bundles/old-widget@latest`);
     expect(served.status).toBe(200);
     expect(await served.text()).toBe(bundleOf("old-widget", "1.1.0"));
-    const installed = await install(stack, tokens.alice, "acme", { pluginId: "old-widget" });
+    const installed = await install(stack, cast.alice, "acme", { pluginId: "old-widget" });
     expect(installed.status).toBe(201);
     expect(((await installed.json()) as { version: string }).version).toBe("1.1.0");
   });
@@ -463,12 +461,12 @@ describe("deprecate", () => {
 
   it("lets only the owner or an admin deprecate, and only known versions", async () => {
     await expectTrpcError(
-      trpc(stack, tokens.bob).versions.deprecate.mutate({ pluginId: "old-widget", version: "1.0.0", message: "x" }),
+      trpc(stack, cast.bob).versions.deprecate.mutate({ pluginId: "old-widget", version: "1.0.0", message: "x" }),
       "FORBIDDEN",
       403,
     );
     await expectTrpcError(
-      trpc(stack, tokens.alice).versions.deprecate.mutate({ pluginId: "old-widget", version: "7.0.0", message: "x" }),
+      trpc(stack, cast.alice).versions.deprecate.mutate({ pluginId: "old-widget", version: "7.0.0", message: "x" }),
       "NOT_FOUND",
       404,
     );
@@ -477,7 +475,7 @@ describe("deprecate", () => {
   });
 
   it("lifts the deprecation with an empty message, replacement included", async () => {
-    const result = await trpc(stack, tokens.alice).versions.deprecate.mutate({
+    const result = await trpc(stack, cast.alice).versions.deprecate.mutate({
       pluginId: "old-widget",
       version: "1.1.0",
       message: "   ",
@@ -496,7 +494,7 @@ describe("deprecate", () => {
 
   it("sends an ASCII message in X-Plugin-Deprecated as it is, readable", async () => {
     const ascii = "use new-widget 1.0 (same API, 100% compatible)";
-    await trpc(stack, tokens.alice).versions.deprecate.mutate({
+    await trpc(stack, cast.alice).versions.deprecate.mutate({
       pluginId: "old-widget",
       version: "1.1.0",
       message: ascii,
@@ -504,7 +502,7 @@ describe("deprecate", () => {
     const response = await getManual(`${stack.url}/plugins/bundles/old-widget@latest`);
     expect(response.status).toBe(302);
     expect(response.headers.get("x-plugin-deprecated")).toBe(ascii);
-    await trpc(stack, tokens.alice).versions.deprecate.mutate({
+    await trpc(stack, cast.alice).versions.deprecate.mutate({
       pluginId: "old-widget",
       version: "1.1.0",
       message: "",
@@ -515,13 +513,13 @@ describe("deprecate", () => {
 describe("yank", () => {
   beforeAll(async () => {
     await publishVersions("yankee", "0.9.0", "1.0.0", "1.1.0");
-    await trpc(stack, tokens.alice).tags.set.mutate({ pluginId: "yankee", tag: "beta", version: "1.1.0" });
+    await trpc(stack, cast.alice).tags.set.mutate({ pluginId: "yankee", tag: "beta", version: "1.1.0" });
     expect(await distTags("yankee")).toEqual({ latest: "1.1.0", beta: "1.1.0" });
   });
 
   it("refuses another editor (FORBIDDEN) and a viewer, and changes nothing", async () => {
     const before = await stored();
-    for (const token of [tokens.bob, tokens.viewer]) {
+    for (const token of [cast.bob, cast.vera]) {
       await expectTrpcError(
         trpc(stack, token).versions.yank.mutate({ pluginId: "yankee", version: "1.1.0" }),
         "FORBIDDEN",
@@ -533,7 +531,7 @@ describe("yank", () => {
   });
 
   it("lets the owner yank: the answer names the tags it took away", async () => {
-    const result = await trpc(stack, tokens.alice).versions.yank.mutate({
+    const result = await trpc(stack, cast.alice).versions.yank.mutate({
       pluginId: "yankee",
       version: "1.1.0",
       reason: "breaks checkout",
@@ -557,7 +555,7 @@ describe("yank", () => {
       "/plugins/bundles/yankee/v1.0.0/bundle.js",
     );
     await expectError(await getManual(`${stack.url}/plugins/bundles/yankee@beta`), 404, "NOT_FOUND");
-    const installed = await install(stack, tokens.alice, "acme", { pluginId: "yankee", version: "^1.0.0" });
+    const installed = await install(stack, cast.alice, "acme", { pluginId: "yankee", version: "^1.0.0" });
     expect(((await installed.json()) as { version: string }).version).toBe("1.0.0");
   });
 
@@ -582,20 +580,20 @@ describe("yank", () => {
   it("refuses yanking it twice (CONFLICT)", async () => {
     expect(
       await expectTrpcError(
-        trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "yankee", version: "1.1.0" }),
+        trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yankee", version: "1.1.0" }),
         "CONFLICT",
         409,
       ),
     ).toContain("yanked");
     await expectTrpcError(
-      trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "yankee", version: "5.0.0" }),
+      trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yankee", version: "5.0.0" }),
       "NOT_FOUND",
       404,
     );
   });
 
   it("lets an admin yank someone else's version", async () => {
-    const result = await trpc(stack, tokens.admin).versions.yank.mutate({ pluginId: "yankee", version: "0.9.0" });
+    const result = await trpc(stack, cast.root).versions.yank.mutate({ pluginId: "yankee", version: "0.9.0" });
     expect(result.status).toBe("yanked");
     const { rows } = await stack.db.query(
       "select actor_id, actor_role from audit_log where resource_id = 'yankee@0.9.0' and action = 'plugin_version.yank'",
@@ -605,7 +603,7 @@ describe("yank", () => {
 
   it("drops a hand-set latest pin on the yanked version and recomputes latest", async () => {
     await publishVersions("pin-yank", "1.0.0", "2.0.0");
-    const api = trpc(stack, tokens.alice);
+    const api = trpc(stack, cast.alice);
     await api.tags.set.mutate({ pluginId: "pin-yank", tag: "latest", version: "1.0.0" });
     await api.versions.yank.mutate({ pluginId: "pin-yank", version: "1.0.0" });
     const { rows } = await stack.db.query(
@@ -616,7 +614,7 @@ describe("yank", () => {
 
   it("removes latest when every version is yanked: id@latest is then a 404", async () => {
     await publishVersions("all-yanked", "1.0.0");
-    await trpc(stack, tokens.alice).versions.yank.mutate({ pluginId: "all-yanked", version: "1.0.0" });
+    await trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "all-yanked", version: "1.0.0" });
     expect(await distTags("all-yanked")).toEqual({});
     await expectError(await getManual(`${stack.url}/plugins/bundles/all-yanked@latest`), 404, "NOT_FOUND");
     expect((await fetch(`${stack.url}/plugins/bundles/all-yanked/v1.0.0/bundle.js`)).status).toBe(200);
@@ -630,11 +628,11 @@ describe("block", () => {
   beforeAll(async () => {
     for (const version of ["1.0.0", "1.1.0"]) {
       await publishFields(stack, {
-        token: tokens.alice,
+        token: cast.alice,
         file: await tarGz(pluginFolder({ id: "malware", version }, version)),
       });
     }
-    await trpc(stack, tokens.alice).tags.set.mutate({ pluginId: "malware", tag: "beta", version: "1.1.0" });
+    await trpc(stack, cast.alice).tags.set.mutate({ pluginId: "malware", tag: "beta", version: "1.1.0" });
     // Served, and so held in the gateway's memory and edge cache, before the block.
     for (const path of FILES) {
       for (let round = 0; round < 2; round++) {
@@ -648,7 +646,7 @@ describe("block", () => {
 
   it("is for admins only: the owning editor and others get FORBIDDEN, and nothing changes", async () => {
     const before = await stored();
-    for (const token of [tokens.alice, tokens.bob, tokens.viewer]) {
+    for (const token of [cast.alice, cast.bob, cast.vera]) {
       await expectTrpcError(
         trpc(stack, token).versions.block.mutate({ pluginId: "malware", version: "1.1.0", reason: "x" }),
         "FORBIDDEN",
@@ -661,14 +659,14 @@ describe("block", () => {
 
   it("requires a reason (BAD_REQUEST)", async () => {
     await expectTrpcError(
-      trpc(stack, tokens.admin).versions.block.mutate({ pluginId: "malware", version: "1.1.0", reason: " " }),
+      trpc(stack, cast.root).versions.block.mutate({ pluginId: "malware", version: "1.1.0", reason: " " }),
       "BAD_REQUEST",
       400,
     );
   });
 
   it("lets an admin block: every file URL of the version answers 410 at once, with the envelope and CORS headers", async () => {
-    const result = await trpc(stack, tokens.admin).versions.block.mutate({
+    const result = await trpc(stack, cast.root).versions.block.mutate({
       pluginId: "malware",
       version: "1.1.0",
       reason: "steals card numbers",
@@ -697,9 +695,22 @@ describe("block", () => {
     expect(rows).toEqual([{ status: "blocked", status_reason: "steals card numbers" }]);
   });
 
-  it("never resolves it again: tRPC answers 404 with data.gone, the REST floating URL 410", async () => {
+  it("never resolves it again: tRPC answers GONE (410), the REST floating URL 410", async () => {
     const error = await trpcError(trpc(stack).plugins.resolve.query({ pluginId: "malware", range: "1.1.0" }));
-    expect(error.data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404, gone: true });
+    expect(error.data).toMatchObject({ code: "GONE", httpStatus: 410 });
+    expect(error.data).not.toHaveProperty("gone");
+    // On the wire: status 410, and NOT_FOUND's JSON-RPC number (tRPC has none for GONE).
+    const input = encodeURIComponent(JSON.stringify({ pluginId: "malware", range: "1.1.0" }));
+    const raw = await fetch(`${stack.url}/trpc/plugins.resolve?input=${input}`);
+    expect(raw.status).toBe(410);
+    const body = (await raw.json()) as { error: { code: number; data: Record<string, unknown> } };
+    expect(body.error.code).toBe(-32004);
+    expect(body.error.data).toMatchObject({
+      code: "GONE",
+      httpStatus: 410,
+      requestId: raw.headers.get("x-request-id"),
+    });
+    expect(body.error.data).not.toHaveProperty("gone");
 
     for (const path of ["/plugins/bundles/malware@1.1.0", "/plugins/bundles/malware@1.1.0/chunks/a.js"]) {
       const response = await getManual(`${stack.url}${path}`);
@@ -711,9 +722,9 @@ describe("block", () => {
     expect(await floatingTarget("malware@^1.0.0")).toBe("/plugins/bundles/malware/v1.0.0/index.js");
     await expectTrpcError(trpc(stack).plugins.resolve.query({ pluginId: "malware", range: "beta" }), "NOT_FOUND", 404);
     const versionError = await trpcError(trpc(stack).versions.get.query({ pluginId: "malware", version: "1.1.0" }));
-    expect(versionError.data).toMatchObject({ httpStatus: 404, gone: true });
+    expect(versionError.data).toMatchObject({ code: "GONE", httpStatus: 410 });
     await expectError(
-      await install(stack, tokens.alice, "acme", { pluginId: "malware", version: "1.1.0", instanceId: "m" }),
+      await install(stack, cast.alice, "acme", { pluginId: "malware", version: "1.1.0", instanceId: "m" }),
       410,
       "GONE",
     );
@@ -729,7 +740,7 @@ describe("block", () => {
 
   it("refuses blocking it twice (CONFLICT) and audits the block once", async () => {
     await expectTrpcError(
-      trpc(stack, tokens.admin).versions.block.mutate({ pluginId: "malware", version: "1.1.0", reason: "again" }),
+      trpc(stack, cast.root).versions.block.mutate({ pluginId: "malware", version: "1.1.0", reason: "again" }),
       "CONFLICT",
       409,
     );
@@ -743,11 +754,11 @@ describe("block", () => {
 
   it("purges the gateway's caches when the block comes through a batch-link tRPC client too", async () => {
     const id = "malware-batch";
-    await publishFields(stack, { token: tokens.alice, file: await tarGz(pluginFolder({ id, version: "1.0.0" })) });
+    await publishFields(stack, { token: cast.alice, file: await tarGz(pluginFolder({ id, version: "1.0.0" })) });
     const url = `${stack.url}/plugins/bundles/${id}/v1.0.0/index.js`;
     for (let round = 0; round < 2; round++) expect((await fetch(url)).status).toBe(200);
     await sleep(300);
-    await trpc(stack, tokens.admin, { link: "batch" }).versions.block.mutate({
+    await trpc(stack, cast.root, { link: "batch" }).versions.block.mutate({
       pluginId: id,
       version: "1.0.0",
       reason: "bad",
@@ -757,7 +768,7 @@ describe("block", () => {
 
   it("refuses a block sent over a streaming link, whose purge could not reach the gateway, changing nothing", async () => {
     const id = "malware-stream";
-    await publishFields(stack, { token: tokens.alice, file: await tarGz(pluginFolder({ id, version: "1.0.0" })) });
+    await publishFields(stack, { token: cast.alice, file: await tarGz(pluginFolder({ id, version: "1.0.0" })) });
     const url = `${stack.url}/plugins/bundles/${id}/v1.0.0/index.js`;
     // As once on a busy machine: the batch of counted downloads is due by the second GET, so the
     // gateway writes it in the background while the block is refused (see `stored`).
@@ -766,7 +777,7 @@ describe("block", () => {
     expect((await fetch(url)).status).toBe(200);
     const before = await stored();
     await expectTrpcError(
-      trpc(stack, tokens.admin, { link: "stream" }).versions.block.mutate({
+      trpc(stack, cast.root, { link: "stream" }).versions.block.mutate({
         pluginId: id,
         version: "1.0.0",
         reason: "bad",

@@ -87,7 +87,7 @@ describe("hasMorePartsThan", () => {
     expect(hasMorePartsThan(body, "b", 1)).toBe(true);
   });
 
-  // How promptly a flood is refused is the REST and tRPC suites' business (test/input-bounds.test.ts);
+  // How promptly a flood is refused is the REST and tRPC suites' business (test/hostile-bodies.test.ts);
   // a wall-clock bound here failed on a busy CI machine without anything being wrong.
   it("counts a flood of 200,000 parts as over the limit, and exactly 200,000 as not over it", () => {
     const body = new TextEncoder().encode(
