@@ -13,4 +13,12 @@ describe("the committed worker-configuration.d.ts files", () => {
     },
     60_000,
   );
+
+  // Committed and packed: a value typed into it would be a secret in the repository.
+  it.each(WORKER_TYPES)("$name: takes secret names from secrets.env, which holds no value", (worker) => {
+    const lines = readFileSync(join(ROOT, worker.folder, worker.secrets), "utf8").split("\n");
+    const assignments = lines.filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
+    expect(assignments.length).toBeGreaterThan(0);
+    for (const line of assignments) expect(line).toMatch(/^[A-Z][A-Z0-9_]*=$/);
+  });
 });

@@ -2,6 +2,7 @@ export * from "./audit";
 export * from "./config-schema";
 export * from "./content-policy";
 export * from "./downloads";
+export * from "./errors";
 export * from "./identity";
 export * from "./installations";
 export * from "./issues";

@@ -1,31 +1,13 @@
 import { ConfigError, createLogger } from "@plugins/runtime";
+import { type ErrorCode, errorEnvelope, errorStatus, isErrorCode, trpcCodeOf } from "@plugins/schema";
 import { TRPCClientError } from "@trpc/client";
-import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { readConfig } from "./config";
 import type { AppEnv } from "./env";
 
 const logEvent = createLogger("api");
-
-/** The closed set of error codes a REST client can see, and the status each one answers with. */
-export const errorStatus = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  METHOD_NOT_SUPPORTED: 405,
-  CONFLICT: 409,
-  GONE: 410,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  TOO_MANY_REQUESTS: 429,
-  INTERNAL_SERVER_ERROR: 500,
-  SERVICE_UNAVAILABLE: 503,
-} as const satisfies Record<string, ContentfulStatusCode>;
-
-export type ErrorCode = keyof typeof errorStatus;
 
 /** Seconds a client should wait after a 503 that did not say otherwise. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
@@ -38,10 +20,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === "string" && code in errorStatus;
 }
 
 /**
@@ -73,21 +51,19 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError) {
   }
   const requestId = c.get("requestId");
   if (c.req.path.startsWith("/trpc/")) {
-    // tRPC has no GONE: it keeps NOT_FOUND's JSON-RPC number, as the plugins worker sends it.
-    const rpcCode = error.code in TRPC_ERROR_CODES_BY_KEY ? (error.code as TRPC_ERROR_CODE_KEY) : "NOT_FOUND";
     const path = c.req.path.slice("/trpc/".length);
     return c.json(
       {
         error: {
           message: error.message,
-          code: TRPC_ERROR_CODES_BY_KEY[rpcCode],
+          code: TRPC_ERROR_CODES_BY_KEY[trpcCodeOf(error.code)],
           data: { code: error.code, httpStatus: status, path, requestId },
         },
       },
       status,
     );
   }
-  return c.json({ error: { code: error.code, message: error.message, requestId } }, status);
+  return c.json(errorEnvelope(error.code, error.message, requestId), status);
 }
 
 /** The one place a thrown error becomes a response: `{"error":{"code","message","requestId"}}`. */

@@ -1,8 +1,8 @@
 import { createLogger } from "@plugins/runtime";
-import type { InternalClaims } from "@plugins/schema";
+import { errorEnvelope, errorStatus, type InternalClaims } from "@plugins/schema";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage } from "../lib/database";
-import { errorBody, errorCodes, RegistryError } from "../lib/errors";
+import { RegistryError } from "../lib/errors";
 import type { PluginsApp } from "./identity";
 
 const logEvent = createLogger("plugins");
@@ -19,7 +19,7 @@ function requestIdOf(c: Context<PluginsApp>): string {
 
 /** An error of the routes outside /trpc: the gateway's envelope, at the status of its code. */
 function errorAnswer(c: Context<PluginsApp>, error: RegistryError, requestId = requestIdOf(c)) {
-  return c.json(errorBody(error, requestId), errorCodes[error.code].status);
+  return c.json(errorEnvelope(error.code, error.message, requestId), errorStatus[error.code]);
 }
 
 export const routeNotFound: NotFoundHandler<PluginsApp> = (c) =>

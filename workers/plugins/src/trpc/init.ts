@@ -1,16 +1,18 @@
 import {
   describeIssues,
+  errorStatus,
   type Identity,
   isTooDeepInput,
   jsonDepthIssue,
   type Role,
   tenantRefSchema,
+  trpcCodeOf,
   validationIssues,
 } from "@plugins/schema";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { databaseOutage } from "../lib/database";
-import { errorCodes, RegistryError } from "../lib/errors";
+import { RegistryError } from "../lib/errors";
 import type { Context } from "./context";
 
 /** Our own refusal behind a failed call: a RegistryError thrown, or the database unavailable. */
@@ -28,11 +30,10 @@ const t = initTRPC.context<Context>().create({
     const requestId = ctx?.request.requestId ?? null;
     const refusal = refusalOf(error);
     if (refusal) {
-      const { trpc, status } = errorCodes[refusal.code];
       return {
         message: refusal.message,
-        code: TRPC_ERROR_CODES_BY_KEY[trpc],
-        data: { code: refusal.code, httpStatus: status, path: shape.data.path, requestId },
+        code: TRPC_ERROR_CODES_BY_KEY[trpcCodeOf(refusal.code)],
+        data: { code: refusal.code, httpStatus: errorStatus[refusal.code], path: shape.data.path, requestId },
       };
     }
     // tRPC's own refusals (input validation, unknown procedure, method) and unexpected failures.
@@ -56,7 +57,7 @@ const refusals = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof RegistryError) {
     const refusal = result.error.cause;
-    throw new TRPCError({ code: errorCodes[refusal.code].trpc, message: refusal.message, cause: refusal });
+    throw new TRPCError({ code: trpcCodeOf(refusal.code), message: refusal.message, cause: refusal });
   }
   return result;
 });
