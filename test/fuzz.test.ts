@@ -12,6 +12,7 @@ import {
   listInstancesInputSchema,
   maintainerInputSchema,
   manifestInputSchema,
+  packageDocumentInputSchema,
   pluginRefSchema,
   registerHostInputSchema,
   removeTagInputSchema,
@@ -397,6 +398,13 @@ const PROCEDURES: Procedure[] = [
     [200, 400],
   ),
   procedure("plugins.get", "query", pluginRefSchema, { pluginId: id }, [200, 404]),
+  procedure(
+    "plugins.document",
+    "query",
+    packageDocumentInputSchema,
+    { pluginId: id, ifNoneMatch: { plausible: fc.constant('"abc"'), wellFormed: hostileText, optional: true } },
+    [200, 404],
+  ),
   procedure(
     "plugins.resolve",
     "query",

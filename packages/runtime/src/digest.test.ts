@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sha256, sha256Hex, sha384 } from "./digest";
+import { sha256, sha256Hex, sha384, strongEtag } from "./digest";
 import { encodeHex } from "./encoding";
 
 describe("sha256", () => {
@@ -31,5 +31,13 @@ describe("sha384", () => {
     expect(encodeHex(await sha384("abc"))).toBe(
       "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
     );
+  });
+});
+
+describe("strongEtag", () => {
+  it("quotes the first 128 bits of the text's SHA-256, the same for the same text", async () => {
+    expect(await strongEtag("abc")).toBe('"ba7816bf8f01cfea414140de5dae2223"');
+    expect(await strongEtag("abc")).toBe(await strongEtag("abc"));
+    expect(await strongEtag("abd")).not.toBe(await strongEtag("abc"));
   });
 });

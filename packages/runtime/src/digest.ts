@@ -16,6 +16,14 @@ export async function sha256Hex(data: DigestInput): Promise<string> {
   return encodeHex(await sha256(data));
 }
 
+/**
+ * A strong HTTP entity tag for a document: 128 bits of its SHA-256, quoted. The same text always
+ * gets the same tag, so any worker may answer a conditional GET for it.
+ */
+export async function strongEtag(text: string): Promise<string> {
+  return `"${encodeHex((await sha256(text)).subarray(0, 16))}"`;
+}
+
 async function digest(algorithm: "SHA-256" | "SHA-384", data: DigestInput): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   return new Uint8Array(await crypto.subtle.digest(algorithm, bytes));

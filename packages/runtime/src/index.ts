@@ -13,6 +13,6 @@ export {
   textVar,
   urlVar,
 } from "./config-vars";
-export { type DigestInput, sha256, sha256Hex, sha384 } from "./digest";
+export { type DigestInput, sha256, sha256Hex, sha384, strongEtag } from "./digest";
 export { decodeBase64, encodeBase64, encodeBase64url, encodeHex } from "./encoding";
 export { createLogger, type LogEvent, type LogLevel, type WorkerName } from "./log";

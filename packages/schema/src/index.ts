@@ -1,4 +1,5 @@
 export * from "./audit";
+export * from "./conditional-requests";
 export * from "./config-schema";
 export * from "./content-policy";
 export * from "./downloads";

@@ -1,5 +1,6 @@
 import semver from "semver";
 import { z } from "zod";
+import { ifNoneMatchSchema } from "./conditional-requests";
 import { isStorableText, plainText } from "./text";
 
 /**
@@ -121,6 +122,8 @@ export function quotePath(path: string): string {
 }
 
 export const pluginRefSchema = z.object({ pluginId: pluginIdSchema });
+
+export const packageDocumentInputSchema = z.object({ pluginId: pluginIdSchema, ifNoneMatch: ifNoneMatchSchema });
 
 const cursorSchema = z.string().max(512);
 

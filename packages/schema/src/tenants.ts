@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ifNoneMatchSchema } from "./conditional-requests";
 import { tenantIdSchema } from "./identity";
 import { labelSchema, versionSchema } from "./plugins";
 import { plainText } from "./text";
@@ -53,13 +54,9 @@ export interface TenantManifest {
   importMap: ImportMap;
 }
 
-/** The longest `If-None-Match` the manifest procedure takes; a gateway drops a longer one. */
-export const MAX_IF_NONE_MATCH = 1024;
-
 export const manifestInputSchema = z.object({
   tenantId: tenantIdSchema,
-  /** The client's `If-None-Match`: when it names the current ETag, no body is sent back. */
-  ifNoneMatch: z.string().max(MAX_IF_NONE_MATCH).optional(),
+  ifNoneMatch: ifNoneMatchSchema,
 });
 
 /** The bare specifier an instance is imported by in the import map. */

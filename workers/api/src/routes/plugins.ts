@@ -1,4 +1,12 @@
-import { hasMorePartsThan, MAX_UPLOAD_PARTS, multipartBoundary, uploadPartsIssue } from "@plugins/schema";
+import {
+  describeIssues,
+  hasMorePartsThan,
+  MAX_UPLOAD_PARTS,
+  multipartBoundary,
+  pluginIdSchema,
+  uploadPartsIssue,
+  usableIfNoneMatch,
+} from "@plugins/schema";
 import type { Hono } from "hono";
 import { requireSignedIn } from "../auth";
 import { redirectToVersion } from "../cdn/bundle-routes";
@@ -7,6 +15,8 @@ import { publicOrigin } from "../env";
 import { ApiError } from "../errors";
 import { pluginsClient } from "../plugins-client";
 import { limitBody } from "../request-limits";
+
+const PACKAGE_DOCUMENT_CACHE_CONTROL = "public, no-cache";
 
 export function registerPlugins(app: Hono<AppEnv>) {
   /**
@@ -46,6 +56,22 @@ export function registerPlugins(app: Hono<AppEnv>) {
       },
       created ? 201 : 200,
     );
+  });
+
+  /**
+   * The package document, like npm's `GET /:package`: public, and revalidated on every use (a
+   * 304 costs no body), so a publish, a tag or a block is seen by the next read.
+   */
+  app.get("/api/plugins/:id", async (c) => {
+    const pluginId = pluginIdSchema.safeParse(c.req.param("id"));
+    if (!pluginId.success) throw new ApiError("BAD_REQUEST", `id: ${describeIssues(pluginId.error.issues)}`);
+    const { etag, document } = await pluginsClient(c).plugins.document.query({
+      pluginId: pluginId.data,
+      ifNoneMatch: usableIfNoneMatch(c.req.header("if-none-match")),
+    });
+    const headers = { etag, "cache-control": PACKAGE_DOCUMENT_CACHE_CONTROL };
+    if (!document) return c.body(null, 304, headers);
+    return c.body(JSON.stringify(document), 200, { ...headers, "content-type": "application/json; charset=utf-8" });
   });
 
   /** The newest stable version's immutable URL, like `/plugins/bundles/:id@latest`. */

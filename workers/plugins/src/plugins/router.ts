@@ -1,7 +1,14 @@
 import { createLogger } from "@plugins/runtime";
-import { bundleUrlPath, pluginRefSchema, resolveInputSchema, searchInputSchema } from "@plugins/schema";
+import {
+  bundleUrlPath,
+  packageDocumentInputSchema,
+  pluginRefSchema,
+  resolveInputSchema,
+  searchInputSchema,
+} from "@plugins/schema";
 import { distTags, plugins, pluginVersions } from "@plugins/schema/tables";
 import { asc, eq } from "drizzle-orm";
+import fresh from "fresh";
 import { z } from "zod";
 import { recordAudit } from "../audit/record";
 import { readUpload } from "../bundles/upload";
@@ -11,6 +18,7 @@ import { refreshTenantManifests } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import { grantableProcedure, publicProcedure, router } from "../trpc/init";
 import { resolveVersion } from "../versions/resolve";
+import { buildPackageDocument, documentEtag } from "./document";
 import { publishVersion } from "./publish-version";
 import { searchPlugins } from "./search";
 
@@ -86,6 +94,18 @@ export const pluginsRouter = router({
           version.status === "blocked" ? null : bundleUrlPath(version.pluginId, version.version, version.entry),
       })),
     };
+  }),
+
+  /**
+   * The package document (`GET /api/plugins/:id`): dist-tags and every version with its status,
+   * deprecation, engines, entry, integrity and files; `document` is null when `ifNoneMatch` is current.
+   */
+  document: publicProcedure.input(packageDocumentInputSchema).query(async ({ ctx, input }) => {
+    const document = await buildPackageDocument(ctx.db, input.pluginId);
+    if (!document) throw new RegistryError("NOT_FOUND", `Plugin '${input.pluginId}' does not exist`);
+    const etag = await documentEtag(document);
+    if (input.ifNoneMatch && fresh({ "if-none-match": input.ifNoneMatch }, { etag })) return { etag, document: null };
+    return { etag, document };
   }),
 
   /** Turns a tag, a version or a semver range into the exact, immutable version to load. */

@@ -1,4 +1,4 @@
-import { encodeHex, sha256 } from "@plugins/runtime";
+import { strongEtag } from "@plugins/runtime";
 import {
   bundleUrlPath,
   extensionPointNames,
@@ -157,7 +157,7 @@ async function moduleFiles(tx: Transaction, versions: ReadonlyArray<{ pluginId: 
 
 /** A strong ETag over the manifest's content: the same content always has the same tag. */
 function etagOf(document: TenantManifest): Promise<string> {
-  return strongTag(JSON.stringify(document));
+  return strongEtag(JSON.stringify(document));
 }
 
 /**
@@ -165,7 +165,7 @@ function etagOf(document: TenantManifest): Promise<string> {
  * body a client gets holds URLs, so a change of public origin must change the tag too.
  */
 export function servedEtag(storedEtag: string, origin: string): Promise<string> {
-  return strongTag(`${MANIFEST_FORMAT} ${storedEtag} ${origin}`);
+  return strongEtag(`${MANIFEST_FORMAT} ${storedEtag} ${origin}`);
 }
 
 /**
@@ -173,7 +173,3 @@ export function servedEtag(storedEtag: string, origin: string): Promise<string> 
  * stored manifests are only rebuilt on writes, and a client must not keep a 304 for the old shape.
  */
 const MANIFEST_FORMAT = 1;
-
-async function strongTag(text: string): Promise<string> {
-  return `"${encodeHex((await sha256(text)).subarray(0, 16))}"`;
-}
