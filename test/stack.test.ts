@@ -7,7 +7,7 @@ import { getTableName, is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectNothingChanged, storedState } from "./attack-helpers";
-import { type Stack, startStack } from "./stack";
+import { BACKGROUND_TABLES, type Stack, startStack } from "./stack";
 
 let stack: Stack;
 
@@ -27,10 +27,25 @@ describe("stack.snapshot() and storedState()", () => {
     expect(declared).toHaveLength(12);
     const expected = [...declared, "newcomer"].sort();
     expect(await stack.tables()).toEqual(expected);
+    expect(Object.keys(await stack.snapshot({ except: [] })).sort()).toEqual([...expected, "r2Objects"].sort());
+    const state = await storedState(stack, { except: [] });
+    expect(Object.keys(state.counts).sort()).toEqual([...expected, "r2Objects"].sort());
+    expect(Object.keys(state.rows).sort()).toEqual(expected);
+  });
+
+  it("leave out only the tables written in the background unless told otherwise", async () => {
+    expect(BACKGROUND_TABLES).toEqual(["download_counts"]);
+    const expected = [...declared, "newcomer"].filter((table) => !BACKGROUND_TABLES.includes(table)).sort();
     expect(Object.keys(await stack.snapshot()).sort()).toEqual([...expected, "r2Objects"].sort());
     const state = await storedState(stack);
     expect(Object.keys(state.counts).sort()).toEqual([...expected, "r2Objects"].sort());
     expect(Object.keys(state.rows).sort()).toEqual(expected);
+    // A flush landing mid-attempt is not the attempt's doing.
+    await expectNothingChanged(stack, () =>
+      stack.db.query(
+        "insert into download_counts (plugin_id, version, day, count) values ('p', '1.0.0', '2026-01-01', 1)",
+      ),
+    );
   });
 
   it("leave out drizzle's migration journal, which lives in a schema of its own", async () => {

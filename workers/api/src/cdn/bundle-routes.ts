@@ -26,7 +26,7 @@ import {
   immutableHeaders,
   SHORT_LIVED,
 } from "./bundle-responses";
-import { flushDownloads } from "./download-flush";
+import { flushWhenDue } from "./download-flush";
 
 /** On redirects of a floating reference: a burst is absorbed, a publish shows within a minute. */
 const REDIRECT_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
@@ -128,8 +128,8 @@ function counted(c: Context<AppEnv>, file: BundleFile, isEntry: boolean, respons
     method: c.req.method,
     status: response.status,
   };
-  const batch = isolateOf(c.env).downloads.record(download);
-  if (batch) c.executionCtx.waitUntil(flushDownloads(c.env, internalClaims(c).request, batch));
+  const flush = isolateOf(c.env).downloads.record(download);
+  if (flush) flushWhenDue(c.env, (promise) => c.executionCtx.waitUntil(promise), internalClaims(c).request, flush);
   return response;
 }
 

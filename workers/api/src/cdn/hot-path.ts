@@ -4,7 +4,7 @@ import { readConfig } from "../config";
 import { type Isolate, isolateOf } from "../isolate";
 import { hotObjectKey } from "./bundle-cache";
 import { answerFromMemory } from "./bundle-responses";
-import { flushDownloads } from "./download-flush";
+import { flushWhenDue } from "./download-flush";
 
 /**
  * The hottest request there is, a repeated GET of an immutable bundle file this isolate
@@ -33,21 +33,21 @@ export function answerFromIsolate(request: Request, env: Env, ctx: ExecutionCont
   isolate.bundleBudget.count(env.BUNDLE_LIMITER, waitUntil, ip);
   const requestId = crypto.randomUUID();
   const response = answerFromMemory(method, request.headers, held, requestId);
-  const batch = isolate.downloads.record({
+  const flush = isolate.downloads.record({
     pluginId: file.pluginId,
     version: file.version,
     isEntry: held.isEntry,
     method,
     status: response.status,
   });
-  if (batch) {
+  if (flush) {
     const facts = {
       requestId,
       ip,
       userAgent: null,
       publicOrigin: readConfig(env).publicBaseUrl ?? new URL(request.url).origin,
     };
-    waitUntil(flushDownloads(env, facts, batch));
+    flushWhenDue(env, waitUntil, facts, flush);
   }
   return response;
 }
