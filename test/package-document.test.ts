@@ -126,6 +126,8 @@ describe("GET /api/plugins/:id", () => {
   it("answers an unknown plugin 404 and an id that is not one 400, changing nothing", async () => {
     await expectNothingChanged(stack, async () => {
       expect(await expectError(await fetch(documentUrl("no-such-plugin")), 404, "NOT_FOUND")).toMatch(/no-such-plugin/);
+      // A route word of POST /api/plugins/upload: no new plugin may take it, so this reads as no plugin.
+      expect(await expectError(await fetch(documentUrl("upload")), 404, "NOT_FOUND")).toMatch(/'upload'/);
       expect(await expectError(await fetch(documentUrl("Not_An_Id")), 400, "BAD_REQUEST")).toMatch(/^id: /);
       expect(await expectError(await fetch(documentUrl("a".repeat(300))), 400, "BAD_REQUEST")).toMatch(/^id: /);
       await expectTrpcError(trpc(stack).plugins.document.query({ pluginId: "no-such-plugin" }), "NOT_FOUND", 404);

@@ -278,7 +278,7 @@ describe("refuses an install it cannot accept", () => {
 describe("answers every other refusal in the envelope", () => {
   it.each([
     ["GET", "/api/nothing-here"],
-    ["GET", "/api/plugins/upload"],
+    ["PUT", "/api/plugins/upload"],
     ["DELETE", "/api/plugins/owned/bundle"],
     ["GET", "/nothing"],
   ])("%s %s is a 404 naming the route", async (method, path) => {
