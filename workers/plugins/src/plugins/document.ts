@@ -70,29 +70,29 @@ export async function buildPackageDocument(db: Database, pluginId: string): Prom
     .from(plugins)
     .where(eq(plugins.id, pluginId));
   if (!plugin) return null;
-  const [versions, tags, files] = await Promise.all([
-    db
-      .select()
-      .from(pluginVersions)
-      .where(eq(pluginVersions.pluginId, pluginId))
-      .orderBy(asc(pluginVersions.publishedAt), asc(pluginVersions.version)),
-    db
-      .select({ tag: distTags.tag, version: distTags.version })
-      .from(distTags)
-      .where(eq(distTags.pluginId, pluginId))
-      .orderBy(asc(distTags.tag)),
-    db
-      .select({
-        version: versionFiles.version,
-        path: versionFiles.path,
-        size: versionFiles.size,
-        contentType: versionFiles.contentType,
-        integrity: versionFiles.integrity,
-      })
-      .from(versionFiles)
-      .where(eq(versionFiles.pluginId, pluginId))
-      .orderBy(asc(versionFiles.version), asc(versionFiles.path)),
-  ]);
+  // One after the other, not in parallel: on a per-request Pool each parallel query opens a
+  // connection (a WebSocket and a Postgres session) of its own, which costs more than the queries.
+  const versions = await db
+    .select()
+    .from(pluginVersions)
+    .where(eq(pluginVersions.pluginId, pluginId))
+    .orderBy(asc(pluginVersions.publishedAt), asc(pluginVersions.version));
+  const tags = await db
+    .select({ tag: distTags.tag, version: distTags.version })
+    .from(distTags)
+    .where(eq(distTags.pluginId, pluginId))
+    .orderBy(asc(distTags.tag));
+  const files = await db
+    .select({
+      version: versionFiles.version,
+      path: versionFiles.path,
+      size: versionFiles.size,
+      contentType: versionFiles.contentType,
+      integrity: versionFiles.integrity,
+    })
+    .from(versionFiles)
+    .where(eq(versionFiles.pluginId, pluginId))
+    .orderBy(asc(versionFiles.version), asc(versionFiles.path));
   const filesOf = new Map<string, DocumentFile[]>();
   for (const { version, ...file } of files) {
     const list = filesOf.get(version);
