@@ -1,36 +1,52 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Result as AutocannonResult } from "autocannon";
 import { Miniflare } from "miniflare";
-import { MEMORY_BASELINE, R2_PASSTHROUGH_BASELINE } from "./bench/baselines";
+import { memoryBaseline, twoWorkerBaseline } from "./bench/baselines";
+import { type Comparison, comparisonTable, type Figure, medianFigure, missed } from "./bench/figures";
+import { type RunningVerdaccio, startVerdaccio, VERDACCIO_VERSION } from "./bench/verdaccio";
 import { readCommandLine, refuseUsage, wholeNumber } from "./cli/command-line";
 import { signDevToken } from "./local-stack/dev-token";
 import { applyMigrations } from "./local-stack/migrate";
 import { startNeonBridge } from "./local-stack/neon-bridge";
-import { COMPATIBILITY_DATE, platformWorkers } from "./local-stack/platform-workers";
+import { platformWorkers } from "./local-stack/platform-workers";
 import { startLocalPostgres } from "./local-stack/postgres";
 import { buildWorkerBundles, ROOT } from "./local-stack/worker-bundles";
 
 const HELP = `Usage: pnpm bench [--duration <seconds>] [--rounds <n>] [--connections <n>]
 
 Starts the platform under Miniflare (real workerd, service binding, R2, Cache API,
-PostgreSQL or PGlite), publishes a 100 KB bundle, and measures each request type beside
-a baseline worker measured in the same run on the same machine:
+PostgreSQL or PGlite), publishes a 100 KB bundle, installs it for a tenant, and measures
+each request type beside a baseline measured in the same run on the same machine:
 
-  warm immutable GET     vs  a worker serving the same bytes from memory   (target >= 0.85)
-  cache-miss GET         vs  a worker passing the R2 object through        (target >= 0.90)
-  304 revalidation       vs  the memory worker answering 304
-  floating-ref 302       vs  the memory worker answering 302
-  tRPC resolve           vs  the memory worker answering a small JSON
-  tenant manifest GET    vs  the memory worker answering a small JSON
-  tenant manifest 304    vs  the memory worker answering 304
+  warm immutable GET     vs  memory: one worker serving the same bytes from memory  >= 0.85
+  304 revalidation       vs  memory, answering 304                                  >= 0.85
+  cache-miss GET         vs  two-worker passthrough of the R2 object                >= 0.90
+  floating-ref 302       vs  two-worker JSON: a small JSON object from R2           >= 0.90
+  tRPC resolve           vs  two-worker JSON                                        >= 0.90
+  package document       vs  two-worker JSON (GET /api/plugins/:id)                 >= 0.90
+  tenant manifest GET    vs  two-worker JSON                                        >= 0.90
+  tenant manifest 304    vs  two-worker JSON, answering 304                         >= 0.90
+
+"Two-worker" is a bare worker handing the request over a service binding to a bare worker
+reading R2, with no cache: the least any read crossing the binding costs (the small JSON
+object is the tenant manifest's own answer, so it is what a read model costs at best).
+
+It then starts Verdaccio ${VERDACCIO_VERSION} (the npm registry, from the dev dependencies, in a
+temporary folder), publishes the same 100 KB file to it as an npm package (bench-plugin@1.0.0,
+tarball stored uncompressed so both carry the same bytes), and sets the platform beside it:
+
+  file GET (warm)        vs  Verdaccio's tarball GET                                >= 3
+  package document       vs  Verdaccio's packument GET                              >= 2
+  tenant manifest GET    vs  Verdaccio's packument GET                              >= 2
 
 Each figure and its baseline are measured in alternating rounds, and the medians are
 reported, so a drift of the machine during the run (another process, thermal limits)
-weighs on both sides alike.
+weighs on both sides alike. Prints both tables in Markdown; exits 1 when a target is
+missed. Ctrl-C, SIGTERM or SIGHUP stop everything it started (workerd, Postgres, Verdaccio).
 
 Options:
   --duration <s>     seconds of load per measurement   (default 4)
@@ -62,34 +78,59 @@ const step = (message: string) => console.info(`• ${message}`);
 const run = promisify(execFile);
 
 const PLUGIN = "bench-plugin";
-const KEY = `${PLUGIN}/1.0.0/bundle.js`;
+const BUNDLE_KEY = `${PLUGIN}/1.0.0/bundle.js`;
+/** Where the tenant manifest's answer is stored for the two-worker JSON baseline (the platform never reads it). */
+const JSON_KEY = "bench-baseline/manifest.json";
 
-interface Figure {
-  rps: number;
-  p50: number;
-  p99: number;
+// What this run started, stopped in reverse order by stopEverything (at the end, on an error, on a signal).
+const stops: { name: string; stop: () => Promise<void> }[] = [];
+let verdaccio: RunningVerdaccio | undefined;
+// Ends the load generator's run in progress when the bench is stopped.
+const interrupted = new AbortController();
+let stopping: Promise<void> | undefined;
+
+function stopEverything(): Promise<void> {
+  stopping ??= (async () => {
+    step(`Stopping ${[...new Set(stops.map(({ name }) => name))].reverse().join(", ")}`);
+    for (const { name, stop } of stops.reverse()) {
+      // Bounded: a child that already ended on the same Ctrl-C may never report its exit again.
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+      await Promise.race([stop().catch((error) => console.error(`pnpm bench: stopping ${name}: ${error}`)), bound]);
+    }
+  })();
+  return stopping;
 }
 
-interface Scenario {
-  name: string;
-  target?: number;
-  subject: () => Promise<Figure>;
-  baseline: () => Promise<Figure>;
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+/** Stops the run in progress and everything it started, then exits with `exitCode`. */
+function stopFor(requestedBy: string, exitCode: number) {
+  if (interrupted.signal.aborted) return;
+  step(`Stopping (${requestedBy})`);
+  interrupted.abort();
+  void stopEverything().then(() => process.exit(exitCode));
 }
-
-/** The median of each figure over the rounds, taken separately. */
-function medianFigure(figures: Figure[]): Figure {
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-  };
-  return {
-    rps: median(figures.map((figure) => figure.rps)),
-    p50: median(figures.map((figure) => figure.p50)),
-    p99: median(figures.map((figure) => figure.p99)),
-  };
+const stopOnSignal = (signal: NodeJS.Signals) => stopFor(signal, 128 + constants.signals[signal]);
+for (const signal of STOP_SIGNALS) process.on(signal, stopOnSignal);
+/**
+ * Each Miniflare adds SIGINT and SIGTERM listeners that kill its workerd and exit at once,
+ * before Postgres, the bridge or Verdaccio could be stopped: stopOnSignal stops them all
+ * (workerd included), so it is left the only listener. Miniflare's exit hook stays.
+ */
+function keepOnlyStopOnSignal() {
+  for (const signal of STOP_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (listener !== stopOnSignal) process.removeListener(signal, listener);
+    }
+  }
 }
+// pnpm forwards SIGINT and SIGTERM, but a SIGKILL ends it alone: this process is then handed
+// to another parent, and stops too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stopFor("the process that started it ended", 1);
+}, 500).unref();
+// The last resort when the process ends without stopEverything (process.exit from an uncaught error).
+process.on("exit", () => verdaccio?.kill());
 
 /** Load comes from a second process, so the generator never competes with the bridge or Miniflare's I/O. */
 async function autocannon(url: string, headers: Record<string, string>, seconds: number): Promise<AutocannonResult> {
@@ -100,7 +141,7 @@ async function autocannon(url: string, headers: Record<string, string>, seconds:
     ? ["taskset", ["-c", pinned.load, autocannonBin, ...args, url]]
     : [autocannonBin, [...args, url]];
   // Asynchronously: the Neon bridge serving the workers lives in this process's event loop.
-  const { stdout } = await run(command, commandArgs, { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(command, commandArgs, { maxBuffer: 64 * 1024 * 1024, signal: interrupted.signal });
   return JSON.parse(stdout) as AutocannonResult;
 }
 
@@ -118,9 +159,9 @@ async function measure(url: string, headers: Record<string, string> = {}, expect
 }
 
 /**
- * On a machine with two or more CPUs, the platform (this process, and the workerd and
- * Postgres processes it starts) runs on one CPU and the load generator on another, so the
- * two never fight over a core and repeated runs agree far better. Needs taskset.
+ * On a machine with two or more CPUs, the platform (this process, and the workerd,
+ * Postgres and Verdaccio processes it starts) runs on one CPU and the load generator on
+ * another, so the two never fight over a core and repeated runs agree far better. Needs taskset.
  */
 async function pinToCpus(): Promise<{ server: string; load: string } | null> {
   if (availableParallelism() < 2) return null;
@@ -131,36 +172,64 @@ async function pinToCpus(): Promise<{ server: string; load: string } | null> {
     return null;
   }
 }
+
+type Probe = () => Promise<Figure>;
+
+interface Scenario {
+  name: string;
+  target: number;
+  subject: Probe;
+  baselineName: string;
+  baseline: Probe;
+}
+
+/** Measures the subject and its baseline in alternating rounds and keeps the medians. */
+async function compare(scenario: Scenario, against: string): Promise<Comparison> {
+  const { name, baselineName, target } = scenario;
+  step(`Measuring ${name} against ${against} (${rounds} rounds of ${duration}s, alternating)`);
+  const subjects: Figure[] = [];
+  const baselines: Figure[] = [];
+  for (let round = 0; round < rounds; round++) {
+    subjects.push(await scenario.subject());
+    baselines.push(await scenario.baseline());
+  }
+  return { name, subject: medianFigure(subjects), baselineName, baseline: medianFigure(baselines), target };
+}
+
 const pinned = await pinToCpus();
 step(
   pinned ? "Pinned the platform to CPU 0 and the load generator to CPU 1" : "Running unpinned (one CPU, or no taskset)",
 );
 
 const persist = mkdtempSync(join(tmpdir(), "plugin-platform-bench-"));
-step("Building both workers (wrangler deploy --dry-run)");
-const bundles = buildWorkerBundles(join(persist, "build"));
-step("Starting Postgres");
-const postgres = await startLocalPostgres();
-await applyMigrations(postgres.url);
-const bridge = await startNeonBridge();
+stops.push({ name: "the temporary folder", stop: async () => rmSync(persist, { recursive: true, force: true }) });
 const r2Persist = join(persist, "r2");
 
-const instances: Miniflare[] = [];
-async function start(options: ConstructorParameters<typeof Miniflare>[0]): Promise<string> {
+/** Starts workers under a Miniflare of their own; resolves it and its origin once it answers. */
+async function start(options: ConstructorParameters<typeof Miniflare>[0]): Promise<{ mf: Miniflare; origin: string }> {
   const mf = new Miniflare({ host: "127.0.0.1", port: 0, r2Persist, ...options } as ConstructorParameters<
     typeof Miniflare
   >[0]);
-  instances.push(mf);
-  return (await mf.ready).origin;
+  keepOnlyStopOnSignal();
+  stops.push({ name: "workerd", stop: () => mf.dispose() });
+  return { mf, origin: (await mf.ready).origin };
 }
 
-try {
-  step("Starting the platform, a copy without caches, and the baselines");
+async function main(): Promise<number> {
+  step("Building both workers (wrangler deploy --dry-run)");
+  const bundles = buildWorkerBundles(join(persist, "build"));
+  step("Starting Postgres");
+  const postgres = await startLocalPostgres();
+  stops.push({ name: "Postgres", stop: () => postgres.stop() });
+  await applyMigrations(postgres.url);
+  const bridge = await startNeonBridge();
+  stops.push({ name: "the Neon bridge", stop: () => bridge.stop() });
+
+  step("Starting the platform and a copy without caches");
   const stack = { bundles, databaseUrl: postgres.url, bridgeAddress: bridge.address };
-  const platform = await start({ workers: platformWorkers(stack) });
-  const uncached = await start({
-    workers: platformWorkers({ ...stack, edgeCache: false, apiBindings: { HOT_CACHE_MAX_BYTES: "0" } }),
-  });
+  const platform = (await start({ workers: platformWorkers(stack) })).origin;
+  const uncachedWorkers = platformWorkers({ ...stack, edgeCache: false, apiBindings: { HOT_CACHE_MAX_BYTES: "0" } });
+  const uncached = (await start({ workers: uncachedWorkers })).origin;
 
   step("Publishing a 100 KB bundle");
   const token = await signDevToken({ sub: "bench", role: "admin", tenant: "bench" });
@@ -182,98 +251,148 @@ try {
   });
   if (installed.status !== 201) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
 
-  const baselineWorker = (name: string, script: string) => ({
-    name,
-    modules: true,
-    script,
-    compatibilityDate: COMPATIBILITY_DATE,
-    bindings: { KEY },
-    r2Buckets: { BUNDLES: "plugin-bundles" },
-  });
-  const memory = await start({ workers: [baselineWorker("memory", MEMORY_BASELINE)] });
-  const passthrough = await start({ workers: [baselineWorker("r2", R2_PASSTHROUGH_BASELINE)] });
-
   const exact = `/plugins/bundles/${PLUGIN}/v1.0.0/bundle.js`;
   const etag = (await fetch(`${platform}${exact}`)).headers.get("etag") ?? "";
   const resolveInput = encodeURIComponent(JSON.stringify({ pluginId: PLUGIN, range: "^1.0.0" }));
   const manifest = `${platform}/api/tenants/bench/plugins/manifest`;
   const signedIn = { authorization: `Bearer ${token}` };
-  const manifestEtag = (await fetch(manifest, { headers: signedIn })).headers.get("etag") ?? "";
+  const manifestAnswer = await fetch(manifest, { headers: signedIn });
+  const manifestEtag = manifestAnswer.headers.get("etag") ?? "";
+  const manifestBody = await manifestAnswer.text();
+
+  step(`Starting the baselines (memory; two-worker, with the manifest's ${manifestBody.length} bytes in R2)`);
+  const keys = { bundle: BUNDLE_KEY, json: JSON_KEY };
+  const memory = (await start({ workers: memoryBaseline(keys) })).origin;
+  const { mf: twoWorkerInstance, origin: twoWorker } = await start({ workers: twoWorkerBaseline(keys) });
+  const bucket = await twoWorkerInstance.getR2Bucket("BUNDLES", "origin");
+  await bucket.put(JSON_KEY, manifestBody, { httpMetadata: { contentType: "application/json" } });
+  const jsonEtag = (await fetch(`${twoWorker}/json`)).headers.get("etag") ?? "";
+
+  step(`Starting Verdaccio ${VERDACCIO_VERSION}`);
+  const peer = await startVerdaccio(join(persist, "verdaccio"));
+  verdaccio = peer;
+  stops.push({ name: "Verdaccio", stop: () => peer.stop() });
+  step(`Publishing the same file to Verdaccio as ${PLUGIN}@1.0.0`);
+  const tarball = await peer.publish({ name: PLUGIN, version: "1.0.0", files: { "bundle.js": bundle } });
+  const packument = `${peer.origin}/${PLUGIN}`;
+  // What npm sends for an install: Verdaccio then answers the abbreviated packument.
+  const npmAccept = { accept: "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*" };
+
+  const memoryGet = () => measure(`${memory}/bundle.js`);
+  const memory304 = () => measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304);
+  const twoWorkerJson = () => measure(`${twoWorker}/json`);
+  const platformFile = () => measure(`${platform}${exact}`);
+  const platformManifest = () => measure(manifest, signedIn);
+  const platformDocument = () => measure(`${platform}/api/plugins/${PLUGIN}`);
   const scenarios: Scenario[] = [
     {
       name: "warm immutable GET",
       target: 0.85,
-      subject: () => measure(`${platform}${exact}`),
-      baseline: () => measure(`${memory}/bundle.js`),
+      subject: platformFile,
+      baselineName: "memory",
+      baseline: memoryGet,
+    },
+    {
+      name: "304 revalidation",
+      target: 0.85,
+      subject: () => measure(`${platform}${exact}`, { "if-none-match": etag }, 304),
+      baselineName: "memory, 304",
+      baseline: memory304,
     },
     {
       name: "cache-miss GET",
       target: 0.9,
       subject: () => measure(`${uncached}${exact}`),
-      baseline: () => measure(`${passthrough}/bundle.js`),
-    },
-    {
-      name: "304 revalidation",
-      subject: () => measure(`${platform}${exact}`, { "if-none-match": etag }, 304),
-      baseline: () => measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
+      baselineName: "two-worker passthrough",
+      baseline: () => measure(`${twoWorker}/bundle.js`),
     },
     {
       name: "floating-ref 302",
+      target: 0.9,
       subject: () => measure(`${platform}/plugins/bundles/${PLUGIN}@%5E1.0.0/bundle.js`, {}, 302),
-      baseline: () => measure(`${memory}/redirect`, {}, 302),
+      baselineName: "two-worker JSON",
+      baseline: twoWorkerJson,
     },
     {
       name: "tRPC resolve",
+      target: 0.9,
       subject: () => measure(`${platform}/trpc/plugins.resolve?input=${resolveInput}`),
-      baseline: () => measure(`${memory}/json`),
+      baselineName: "two-worker JSON",
+      baseline: twoWorkerJson,
+    },
+    {
+      name: "package document",
+      target: 0.9,
+      subject: platformDocument,
+      baselineName: "two-worker JSON",
+      baseline: twoWorkerJson,
     },
     {
       name: "tenant manifest GET",
-      subject: () => measure(manifest, signedIn),
-      baseline: () => measure(`${memory}/json`),
+      target: 0.9,
+      subject: platformManifest,
+      baselineName: "two-worker JSON",
+      baseline: twoWorkerJson,
     },
     {
       name: "tenant manifest 304",
+      target: 0.9,
       subject: () => measure(manifest, { ...signedIn, "if-none-match": manifestEtag }, 304),
-      baseline: () => measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304),
+      baselineName: "two-worker JSON, 304",
+      baseline: () => measure(`${twoWorker}/json`, { "if-none-match": jsonEtag }, 304),
+    },
+  ];
+  const verdaccioPackument = () => measure(packument, npmAccept);
+  const peerScenarios: Scenario[] = [
+    {
+      name: "file GET (warm)",
+      target: 3,
+      subject: platformFile,
+      baselineName: "tarball GET",
+      baseline: () => measure(tarball),
+    },
+    {
+      name: "package document",
+      target: 2,
+      subject: platformDocument,
+      baselineName: "packument GET",
+      baseline: verdaccioPackument,
+    },
+    {
+      name: "tenant manifest GET",
+      target: 2,
+      subject: platformManifest,
+      baselineName: "packument GET",
+      baseline: verdaccioPackument,
     },
   ];
 
-  const rows: string[] = [];
-  let missed = false;
-  for (const scenario of scenarios) {
-    step(`Measuring ${scenario.name} (${rounds} rounds of ${duration}s, alternating with its baseline)`);
-    const subjects: Figure[] = [];
-    const baselines: Figure[] = [];
-    for (let round = 0; round < rounds; round++) {
-      subjects.push(await scenario.subject());
-      baselines.push(await scenario.baseline());
-    }
-    const figure = medianFigure(subjects);
-    const baseline = medianFigure(baselines);
-    const ratio = figure.rps / baseline.rps;
-    const verdict =
-      scenario.target === undefined
-        ? ""
-        : ratio >= scenario.target
-          ? `>= ${scenario.target} ok`
-          : `< ${scenario.target} MISSED`;
-    if (scenario.target !== undefined && ratio < scenario.target) missed = true;
-    rows.push(
-      `| ${scenario.name} | ${figure.rps.toFixed(0)} | ${figure.p50} / ${figure.p99} | ${baseline.rps.toFixed(0)} | ${baseline.p50} / ${baseline.p99} | ${ratio.toFixed(2)} ${verdict} |`,
-    );
-  }
-  console.info(`
-Postgres: ${postgres.kind}; ${connections} connections; medians of ${rounds} rounds of ${duration}s; latencies in ms.
+  const comparisons: Comparison[] = [];
+  for (const scenario of scenarios) comparisons.push(await compare(scenario, scenario.baselineName));
+  const peerComparisons: Comparison[] = [];
+  for (const scenario of peerScenarios)
+    peerComparisons.push(await compare(scenario, `Verdaccio's ${scenario.baselineName}`));
 
-| request | req/s | p50 / p99 | baseline req/s | baseline p50 / p99 | ratio |
-| --- | --- | --- | --- | --- | --- |
-${rows.join("\n")}
+  console.info(`
+Postgres: ${postgres.kind}; ${connections} connections; medians of ${rounds} rounds of ${duration}s.
+
+${comparisonTable("request", "baseline", comparisons)}
+
+peer: Verdaccio ${VERDACCIO_VERSION}
+
+${comparisonTable("platform request", `Verdaccio ${VERDACCIO_VERSION}`, peerComparisons)}
 `);
-  process.exitCode = missed ? 1 : 0;
+  return [...comparisons, ...peerComparisons].some(missed) ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  // After a signal, the failures are the stop's own (the load generator ended, workerd gone).
+  if (!interrupted.signal.aborted) {
+    console.error(`pnpm bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exitCode = 1;
+  }
 } finally {
-  await Promise.all(instances.map((mf) => mf.dispose()));
-  await bridge.stop();
-  await postgres.stop();
-  rmSync(persist, { recursive: true, force: true });
+  await stopEverything();
 }

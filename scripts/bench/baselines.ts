@@ -3,36 +3,100 @@
  * as a ratio to what workerd on this machine does with no platform code at all.
  */
 
-/** Serves fixed bytes from memory: 200, 304 on a matching If-None-Match, a 302, a small JSON. */
-export const MEMORY_BASELINE = `
+import type { WorkerOptions } from "miniflare";
+import { COMPATIBILITY_DATE } from "../local-stack/platform-workers";
+
+/** The R2 bucket the platform writes, read by the baselines too (they share its persist folder). */
+const BUCKET = "plugin-bundles";
+
+/** Serves the bundle's bytes from memory: 200, or 304 on a matching If-None-Match. */
+const MEMORY_BASELINE = `
 let bytes;
 export default {
   async fetch(request, env) {
-    bytes ??= new Uint8Array(await (await env.BUNDLES.get(env.KEY)).arrayBuffer());
-    const url = new URL(request.url);
+    bytes ??= new Uint8Array(await (await env.BUNDLES.get(env.BUNDLE_KEY)).arrayBuffer());
     const headers = {
       "content-type": "text/javascript; charset=utf-8",
       "cache-control": "public, max-age=31536000, immutable",
       etag: '"baseline"',
       "access-control-allow-origin": "*",
     };
-    if (url.pathname === "/redirect") return new Response(null, { status: 302, headers: { location: "/bundle.js" } });
-    if (url.pathname === "/json") return Response.json({ result: { data: { version: "1.0.0" } } });
     if (request.headers.get("if-none-match") === '"baseline"') return new Response(null, { status: 304, headers });
     return new Response(bytes, { headers });
   },
 };
 `;
 
-/** Passes the R2 object straight through, with no caching of any kind. */
-export const R2_PASSTHROUGH_BASELINE = `
+/** The public side of the two-worker baseline: hands every request to the origin over the binding. */
+const EDGE_BASELINE = `
+export default {
+  fetch(request, env) {
+    return env.ORIGIN.fetch(request);
+  },
+};
+`;
+
+/**
+ * The origin side: /bundle.js is the bundle, /json the small JSON object, each passed through
+ * from R2 with no caching of any kind; a conditional request is answered 304 by R2 itself.
+ */
+const ORIGIN_BASELINE = `
 export default {
   async fetch(request, env) {
-    const object = await env.BUNDLES.get(env.KEY);
+    const key = new URL(request.url).pathname === "/json" ? env.JSON_KEY : env.BUNDLE_KEY;
+    const object = await env.BUNDLES.get(key, { onlyIf: request.headers });
+    if (object === null) return new Response("not found", { status: 404 });
     const headers = new Headers();
     object.writeHttpMetadata(headers);
     headers.set("etag", object.httpEtag);
+    if (!("body" in object)) return new Response(null, { status: 304, headers });
     return new Response(object.body, { headers });
   },
 };
 `;
+
+export interface BaselineKeys {
+  /** The bundle the platform published. */
+  bundle: string;
+  /** A small JSON object: the two-worker JSON baseline's answer. */
+  json: string;
+}
+
+/** One worker serving the bundle from memory: the best a warm GET or a 304 can do. */
+export function memoryBaseline(keys: BaselineKeys): WorkerOptions[] {
+  return [
+    {
+      name: "memory",
+      modules: true,
+      script: MEMORY_BASELINE,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { BUNDLE_KEY: keys.bundle },
+      r2Buckets: { BUNDLES: BUCKET },
+    },
+  ];
+}
+
+/**
+ * A bare worker in front of a bare worker reading R2, joined by a service binding: the
+ * shortest path a read that misses every cache takes in this architecture (the API worker
+ * always crosses the binding to the plugins worker). The edge worker comes first: it is the entry.
+ */
+export function twoWorkerBaseline(keys: BaselineKeys): WorkerOptions[] {
+  return [
+    {
+      name: "edge",
+      modules: true,
+      script: EDGE_BASELINE,
+      compatibilityDate: COMPATIBILITY_DATE,
+      serviceBindings: { ORIGIN: "origin" },
+    },
+    {
+      name: "origin",
+      modules: true,
+      script: ORIGIN_BASELINE,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { BUNDLE_KEY: keys.bundle, JSON_KEY: keys.json },
+      r2Buckets: { BUNDLES: BUCKET },
+    },
+  ];
+}
