@@ -1,19 +1,11 @@
-import { ConfigError } from "@plugins/runtime";
 import { describe, expect, it } from "vitest";
+import { configRefusal } from "../../../test/config-refusal";
 import { readConfig } from "./config";
 
 /** A fresh env object each time: readConfig caches per object. */
 const env = (vars: Record<string, unknown> = {}) => ({ INTERNAL_TOKEN_SECRET: "internal", ...vars }) as unknown as Env;
 
-function refusal(vars: Record<string, unknown>): string {
-  try {
-    readConfig(env(vars));
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error(`accepted ${JSON.stringify(vars)}`);
-}
+const refusal = (vars: Record<string, unknown>) => configRefusal(readConfig, env(vars));
 
 describe("readConfig (API worker)", () => {
   it("applies the README's defaults to an env with only its required secret", () => {

@@ -1,5 +1,5 @@
-import { ConfigError } from "@plugins/runtime";
 import { describe, expect, it } from "vitest";
+import { configRefusal } from "../../../test/config-refusal";
 import { readConfig } from "./config";
 
 const REQUIRED = { DATABASE_URL: "postgres://user:db-password@db.internal/plugins", INTERNAL_TOKEN_SECRET: "internal" };
@@ -7,15 +7,7 @@ const REQUIRED = { DATABASE_URL: "postgres://user:db-password@db.internal/plugin
 /** A fresh env object each time: readConfig caches per object. */
 const env = (vars: Record<string, unknown> = {}) => ({ ...REQUIRED, ...vars }) as unknown as Env;
 
-function refusal(vars: Record<string, unknown>): string {
-  try {
-    readConfig(env(vars));
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error(`accepted ${JSON.stringify(vars)}`);
-}
+const refusal = (vars: Record<string, unknown>) => configRefusal(readConfig, env(vars));
 
 describe("readConfig (plugins worker)", () => {
   it("applies the README's defaults to an env with only its required secrets", () => {
