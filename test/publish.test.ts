@@ -355,7 +355,7 @@ describe("versions", () => {
     expectTypeOf(resolved).toEqualTypeOf<{
       pluginId: string;
       version: string;
-      status: "published" | "yanked" | "blocked";
+      status: "published" | "yanked";
       entry: string;
       integrity: string;
       bundlePath: string;

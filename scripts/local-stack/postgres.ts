@@ -11,6 +11,11 @@ export interface RunningPostgres {
   /** The postmaster's process id (its backends are its children); null for PGlite, which runs in this process. */
   pid: number | null;
   stop(): Promise<void>;
+  /**
+   * A server only: shuts it down keeping its data, as an outage would, and resolves with a
+   * function that starts it again on the same port.
+   */
+  interrupt?(): Promise<() => Promise<void>>;
 }
 
 /** The bin folder of the newest installed PostgreSQL server (Debian's layout), or null. */
@@ -62,24 +67,39 @@ export async function startPostgresServer(binaries: string): Promise<RunningPost
     stdio: "ignore",
   });
   const port = await freePort();
-  const server = spawn(
-    join(binaries, "postgres"),
-    ["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", dataDir]
-      .concat(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
-      .concat(["-c", "max_connections=300"]),
-    { ...asServerUser, stdio: "ignore" },
-  );
+  const launch = () =>
+    spawn(
+      join(binaries, "postgres"),
+      ["-D", dataDir, "-p", String(port), "-h", "127.0.0.1", "-k", dataDir]
+        .concat(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+        .concat(["-c", "max_connections=300"]),
+      { ...asServerUser, stdio: "ignore" },
+    );
+  const shutDown = async (server: ReturnType<typeof launch>) => {
+    if (server.exitCode !== null || server.signalCode !== null) return;
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    server.kill("SIGINT");
+    await exited;
+  };
+  let server = launch();
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   await waitForConnection(url, 20_000);
   return {
     url,
     kind: "postgres-server",
-    pid: server.pid ?? null,
+    get pid() {
+      return server.pid ?? null;
+    },
     async stop() {
-      const exited = new Promise((resolve) => server.once("exit", resolve));
-      server.kill("SIGINT");
-      await exited;
+      await shutDown(server);
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    async interrupt() {
+      await shutDown(server);
+      return async () => {
+        server = launch();
+        await waitForConnection(url, 20_000);
+      };
     },
   };
 }

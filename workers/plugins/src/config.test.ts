@@ -20,6 +20,7 @@ describe("readConfig (plugins worker)", () => {
       internalTokenSecret: "internal",
       configKeys: { current: undefined, retired: [] },
       exposeErrors: false,
+      readModels: { failAfterCommit: false },
       upload: {
         maxUploadBytes: 10 * 1024 * 1024,
         archive: {
@@ -47,6 +48,7 @@ describe("readConfig (plugins worker)", () => {
         MAX_TOTAL_BYTES: "200",
         MAX_FILES: "3",
         MAX_COMPRESSION_RATIO: "10",
+        FAILPOINTS: "read-models-after-commit",
       }),
     );
     expect(config).toEqual({
@@ -58,11 +60,21 @@ describe("readConfig (plugins worker)", () => {
       internalTokenSecret: "internal",
       configKeys: { current: "current-key", retired: ["old-a", "old-b"] },
       exposeErrors: true,
+      readModels: { failAfterCommit: true },
       upload: {
         maxUploadBytes: 1024,
         archive: { maxFileBytes: 100, maxTotalBytes: 200, maxFiles: 3, maxCompressionRatio: 10 },
       },
     });
+  });
+
+  it("refuses an unknown failpoint, and any failpoint in production", () => {
+    expect(() => readConfig(env({ FAILPOINTS: "no-such-fault" }))).toThrow(
+      /FAILPOINTS.*unknown failpoint no-such-fault/,
+    );
+    expect(() => readConfig(env({ ENVIRONMENT: "production", FAILPOINTS: "read-models-after-commit" }))).toThrow(
+      /FAILPOINTS.*never in production/,
+    );
   });
 
   it("takes an empty CONFIG_ENCRYPTION_KEY as unset: secret fields cannot be stored then", () => {

@@ -4,6 +4,9 @@ import { z } from "zod";
 import { DEFAULT_BUNDLE_LIMITS } from "./bundles/limits";
 import type { DatabaseConfig } from "./lib/database";
 
+/** Faults a test may inject (FAILPOINTS): `read-models-after-commit` fails every read-model publication after its commit. */
+const FAILPOINTS = ["read-models-after-commit"];
+
 /**
  * The plugins worker's vars and secrets (README, "Configuration"), read and validated here
  * and nowhere else. Bindings (BUNDLES) stay on `env`.
@@ -25,6 +28,16 @@ const pluginsVars = z
     MAX_TOTAL_BYTES: integerVar(DEFAULT_BUNDLE_LIMITS.maxTotalBytes),
     MAX_FILES: integerVar(DEFAULT_BUNDLE_LIMITS.maxFiles),
     MAX_COMPRESSION_RATIO: integerVar(DEFAULT_BUNDLE_LIMITS.maxCompressionRatio),
+    FAILPOINTS: listVar(),
+  })
+  .superRefine((vars, ctx) => {
+    const unknown = vars.FAILPOINTS.filter((name) => !FAILPOINTS.includes(name));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["FAILPOINTS"], message: `unknown failpoint ${unknown.join(", ")}` });
+    }
+    if (vars.FAILPOINTS.length > 0 && vars.ENVIRONMENT === "production") {
+      ctx.addIssue({ code: "custom", path: ["FAILPOINTS"], message: "failpoints are for tests, never in production" });
+    }
   })
   .transform((vars) => ({
     database: {
@@ -42,6 +55,7 @@ const pluginsVars = z
     configKeys: { current: vars.CONFIG_ENCRYPTION_KEY, retired: vars.CONFIG_ENCRYPTION_RETIRED_KEYS },
     /** ENVIRONMENT "development" shows internal error messages in responses; anything else hides them. */
     exposeErrors: vars.ENVIRONMENT === "development",
+    readModels: { failAfterCommit: vars.FAILPOINTS.includes("read-models-after-commit") },
     upload: {
       /** Largest uploaded file (a JS bundle or an archive), in bytes. */
       maxUploadBytes: vars.MAX_BUNDLE_BYTES,

@@ -9,5 +9,6 @@ export * from "./installations";
 export * from "./maintainers";
 export * from "./plugins";
 export * from "./publish-tokens";
+export * from "./read-models";
 export * from "./tenants";
 export * from "./versions";

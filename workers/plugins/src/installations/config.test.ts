@@ -339,7 +339,9 @@ describe("checkConfig, on a version whose schema is too costly to check (stored 
   ])("refuses an empty config for %s promptly, saying the schema is the problem", (_, schema) => {
     const started = performance.now();
     const check = checkConfig(schema, {});
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // The step budget is the guarantee; this bound (far below the minutes these took unbudgeted)
+    // only catches a budget that stopped working, with room for a loaded CI machine (1.6 s seen).
+    expect(performance.now() - started).toBeLessThan(5_000);
     expect(check).toEqual({
       ok: false,
       problems: [

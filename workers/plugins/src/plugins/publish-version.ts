@@ -15,6 +15,7 @@ import { digestContent, digestFile, type FileDigests } from "../bundles/integrit
 import type { PublishRequest } from "../bundles/upload";
 import type { Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import { recordChange } from "../read-models/changes";
 import type { Context } from "../trpc/context";
 import { moveLatest } from "../versions/tags";
 import { maySteward } from "./ownership";
@@ -52,6 +53,7 @@ export async function publishVersion(
       if (existing) return { created: false, row: existing };
 
       const row = await insertVersion(tx, ctx.identity, request, content);
+      recordChange(tx, "packages", manifest.id);
       if (await moveTags(tx, manifest, tag)) await updatePluginListing(tx, manifest);
       await recordAudit(tx, ctx, {
         action: "plugin_version.publish",

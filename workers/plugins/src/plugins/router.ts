@@ -14,11 +14,12 @@ import { recordAudit } from "../audit/record";
 import { readUpload } from "../bundles/upload";
 import { followUpdates } from "../installations/follow-updates";
 import { RegistryError } from "../lib/errors";
+import { readPackageDocument } from "../read-models/package-documents";
 import { refreshTenantManifests } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import { grantableProcedure, publicProcedure, router } from "../trpc/init";
-import { resolveVersion } from "../versions/resolve";
-import { buildPackageDocument, documentEtag } from "./document";
+import { chooseVersion } from "../versions/resolve";
+import type { PackageDocument } from "./document";
 import { publishVersion } from "./publish-version";
 import { searchPlugins } from "./search";
 
@@ -98,29 +99,36 @@ export const pluginsRouter = router({
 
   /**
    * The package document (`GET /api/plugins/:id`): dist-tags and every version with its status,
-   * deprecation, engines, entry, integrity and files; `document` is null when `ifNoneMatch` is current.
+   * deprecation, engines, entry, integrity and files; `document` is null when `ifNoneMatch` is
+   * current. Read from its read model: no database unless the document must be rebuilt.
    */
   document: publicProcedure.input(packageDocumentInputSchema).query(async ({ ctx, input }) => {
-    const document = await buildPackageDocument(ctx.db, input.pluginId);
-    if (!document) throw new RegistryError("NOT_FOUND", `Plugin '${input.pluginId}' does not exist`);
-    const etag = await documentEtag(document);
-    if (input.ifNoneMatch && fresh({ "if-none-match": input.ifNoneMatch }, { etag })) return { etag, document: null };
-    return { etag, document };
+    const stored = await readPackageDocument(ctx, input.pluginId);
+    if (input.ifNoneMatch && fresh({ "if-none-match": input.ifNoneMatch }, { etag: stored.etag })) {
+      return { etag: stored.etag, document: null };
+    }
+    return { etag: stored.etag, document: stored.document as PackageDocument };
   }),
 
-  /** Turns a tag, a version or a semver range into the exact, immutable version to load. */
+  /**
+   * Turns a tag, a version or a semver range into the exact, immutable version to load,
+   * resolved against the package document: no database on the way.
+   */
   resolve: publicProcedure.input(resolveInputSchema).query(async ({ ctx, input }) => {
-    const match = await resolveVersion(ctx.db, input.pluginId, input.range);
+    const document = (await readPackageDocument(ctx, input.pluginId)).document as PackageDocument;
+    const versions = Object.entries(document.versions).map(([version, { status }]) => ({ version, status }));
+    const version = chooseVersion(input.pluginId, input.range, { distTags: document.distTags, versions });
+    const match = document.versions[version];
+    // chooseVersion answers GONE for a blocked version, which keeps no entry.
+    if (!match || match.status === "blocked") throw new Error(`resolved to ${input.pluginId}@${version}, not servable`);
     return {
-      pluginId: match.pluginId,
-      version: match.version,
+      pluginId: input.pluginId,
+      version,
       status: match.status,
       entry: match.entry,
       integrity: match.integrity,
-      bundlePath: bundleUrlPath(match.pluginId, match.version, match.entry),
-      deprecated: match.deprecationMessage
-        ? { message: match.deprecationMessage, replacement: match.deprecationReplacement }
-        : null,
+      bundlePath: match.bundlePath,
+      deprecated: match.deprecated,
     };
   }),
 });

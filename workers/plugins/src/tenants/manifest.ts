@@ -7,17 +7,20 @@ import {
   type TenantManifest,
 } from "@plugins/schema";
 import { installations, liveInstallation, pluginVersions, tenantManifests, versionFiles } from "@plugins/schema/tables";
-import { and, asc, eq, like, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../lib/database";
+import { recordChange } from "../read-models/changes";
 import { loadHost } from "./hosts";
 
 /**
- * Regenerates a tenant's manifest inside the transaction that changed it, so a write that
- * returned success is in the next read and reads never recompute it. The manifest row is
- * locked first: concurrent writers for one tenant regenerate one after the other, and each
- * reads what the previous one committed.
+ * Regenerates a tenant's manifest inside the transaction that changed it, and has the
+ * transaction publish it as a read model once it commits, so a write that returned success is
+ * in the next read and reads never recompute it. The manifest row is locked first: concurrent
+ * writers for one tenant regenerate one after the other, and each reads what the previous one
+ * committed.
  */
 export async function refreshTenantManifest(tx: Transaction, tenantId: string): Promise<void> {
+  recordChange(tx, "tenant-manifests", tenantId);
   await tx
     .insert(tenantManifests)
     .values({ tenantId, document: emptyManifest(tenantId), etag: "" })
@@ -43,13 +46,17 @@ export async function tenantsRunning(tx: Transaction, pluginId: string, version:
   return rows.map((row) => row.tenantId);
 }
 
-/** The stored manifest and its ETag; a tenant that never installed anything has an empty one. */
-export async function readTenantManifest(db: Database, tenantId: string) {
-  const [stored] = await db
-    .select({ document: tenantManifests.document, etag: tenantManifests.etag })
+/** The stored manifests of `tenantIds` with their ETags, in one statement; a tenant that never installed anything has none. */
+export async function storedManifests(db: Database, tenantIds: readonly string[]) {
+  const rows = await db
+    .select({ tenantId: tenantManifests.tenantId, document: tenantManifests.document, etag: tenantManifests.etag })
     .from(tenantManifests)
-    .where(eq(tenantManifests.tenantId, tenantId));
-  if (stored) return stored;
+    .where(inArray(tenantManifests.tenantId, [...tenantIds]));
+  return new Map(rows.map(({ tenantId, ...manifest }) => [tenantId, manifest]));
+}
+
+/** The manifest of a tenant that never installed anything, with its ETag. */
+export async function emptyManifestOf(tenantId: string) {
   const document = emptyManifest(tenantId);
   return { document, etag: await etagOf(document) };
 }

@@ -5,8 +5,8 @@ import type { Handler } from "hono";
 import { BoundedUploadRequest } from "../bundles/upload";
 import { readConfig } from "../config";
 import type { PluginsApp } from "../internal/identity";
-import { answerableTransactions } from "../lib/answerable-transactions";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "../lib/database";
+import { publishingTransactions } from "../read-models/publishing-transactions";
 import { appRouter } from "./root";
 
 const logEvent = createLogger("plugins");
@@ -25,7 +25,7 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
     req: new BoundedUploadRequest(c.req.raw),
     router: appRouter,
     createContext: ({ resHeaders, info }) => ({
-      db: answerableTransactions(database.db),
+      db: publishingTransactions(database.db, c.env.BUNDLES, config.readModels),
       bucket: c.env.BUNDLES,
       identity: claims.identity,
       grant: claims.grant ?? null,

@@ -1,10 +1,10 @@
 import { tagSchema } from "@plugins/schema";
-import { distTags, type PluginVersion, plugins, pluginVersions } from "@plugins/schema/tables";
+import { distTags, type PluginVersion, pluginVersions } from "@plugins/schema/tables";
 import { and, eq } from "drizzle-orm";
 import semver from "semver";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
-import { resolveRange } from "./ranges";
+import { resolveRange, type VersionCandidate } from "./ranges";
 
 export interface ResolveOptions {
   /** Inside a transaction: hold the chosen version until it commits. */
@@ -17,49 +17,76 @@ export interface ResolveOptions {
   refuseYanked?: boolean;
 }
 
+/** What a reference is resolved against: a plugin's dist-tags and versions (from Postgres or its package document). */
+export interface Resolvable {
+  distTags: Readonly<Record<string, string>>;
+  versions: readonly VersionCandidate[];
+}
+
 /**
  * The version of `pluginId` that `reference` names: a dist-tag, an exact version or a
  * semver range. Ranges and tags never pick a yanked version; a blocked one answers GONE.
+ * A plugin without versions does not exist: its first publish creates it.
  */
+export function chooseVersion(
+  pluginId: string,
+  reference: string,
+  { distTags, versions }: Resolvable,
+  options: Pick<ResolveOptions, "refuseYanked"> = {},
+): string {
+  if (versions.length === 0) throw new RegistryError("NOT_FOUND", `Plugin '${pluginId}' does not exist`);
+  if (tagSchema.safeParse(reference).success) {
+    const tagged = versions.find((candidate) => candidate.version === distTags[reference]);
+    if (tagged?.status === "published") return tagged.version;
+    throw new RegistryError("NOT_FOUND", `'${pluginId}' has no tag '${reference}'`);
+  }
+  const resolution = resolveRange(reference, versions);
+  if (resolution.kind === "blocked") {
+    throw new RegistryError("GONE", `${pluginId}@${resolution.version} was blocked and is not available`);
+  }
+  const match = resolution.kind === "found" ? resolution.version : null;
+  if (options.refuseYanked) {
+    const yanked = match
+      ? versions.some((candidate) => candidate.version === match && candidate.status === "yanked")
+        ? match
+        : null
+      : yankedMatch(reference, versions);
+    if (yanked) throw yankedVersion(pluginId, yanked);
+  }
+  if (match) return match;
+  throw new RegistryError("NOT_FOUND", `No version of '${pluginId}' matches '${reference}'`);
+}
+
+/** `chooseVersion` against Postgres, for writes: the version's row, held until the commit when `lock` is set. */
 export async function resolveVersion(
   db: Database | Transaction,
   pluginId: string,
   reference: string,
   options: ResolveOptions = {},
 ): Promise<PluginVersion> {
-  if (tagSchema.safeParse(reference).success) {
-    const [tagged] = await db
-      .select({ version: pluginVersions })
-      .from(distTags)
-      .innerJoin(
-        pluginVersions,
-        and(eq(pluginVersions.pluginId, distTags.pluginId), eq(pluginVersions.version, distTags.version)),
-      )
-      .where(and(eq(distTags.pluginId, pluginId), eq(distTags.tag, reference)));
-    if (tagged?.version.status === "published")
-      return options.lock ? hold(db, tagged.version, options) : tagged.version;
-    throw await notFound(db, pluginId, `'${pluginId}' has no tag '${reference}'`);
-  }
-
-  const candidates = await db.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
-  const resolution = resolveRange(reference, candidates);
-  if (resolution.kind === "blocked") {
-    throw new RegistryError("GONE", `${pluginId}@${resolution.version} was blocked and is not available`);
-  }
-  const match = resolution.kind === "found" && candidates.find((c) => c.version === resolution.version);
-  if (options.refuseYanked) {
-    const yanked = match ? (match.status === "yanked" ? match.version : null) : yankedMatch(reference, candidates);
-    if (yanked) throw yankedVersion(pluginId, yanked);
-  }
-  if (match) return options.lock ? hold(db, match, options) : match;
-  throw await notFound(db, pluginId, `No version of '${pluginId}' matches '${reference}'`);
+  const versions = await db.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
+  const tags = tagSchema.safeParse(reference).success
+    ? await db
+        .select({ tag: distTags.tag, version: distTags.version })
+        .from(distTags)
+        .where(and(eq(distTags.pluginId, pluginId), eq(distTags.tag, reference)))
+    : [];
+  const chosen = chooseVersion(
+    pluginId,
+    reference,
+    { distTags: Object.fromEntries(tags.map((row) => [row.tag, row.version])), versions },
+    options,
+  );
+  const match = versions.find((candidate) => candidate.version === chosen);
+  if (!match) throw new Error(`the chosen version ${pluginId}@${chosen} is not among the candidates`);
+  return options.lock ? hold(db, match, options) : match;
 }
 
 /**
  * The yanked version a reference would have named when nothing else matches it: an exact
  * version is found even when yanked, but `=1.1.0` or `^1.1.0` is a range, which skips it.
  */
-function yankedMatch(reference: string, candidates: readonly PluginVersion[]): string | null {
+function yankedMatch(reference: string, candidates: readonly VersionCandidate[]): string | null {
   const yanked = candidates.filter((candidate) => candidate.status === "yanked").map((candidate) => candidate.version);
   return semver.maxSatisfying(yanked, reference);
 }
@@ -69,11 +96,6 @@ function yankedVersion(pluginId: string, version: string): RegistryError {
     "CONFLICT",
     `${pluginId}@${version} is yanked: instances already on it keep running, but nothing is installed or moved to it any more; choose another version`,
   );
-}
-
-async function notFound(db: Database | Transaction, pluginId: string, message: string): Promise<RegistryError> {
-  const exists = await db.query.plugins.findFirst({ where: eq(plugins.id, pluginId), columns: { id: true } });
-  return new RegistryError("NOT_FOUND", exists ? message : `Plugin '${pluginId}' does not exist`);
 }
 
 /** Re-reads the chosen version FOR SHARE: a block (or a yank) waits for the caller's commit, or already won. */

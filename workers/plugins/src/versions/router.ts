@@ -14,6 +14,7 @@ import { followUpdates } from "../installations/follow-updates";
 import type { Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { lockManagedPlugin } from "../plugins/ownership";
+import { recordChange } from "../read-models/changes";
 import { refreshTenantManifests, tenantsRunning } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import type { Context } from "../trpc/context";
@@ -43,6 +44,7 @@ function changeVersion<T>(
     await lockManagedPlugin(tx, ctx.identity, ref.pluginId);
     const version = await lockVersion(tx, ref.pluginId, ref.version);
     const { result, audit } = await change(tx, version);
+    recordChange(tx, "packages", ref.pluginId);
     await recordAudit(tx, ctx, audit);
     return result;
   });

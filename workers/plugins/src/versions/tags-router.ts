@@ -5,6 +5,7 @@ import { recordAudit } from "../audit/record";
 import { followUpdates } from "../installations/follow-updates";
 import { RegistryError } from "../lib/errors";
 import { lockManagedPlugin } from "../plugins/ownership";
+import { recordChange } from "../read-models/changes";
 import { refreshTenantManifests } from "../tenants/manifest";
 import { roleProcedure, router } from "../trpc/init";
 import { moveLatest } from "./tags";
@@ -36,6 +37,7 @@ export const tagsRouter = router({
             target: [distTags.pluginId, distTags.tag],
             set: { version: input.version, explicit: true, updatedAt: sql`now()` },
           });
+        recordChange(tx, "packages", input.pluginId);
         if (input.tag === LATEST_TAG) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
         await recordAudit(tx, ctx, {
           action: "dist_tag.set",
@@ -60,6 +62,7 @@ export const tagsRouter = router({
         if (!removed) {
           throw new RegistryError("NOT_FOUND", `'${input.pluginId}' has no tag '${input.tag}'`);
         }
+        recordChange(tx, "packages", input.pluginId);
         const latest = input.tag === LATEST_TAG ? await moveLatest(tx, input.pluginId) : undefined;
         if (latest) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
         await recordAudit(tx, ctx, {

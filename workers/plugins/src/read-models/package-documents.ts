@@ -1,0 +1,32 @@
+import { RegistryError } from "../lib/errors";
+import { buildPackageDocument, documentEtag } from "../plugins/document";
+import type { Context } from "../trpc/context";
+import { type ReadModel, readDocument, readRevisions } from "./read-model";
+import type { BuiltDocument } from "./stored-documents";
+
+/** A plugin's package document (plugins/document.ts), served at `GET /api/plugins/:id`. */
+export const packageDocumentModel: ReadModel = {
+  kind: "packages",
+  keyOf: (pluginId) => `packages/${pluginId}`,
+  async build(db, pluginIds) {
+    const revisionOf = await readRevisions(db, pluginIds.map(packageDocumentModel.keyOf));
+    const built = new Map<string, BuiltDocument>();
+    for (const pluginId of pluginIds) {
+      const document = await buildPackageDocument(db, pluginId);
+      if (!document) continue;
+      built.set(pluginId, {
+        revision: revisionOf(packageDocumentModel.keyOf(pluginId)),
+        etag: await documentEtag(document),
+        body: JSON.stringify(document),
+      });
+    }
+    return built;
+  },
+};
+
+/** The stored package document of `pluginId` ; NOT_FOUND for an unknown plugin. */
+export async function readPackageDocument(ctx: Pick<Context, "db" | "bucket">, pluginId: string) {
+  const stored = await readDocument(ctx.db, ctx.bucket, packageDocumentModel, pluginId);
+  if (!stored) throw new RegistryError("NOT_FOUND", `Plugin '${pluginId}' does not exist`);
+  return stored;
+}

@@ -1,0 +1,96 @@
+import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
+import { createLogger } from "@plugins/runtime";
+import { readModelRevisions } from "@plugins/schema/tables";
+import { sql } from "drizzle-orm";
+import type { Database, Transaction } from "../lib/database";
+import { RegistryError } from "../lib/errors";
+import { type Changes, type ReadModelKind, trackChanges } from "./changes";
+import { packageDocumentModel } from "./package-documents";
+import type { ReadModel } from "./read-model";
+import { markPending, storeDocument } from "./stored-documents";
+import { tenantManifestModel } from "./tenant-manifests";
+
+const logEvent = createLogger("plugins");
+
+const models: Record<ReadModelKind, ReadModel> = {
+  packages: packageDocumentModel,
+  "tenant-manifests": tenantManifestModel,
+};
+
+/** R2 calls in flight at once for one write's read models. */
+const PARALLEL_PUTS = 8;
+
+export interface PublishingOptions {
+  /** The `read-models-after-commit` failpoint (FAILPOINTS, tests only): every publication after a commit fails. */
+  failAfterCommit: boolean;
+}
+
+/**
+ * The database procedures use. Its transactions
+ * - commit only once their result serializes: tRPC writes the answer after the procedure
+ *   returned, so after the commit, and a result it could not serialize (a config nested too
+ *   deep for the stack was one) answered 500 for a write that had been stored;
+ * - bump the revision of every read model they changed (changes.ts) and mark those documents
+ *   pending in R2 before they commit, then publish them after: so a write answers success only
+ *   once its documents show it, and one whose publication failed answers 503 while its pending
+ *   marks make the next read repair them from Postgres.
+ */
+export function publishingTransactions(db: Database, bucket: R2Bucket, options: PublishingOptions): Database {
+  const publishing: Database = Object.create(db);
+  publishing.transaction = async (write, config) => {
+    let changes: Changes = new Map();
+    const result = await db.transaction(async (tx) => {
+      changes = trackChanges(tx);
+      const result = await write(tx);
+      JSON.stringify(result);
+      await markChanged(tx, bucket, changes);
+      return result;
+    }, config);
+    if (changes.size > 0) await publishChanged(db, bucket, changes, options);
+    return result;
+  };
+  return publishing;
+}
+
+/** Bumps the revisions (in key order: two writers never wait on each other's rows crosswise) and marks them pending. */
+async function markChanged(tx: Transaction, bucket: R2Bucket, changes: Changes): Promise<void> {
+  const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(models[kind].keyOf)).sort();
+  if (keys.length === 0) return;
+  const revisions = await tx
+    .insert(readModelRevisions)
+    .values(keys.map((key) => ({ key, revision: 1 })))
+    .onConflictDoUpdate({ target: readModelRevisions.key, set: { revision: sql`${readModelRevisions.revision} + 1` } })
+    .returning();
+  const now = Date.now();
+  await inParallel(revisions, ({ key, revision }) => markPending(bucket, key, revision, now));
+}
+
+async function publishChanged(db: Database, bucket: R2Bucket, changes: Changes, options: PublishingOptions) {
+  try {
+    if (options.failAfterCommit) throw new Error("failpoint read-models-after-commit");
+    const now = Date.now();
+    for (const [kind, ids] of changes) {
+      const model = models[kind];
+      const built = await model.build(db, [...ids]);
+      await inParallel([...built], ([id, document]) => storeDocument(bucket, model.keyOf(id), document, now));
+    }
+  } catch (error) {
+    const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(models[kind].keyOf));
+    logEvent("error", "read_models_behind", { keys: keys.slice(0, 20), count: keys.length, message: String(error) });
+    throw new RegistryError(
+      "SERVICE_UNAVAILABLE",
+      "The change was saved, but the documents reads are answered from could not be updated: the next read repairs them from the database. Read before you retry.",
+    );
+  }
+}
+
+async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_PUTS, items.length) }, worker));
+}
