@@ -27,6 +27,7 @@ import {
   SHORT_LIVED,
 } from "./bundle-responses";
 import { flushWhenDue } from "./download-flush";
+import { registerFileListing } from "./file-listing";
 
 /** On redirects of a floating reference: a burst is absorbed, a publish shows within a minute. */
 const REDIRECT_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": SHORT_LIVED };
@@ -44,13 +45,15 @@ const REFUSAL_HEADERS = { ...CROSS_ORIGIN_HEADERS, "cache-control": "no-store" }
  * - `/plugins/bundles/:id/v:version/:path`: the immutable file (the hot path: no database,
  *   no token; answered from isolate memory, then the edge cache, then R2);
  * - `/plugins/bundles/:id@:ref/:path?`: a tag or semver range, redirected (302) to the
- *   exact URL with a short cache.
+ *   exact URL with a short cache;
+ * - `/plugins/bundles/:id/v:version/[dir/]?meta`: the version's file listing (file-listing.ts).
  */
 export function registerBundles(app: Hono<AppEnv>) {
   app.use("/plugins/bundles/*", (c, next) => {
     enforceBundleBudget(c, isolateOf(c.env).bundleBudget, REFUSAL_HEADERS);
     return next();
   });
+  registerFileListing(app, { miss: MISS_HEADERS, refusal: REFUSAL_HEADERS });
   app.on(["GET", "HEAD"], "/plugins/bundles/:reference", (c) => {
     const reference = c.req.param("reference");
     if (!reference.includes("@")) throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
