@@ -15,4 +15,5 @@ export {
 } from "./config-vars";
 export { type DigestInput, sha256, sha256Hex, sha384, strongEtag } from "./digest";
 export { decodeBase64, encodeBase64, encodeBase64url, encodeHex } from "./encoding";
+export { hs256Key } from "./hmac-keys";
 export { createLogger, type LogEvent, type LogLevel, type WorkerName } from "./log";

@@ -1,3 +1,4 @@
+import { hs256Key } from "@plugins/runtime";
 import { type Grant, grantSchema, type Identity, identitySchema, PUBLISH_TOKEN_PREFIX } from "@plugins/schema";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -21,7 +22,7 @@ const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
  */
 export async function verifyBearer(token: string, env: Env): Promise<Identity> {
   const config = readConfig(env);
-  const secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : null;
+  const secret = config.jwtSecret ? await hs256Key(config.jwtSecret) : null;
   const keySet = isolateOf(env).keySet();
   if (!secret && !keySet) throw new Error("Neither JWT_SECRET nor JWKS_URL is configured");
   const algorithms = [...(secret ? ["HS256"] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])];

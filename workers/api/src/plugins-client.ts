@@ -1,4 +1,5 @@
 import type { AppRouter } from "@plugins/plugins-worker/router";
+import { hs256Key } from "@plugins/runtime";
 import {
   EDGE_PURGE_HEADER,
   guestIdentity,
@@ -19,7 +20,7 @@ import { ApiError } from "./errors";
 export const PLUGINS_ORIGIN = "https://plugins.internal";
 
 /** Signs the caller's identity and this request's facts for the plugins worker, valid for seconds. */
-export function mintInternalToken(claims: InternalClaims, secret: string): Promise<string> {
+export async function mintInternalToken(claims: InternalClaims, secret: string): Promise<string> {
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: internalToken.algorithm })
     .setIssuer(internalToken.issuer)
@@ -27,7 +28,7 @@ export function mintInternalToken(claims: InternalClaims, secret: string): Promi
     .setJti(claims.request.requestId)
     .setIssuedAt()
     .setExpirationTime(`${internalToken.ttlSeconds}s`)
-    .sign(new TextEncoder().encode(secret));
+    .sign(await hs256Key(secret));
 }
 
 /** What the gateway vouches for about the current request. */

@@ -1,3 +1,4 @@
+import { hs256Key } from "@plugins/runtime";
 import { type InternalClaims, internalClaimsSchema, internalToken } from "@plugins/schema";
 import { createMiddleware } from "hono/factory";
 import { jwtVerify } from "jose";
@@ -13,7 +14,7 @@ export type PluginsApp = { Bindings: Env; Variables: { claims: InternalClaims } 
  */
 export async function verifyInternalToken(token: string, secret: string): Promise<InternalClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(token, await hs256Key(secret), {
       algorithms: [internalToken.algorithm],
       issuer: internalToken.issuer,
       audience: internalToken.audience,
