@@ -31,7 +31,8 @@ export class DatabaseUnavailable extends Error {
 }
 
 /**
- * Opens a database for one request. A Pool must not outlive its request in a Worker
+ * Opens a database for one request (`requestStartedAt` starts its deadline, when it is opened
+ * later than the request began). A Pool must not outlive its request in a Worker
  * (the next request would hang on the previous request's socket), so the caller closes
  * it with `ctx.waitUntil(close())`.
  *
@@ -45,7 +46,7 @@ export class DatabaseUnavailable extends Error {
  * rolls it back when it reads the closed socket (or, if it never does, after
  * `idle_in_transaction_session_timeout`).
  */
-export function openDatabase({ url, localProxy, timeouts }: DatabaseConfig) {
+export function openDatabase({ url, localProxy, timeouts }: DatabaseConfig, requestStartedAt = Date.now()) {
   if (localProxy) useLocalProxy(localProxy);
   const pool = new RequestPool({
     connectionString: url,
@@ -64,7 +65,7 @@ export function openDatabase({ url, localProxy, timeouts }: DatabaseConfig) {
     client.on("error", () => {});
   });
 
-  const deadlineAt = Date.now() + timeouts.deadlineMs;
+  const deadlineAt = requestStartedAt + timeouts.deadlineMs;
   let expired = false;
   const endConnections = () => {
     for (const client of clients) client.end().catch(() => {});
@@ -72,7 +73,7 @@ export function openDatabase({ url, localProxy, timeouts }: DatabaseConfig) {
   const deadline = setTimeout(() => {
     expired = true;
     endConnections();
-  }, timeouts.deadlineMs);
+  }, deadlineAt - Date.now());
 
   // Drizzle hands every statement (BEGIN and COMMIT too) to its logger just before it
   // reaches the driver: the one place that can refuse to send it.

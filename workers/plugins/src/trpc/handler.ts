@@ -7,25 +7,37 @@ import { readConfig } from "../config";
 import type { PluginsApp } from "../internal/identity";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "../lib/database";
 import { publishingTransactions } from "../read-models/publishing-transactions";
+import type { Context } from "./context";
 import { appRouter } from "./root";
 
 const logEvent = createLogger("plugins");
 
 /**
  * Answers /trpc/* for a caller whose internal identity was verified: opens the request's
- * database, builds the procedures' context from the claims and the bindings, and closes
+ * database when a procedure first uses it, builds the procedures' context from the claims and the bindings, and closes
  * the database once the answer, streamed or not, is written.
  */
 export const trpcHandler: Handler<PluginsApp> = async (c) => {
   const claims = c.get("claims");
   const config = readConfig(c.env);
-  const database = openDatabase(config.database);
+  // Opened on first use: a read answered from a read model never builds a pool or drizzle.
+  const startedAt = Date.now();
+  let database: ReturnType<typeof openDatabase> | null = null;
+  let db: Context["db"] | null = null;
+  const requestDb = () => {
+    database ??= openDatabase(config.database, startedAt);
+    db ??= publishingTransactions(database.db, c.env.BUNDLES, config.readModels);
+    return db;
+  };
+  const close = () => database?.close();
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
     req: new BoundedUploadRequest(c.req.raw),
     router: appRouter,
     createContext: ({ resHeaders, info }) => ({
-      db: publishingTransactions(database.db, c.env.BUNDLES, config.readModels),
+      get db() {
+        return requestDb();
+      },
       bucket: c.env.BUNDLES,
       identity: claims.identity,
       grant: claims.grant ?? null,
@@ -72,10 +84,10 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
   });
   // A streamed batch keeps querying while its body is written: close the pool only after.
   if (!response.body) {
-    c.executionCtx.waitUntil(database.close());
+    c.executionCtx.waitUntil(Promise.resolve(close()));
     return response;
   }
   const { readable, writable } = new TransformStream();
-  c.executionCtx.waitUntil(response.body.pipeTo(writable).finally(() => database.close()));
+  c.executionCtx.waitUntil(response.body.pipeTo(writable).finally(close));
   return new Response(readable, response);
 };
