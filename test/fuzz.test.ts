@@ -14,6 +14,7 @@ import {
   manifestInputSchema,
   packageDocumentInputSchema,
   pluginRefSchema,
+  rebuildReadModelsInputSchema,
   registerHostInputSchema,
   removeTagInputSchema,
   resealInputSchema,
@@ -490,6 +491,17 @@ const PROCEDURES: Procedure[] = [
     {
       limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 100 }), optional: true },
       after: { plausible: fc.constant("00000000-0000-4000-8000-000000000000"), wellFormed: fc.uuid(), optional: true },
+    },
+    [200],
+  ),
+  procedure(
+    "readModels.rebuild",
+    "mutation",
+    rebuildReadModelsInputSchema,
+    {
+      kind: { plausible: fc.constant("packages"), wellFormed: fc.constantFrom("packages", "tenant-manifests") },
+      cursor: { plausible: fc.constant("a"), wellFormed: fc.string({ maxLength: 200 }), optional: true },
+      limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 500 }), optional: true },
     },
     [200],
   ),

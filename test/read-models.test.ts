@@ -169,6 +169,36 @@ describe("read models on a running stack", () => {
     expect(Object.keys(JSON.parse(stored.body).distTags)).toEqual(expect.arrayContaining(tags));
   });
 
+  it("rebuilds every document in pages for an admin (readModels.rebuild), and for no one else", async () => {
+    await stack.bucket.delete([
+      `${PREFIX}packages/rm-widget`,
+      `${PREFIX}packages/rm-doomed`,
+      `${PREFIX}tenants/acme/manifest`,
+    ]);
+    const before = await stack.snapshot();
+    await expectTrpcError(trpc(stack, cast.alice).readModels.rebuild.mutate({ kind: "packages" }), "FORBIDDEN", 403);
+    await expectTrpcError(trpc(stack).readModels.rebuild.mutate({ kind: "packages" }), "UNAUTHORIZED", 401);
+    expect(await stack.snapshot()).toEqual(before);
+
+    const pages = [];
+    let cursor: string | undefined;
+    do {
+      const page = await trpc(stack, cast.root).readModels.rebuild.mutate({ kind: "packages", limit: 1, cursor });
+      pages.push(page);
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    expect(pages.map((page) => page.next)).toEqual(["rm-doomed", "rm-widget", null]);
+    expect(pages.map((page) => page.rebuilt)).toEqual([1, 1, 0]);
+    const manifests = await trpc(stack, cast.root).readModels.rebuild.mutate({ kind: "tenant-manifests" });
+    expect(manifests).toEqual({ kind: "tenant-manifests", rebuilt: 1, next: null });
+    for (const key of ["packages/rm-widget", "packages/rm-doomed", "tenants/acme/manifest"]) {
+      expect(await storedModel(stack, key), key).toMatchObject({
+        revision: await revisionInPostgres(stack, key),
+        pending: null,
+      });
+    }
+  });
+
   it("changes no document on a refused write", async () => {
     const before = await storedModel(stack, "packages/rm-widget");
     // bob edits for another tenant and maintains nothing of rm-widget.

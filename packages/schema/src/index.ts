@@ -13,6 +13,7 @@ export * from "./manifest";
 export * from "./multipart";
 export * from "./plugins";
 export * from "./publish-tokens";
+export * from "./read-models";
 export * from "./tenants";
 export * from "./text";
 export * from "./versions";

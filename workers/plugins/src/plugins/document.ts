@@ -1,7 +1,7 @@
 import { strongEtag } from "@plugins/runtime";
 import { bundleUrlPath, LATEST_TAG, type VersionStatus } from "@plugins/schema";
-import { distTags, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
-import { asc, eq } from "drizzle-orm";
+import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
+import { asc, inArray } from "drizzle-orm";
 import type { Database } from "../lib/database";
 
 /** One file of a version, as a browser or a mirror verifies it. */
@@ -56,9 +56,19 @@ export interface PackageDocument {
  */
 const DOCUMENT_FORMAT = 1;
 
-/** The package document of `pluginId` as Postgres holds it now, or null for an unknown plugin. */
-export async function buildPackageDocument(db: Database, pluginId: string): Promise<PackageDocument | null> {
-  const [plugin] = await db
+/**
+ * The package documents of `pluginIds` as Postgres holds them now, in four statements however
+ * many plugins; an unknown plugin is left out. One after the other, not in parallel: on a
+ * per-request Pool each parallel query opens a connection (a WebSocket and a Postgres session)
+ * of its own, which costs more than the queries.
+ */
+export async function buildPackageDocuments(
+  db: Database,
+  pluginIds: readonly string[],
+): Promise<Map<string, PackageDocument>> {
+  const ids = [...pluginIds];
+  if (ids.length === 0) return new Map();
+  const rows = await db
     .select({
       id: plugins.id,
       name: plugins.name,
@@ -68,33 +78,70 @@ export async function buildPackageDocument(db: Database, pluginId: string): Prom
       createdAt: plugins.createdAt,
     })
     .from(plugins)
-    .where(eq(plugins.id, pluginId));
-  if (!plugin) return null;
-  // One after the other, not in parallel: on a per-request Pool each parallel query opens a
-  // connection (a WebSocket and a Postgres session) of its own, which costs more than the queries.
-  const versions = await db
-    .select()
-    .from(pluginVersions)
-    .where(eq(pluginVersions.pluginId, pluginId))
-    .orderBy(asc(pluginVersions.publishedAt), asc(pluginVersions.version));
-  const tags = await db
-    .select({ tag: distTags.tag, version: distTags.version })
-    .from(distTags)
-    .where(eq(distTags.pluginId, pluginId))
-    .orderBy(asc(distTags.tag));
-  const files = await db
-    .select({
-      version: versionFiles.version,
-      path: versionFiles.path,
-      size: versionFiles.size,
-      contentType: versionFiles.contentType,
-      integrity: versionFiles.integrity,
-    })
-    .from(versionFiles)
-    .where(eq(versionFiles.pluginId, pluginId))
-    .orderBy(asc(versionFiles.version), asc(versionFiles.path));
+    .where(inArray(plugins.id, ids));
+  if (rows.length === 0) return new Map();
+  const versions = groupBy(
+    await db
+      .select()
+      .from(pluginVersions)
+      .where(inArray(pluginVersions.pluginId, ids))
+      .orderBy(asc(pluginVersions.publishedAt), asc(pluginVersions.version)),
+  );
+  const tags = groupBy(
+    await db
+      .select({ pluginId: distTags.pluginId, tag: distTags.tag, version: distTags.version })
+      .from(distTags)
+      .where(inArray(distTags.pluginId, ids))
+      .orderBy(asc(distTags.tag)),
+  );
+  const files = groupBy(
+    await db
+      .select({
+        pluginId: versionFiles.pluginId,
+        version: versionFiles.version,
+        path: versionFiles.path,
+        size: versionFiles.size,
+        contentType: versionFiles.contentType,
+        integrity: versionFiles.integrity,
+      })
+      .from(versionFiles)
+      .where(inArray(versionFiles.pluginId, ids))
+      .orderBy(asc(versionFiles.version), asc(versionFiles.path)),
+  );
+  return new Map(
+    rows.map((plugin) => [
+      plugin.id,
+      packageDocument(plugin, versions.get(plugin.id) ?? [], tags.get(plugin.id) ?? [], files.get(plugin.id) ?? []),
+    ]),
+  );
+}
+
+function groupBy<Row extends { pluginId: string }>(rows: readonly Row[]): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const group = groups.get(row.pluginId);
+    if (group) group.push(row);
+    else groups.set(row.pluginId, [row]);
+  }
+  return groups;
+}
+
+function packageDocument(
+  plugin: {
+    id: string;
+    name: string;
+    description: string;
+    category: string;
+    extensionPoints: string[];
+    createdAt: Date;
+  },
+  versions: readonly PluginVersion[],
+  tags: readonly { tag: string; version: string }[],
+  files: readonly ({ version: string } & DocumentFile)[],
+): PackageDocument {
   const filesOf = new Map<string, DocumentFile[]>();
-  for (const { version, ...file } of files) {
+  for (const { version, path, size, contentType, integrity } of files) {
+    const file = { path, size, contentType, integrity };
     const list = filesOf.get(version);
     if (list) list.push(file);
     else filesOf.set(version, [file]);

@@ -1,7 +1,9 @@
+import type { readModelKindSchema } from "@plugins/schema";
+import type { z } from "zod";
 import type { Transaction } from "../lib/database";
 
 /** The read models there are: a plugin's package document, a tenant's manifest. */
-export type ReadModelKind = "packages" | "tenant-manifests";
+export type ReadModelKind = z.infer<typeof readModelKindSchema>;
 
 /** The read models one transaction changes, by kind, to publish once it commits. */
 export type Changes = Map<ReadModelKind, Set<string>>;

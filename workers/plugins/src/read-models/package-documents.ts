@@ -1,5 +1,7 @@
+import { plugins } from "@plugins/schema/tables";
+import { asc, gt } from "drizzle-orm";
 import { RegistryError } from "../lib/errors";
-import { buildPackageDocument, documentEtag } from "../plugins/document";
+import { buildPackageDocuments, documentEtag } from "../plugins/document";
 import type { Context } from "../trpc/context";
 import { type ReadModel, readDocument, readRevisions } from "./read-model";
 import type { BuiltDocument } from "./stored-documents";
@@ -11,9 +13,7 @@ export const packageDocumentModel: ReadModel = {
   async build(db, pluginIds) {
     const revisionOf = await readRevisions(db, pluginIds.map(packageDocumentModel.keyOf));
     const built = new Map<string, BuiltDocument>();
-    for (const pluginId of pluginIds) {
-      const document = await buildPackageDocument(db, pluginId);
-      if (!document) continue;
+    for (const [pluginId, document] of await buildPackageDocuments(db, pluginIds)) {
       built.set(pluginId, {
         revision: revisionOf(packageDocumentModel.keyOf(pluginId)),
         etag: await documentEtag(document),
@@ -21,6 +21,15 @@ export const packageDocumentModel: ReadModel = {
       });
     }
     return built;
+  },
+  async page(db, after, limit) {
+    const rows = await db
+      .select({ id: plugins.id })
+      .from(plugins)
+      .where(after === undefined ? undefined : gt(plugins.id, after))
+      .orderBy(asc(plugins.id))
+      .limit(limit);
+    return rows.map((row) => row.id);
   },
 };
 

@@ -4,21 +4,11 @@ import { readModelRevisions } from "@plugins/schema/tables";
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
-import { type Changes, type ReadModelKind, trackChanges } from "./changes";
-import { packageDocumentModel } from "./package-documents";
-import type { ReadModel } from "./read-model";
-import { markPending, storeDocument } from "./stored-documents";
-import { tenantManifestModel } from "./tenant-manifests";
+import { type Changes, trackChanges } from "./changes";
+import { inParallel, readModels, storeBuilt } from "./kinds";
+import { markPending } from "./stored-documents";
 
 const logEvent = createLogger("plugins");
-
-const models: Record<ReadModelKind, ReadModel> = {
-  packages: packageDocumentModel,
-  "tenant-manifests": tenantManifestModel,
-};
-
-/** R2 calls in flight at once for one write's read models. */
-const PARALLEL_PUTS = 8;
 
 export interface PublishingOptions {
   /** The `read-models-after-commit` failpoint (FAILPOINTS, tests only): every publication after a commit fails. */
@@ -54,7 +44,7 @@ export function publishingTransactions(db: Database, bucket: R2Bucket, options: 
 
 /** Bumps the revisions (in key order: two writers never wait on each other's rows crosswise) and marks them pending. */
 async function markChanged(tx: Transaction, bucket: R2Bucket, changes: Changes): Promise<void> {
-  const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(models[kind].keyOf)).sort();
+  const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(readModels[kind].keyOf)).sort();
   if (keys.length === 0) return;
   const revisions = await tx
     .insert(readModelRevisions)
@@ -70,27 +60,15 @@ async function publishChanged(db: Database, bucket: R2Bucket, changes: Changes, 
     if (options.failAfterCommit) throw new Error("failpoint read-models-after-commit");
     const now = Date.now();
     for (const [kind, ids] of changes) {
-      const model = models[kind];
-      const built = await model.build(db, [...ids]);
-      await inParallel([...built], ([id, document]) => storeDocument(bucket, model.keyOf(id), document, now));
+      const model = readModels[kind];
+      await storeBuilt(bucket, model, await model.build(db, [...ids]), now);
     }
   } catch (error) {
-    const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(models[kind].keyOf));
+    const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(readModels[kind].keyOf));
     logEvent("error", "read_models_behind", { keys: keys.slice(0, 20), count: keys.length, message: String(error) });
     throw new RegistryError(
       "SERVICE_UNAVAILABLE",
       "The change was saved, but the documents reads are answered from could not be updated: the next read repairs them from the database. Read before you retry.",
     );
   }
-}
-
-async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await run(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_PUTS, items.length) }, worker));
 }

@@ -24,6 +24,8 @@ export interface ReadModel {
    * anything: its empty manifest); not stored, so reading unknown ids writes nothing.
    */
   absent?(id: string): Promise<ReadDocument>;
+  /** Up to `limit` ids that have a document, in order, after `after`: the pages of `readModels.rebuild`. */
+  page(db: Database, after: string | undefined, limit: number): Promise<string[]>;
 }
 
 /** The committed revisions of `keys`; a key never written is at 0. */

@@ -1,3 +1,5 @@
+import { tenantManifests } from "@plugins/schema/tables";
+import { asc, gt } from "drizzle-orm";
 import { emptyManifestOf, storedManifests } from "../tenants/manifest";
 import type { ReadModel } from "./read-model";
 import { readRevisions } from "./read-model";
@@ -18,6 +20,15 @@ export const tenantManifestModel: ReadModel = {
         { revision: revisionOf(tenantManifestModel.keyOf(tenantId)), etag, body: JSON.stringify(document) },
       ]),
     );
+  },
+  async page(db, after, limit) {
+    const rows = await db
+      .select({ tenantId: tenantManifests.tenantId })
+      .from(tenantManifests)
+      .where(after === undefined ? undefined : gt(tenantManifests.tenantId, after))
+      .orderBy(asc(tenantManifests.tenantId))
+      .limit(limit);
+    return rows.map((row) => row.tenantId);
   },
   async absent(tenantId) {
     return { revision: 0, ...(await emptyManifestOf(tenantId)) };

@@ -4,6 +4,7 @@ import { healthRouter } from "../health/router";
 import { installationsRouter } from "../installations/router";
 import { maintainersRouter } from "../maintainers/router";
 import { pluginsRouter } from "../plugins/router";
+import { readModelsRouter } from "../read-models/router";
 import { hostsRouter } from "../tenants/hosts-router";
 import { manifestsRouter } from "../tenants/manifests-router";
 import { tokensRouter } from "../tokens/router";
@@ -23,6 +24,7 @@ export const appRouter = router({
   installations: installationsRouter,
   hosts: hostsRouter,
   manifests: manifestsRouter,
+  readModels: readModelsRouter,
 });
 
 /** The registry's typed API; the API worker and frontends type their clients with it. */
