@@ -5,8 +5,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Result as AutocannonResult } from "autocannon";
 import { Miniflare } from "miniflare";
+import pg from "pg";
 import { memoryBaseline, twoWorkerBaseline } from "./bench/baselines";
 import { type Comparison, comparisonTable, type Figure, medianFigure, missed } from "./bench/figures";
+import {
+  rebuildReadModels,
+  type ScaleTemplate,
+  seedCopies,
+  seededPluginId,
+  seededTenantId,
+} from "./bench/registry-scale";
 import { type RunningVerdaccio, startVerdaccio, VERDACCIO_VERSION } from "./bench/verdaccio";
 import { readCommandLine, refuseUsage, wholeNumber } from "./cli/command-line";
 import { signDevToken } from "./local-stack/dev-token";
@@ -16,11 +24,12 @@ import { platformWorkers } from "./local-stack/platform-workers";
 import { startLocalPostgres } from "./local-stack/postgres";
 import { buildWorkerBundles, ROOT } from "./local-stack/worker-bundles";
 
-const HELP = `Usage: pnpm bench [--duration <seconds>] [--rounds <n>] [--connections <n>]
+const HELP = `Usage: pnpm bench [--duration <seconds>] [--rounds <n>] [--connections <n>] [--skip-scale]
 
 Starts the platform under Miniflare (real workerd, service binding, R2, Cache API,
-PostgreSQL or PGlite), publishes a 100 KB bundle, installs it for a tenant, and measures
-each request type beside a baseline measured in the same run on the same machine:
+PostgreSQL or PGlite), publishes a 100 KB bundle, installs it for a tenant, copies both
+until the registry holds 100 plugins and 100 tenants, and measures each request type beside
+a baseline measured in the same run on the same machine:
 
   warm immutable GET     vs  memory: one worker serving the same bytes from memory  >= 0.85
   304 revalidation       vs  memory, answering 304                                  >= 0.85
@@ -43,15 +52,25 @@ tarball stored uncompressed so both carry the same bytes), and sets the platform
   package document       vs  Verdaccio's packument GET                              >= 2
   tenant manifest GET    vs  Verdaccio's packument GET                              >= 2
 
+Then it grows the registry to 10,000 plugins and 10,000 tenants, each tenant with an active
+instance (copies of the bench's plugin and tenant, seeded in bulk SQL), builds their
+package documents and manifests in pages (readModels.rebuild, as an operator backfills them),
+and measures the same two reads of a plugin and a tenant among the 10,000 against their own
+figures at 100 (a read's cost must not grow with the registry):
+
+  package document       at 10,000  vs  at 100                                      >= 0.90
+  tenant manifest GET    at 10,000  vs  at 100                                      >= 0.90
+
 Each figure and its baseline are measured in alternating rounds, and the medians are
 reported, so a drift of the machine during the run (another process, thermal limits)
-weighs on both sides alike. Prints both tables in Markdown; exits 1 when a target is
+weighs on both sides alike. Prints the three tables in Markdown; exits 1 when a target is
 missed. Ctrl-C, SIGTERM or SIGHUP stop everything it started (workerd, Postgres, Verdaccio).
 
 Options:
   --duration <s>     seconds of load per measurement   (default 4)
   --rounds <n>       alternating rounds per request    (default 3)
   --connections <n>  concurrent connections            (default 16)
+  --skip-scale       leave out the figures at 10,000 plugins and tenants (some 5 minutes)
   -h, --help         show this help
 `;
 
@@ -62,6 +81,7 @@ const command = {
     duration: { type: "string", default: "4" },
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
+    "skip-scale": { type: "boolean", default: false },
   },
 } as const;
 const values = readCommandLine(command);
@@ -78,6 +98,11 @@ const step = (message: string) => console.info(`• ${message}`);
 const run = promisify(execFile);
 
 const PLUGIN = "bench-plugin";
+const TENANT = "bench";
+/** What the registry holds (plugins, and tenants with an instance) for the first figures, and for the scale figures. */
+const SMALL_SCALE = 100;
+const LARGE_SCALE = 10_000;
+const scaleTemplate: ScaleTemplate = { pluginId: PLUGIN, tenantId: TENANT };
 const BUNDLE_KEY = `${PLUGIN}/1.0.0/bundle.js`;
 /** Where the tenant manifest's answer is stored for the two-worker JSON baseline (the platform never reads it). */
 const JSON_KEY = "bench-baseline/manifest.json";
@@ -173,6 +198,27 @@ async function pinToCpus(): Promise<{ server: string; load: string } | null> {
   }
 }
 
+/** This process and every process it started, theirs included (workerd, Postgres and its backends, Verdaccio). */
+async function processTree(): Promise<number[]> {
+  const { stdout } = await run("ps", ["-e", "-o", "pid=,ppid="]);
+  const children = new Map<number, number[]>();
+  for (const line of stdout.trim().split("\n")) {
+    const [pid = 0, parentPid = 0] = line.trim().split(/\s+/).map(Number);
+    children.set(parentPid, [...(children.get(parentPid) ?? []), pid]);
+  }
+  const tree = [process.pid];
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index] ?? 0) ?? []));
+  return tree;
+}
+
+/** Moves the platform's processes to `cpus` (taskset's list), between measurements. */
+async function movePlatformTo(cpus: string) {
+  for (const pid of await processTree()) {
+    // A process may have ended since it was listed (a Postgres backend, ps itself).
+    await run("taskset", ["-a", "-cp", cpus, String(pid)]).catch(() => {});
+  }
+}
+
 type Probe = () => Promise<Figure>;
 
 interface Scenario {
@@ -183,6 +229,9 @@ interface Scenario {
   baseline: Probe;
 }
 
+/** Every round measured of each subject, for the scale figures: their baseline is all of a read's rounds at 100. */
+const roundsOf = new Map<Probe, Figure[]>();
+
 /** Measures the subject and its baseline in alternating rounds and keeps the medians. */
 async function compare(scenario: Scenario, against: string): Promise<Comparison> {
   const { name, baselineName, target } = scenario;
@@ -190,7 +239,9 @@ async function compare(scenario: Scenario, against: string): Promise<Comparison>
   const subjects: Figure[] = [];
   const baselines: Figure[] = [];
   for (let round = 0; round < rounds; round++) {
-    subjects.push(await scenario.subject());
+    const subject = await scenario.subject();
+    subjects.push(subject);
+    roundsOf.set(scenario.subject, [...(roundsOf.get(scenario.subject) ?? []), subject]);
     baselines.push(await scenario.baseline());
   }
   return { name, subject: medianFigure(subjects), baselineName, baseline: medianFigure(baselines), target };
@@ -215,6 +266,49 @@ async function start(options: ConstructorParameters<typeof Miniflare>[0]): Promi
   return { mf, origin: (await mf.ready).origin };
 }
 
+const count = (n: number) => n.toLocaleString("en-US");
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+/**
+ * Copies the bench's plugin and tenant until the registry holds `to` of each (copies are
+ * numbered from 1; the bench's own are the first), then builds the new plugins' package
+ * documents and tenants' manifests through the gateway's `readModels.rebuild`, printing
+ * progress every few seconds.
+ */
+async function growRegistry(
+  databaseUrl: string,
+  origin: string,
+  headers: Record<string, string>,
+  from: number,
+  to: number,
+) {
+  const started = performance.now();
+  // Nothing is measured meanwhile, so the platform gets every CPU, the load generator's too.
+  if (pinned) await movePlatformTo(`0-${availableParallelism() - 1}`);
+  const copies = Array.from({ length: to - from }, (_, index) => from + index);
+  step(`Growing the registry to ${count(to)} plugins and ${count(to)} tenants: seeding ${count(copies.length)} copies`);
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await seedCopies(client, scaleTemplate, from, to - 1);
+  } finally {
+    await client.end();
+  }
+  step(`Seeded in ${seconds(started)}; building their package documents and manifests (readModels.rebuild)`);
+  for (const kind of ["packages", "tenant-manifests"] as const) {
+    const kindStarted = performance.now();
+    let reported = kindStarted;
+    const built = await rebuildReadModels(origin, headers, kind, (done) => {
+      if (performance.now() - reported < 10_000) return;
+      reported = performance.now();
+      console.info(`  ${kind}: ${count(done)} built`);
+    });
+    console.info(`  ${kind}: ${count(built)} built in ${seconds(kindStarted)}`);
+  }
+  if (pinned) await movePlatformTo(pinned.server);
+  step(`The registry holds ${count(to)} plugins and tenants, each with its read models (${seconds(started)} in all)`);
+}
+
 async function main(): Promise<number> {
   step("Building both workers (wrangler deploy --dry-run)");
   const bundles = buildWorkerBundles(join(persist, "build"));
@@ -232,7 +326,7 @@ async function main(): Promise<number> {
   const uncached = (await start({ workers: uncachedWorkers })).origin;
 
   step("Publishing a 100 KB bundle");
-  const token = await signDevToken({ sub: "bench", role: "admin", tenant: "bench" });
+  const token = await signDevToken({ sub: "bench", role: "admin", tenant: TENANT });
   const form = new FormData();
   const bundle = `export default ${JSON.stringify("x".repeat(100 * 1024 - 20))};\n`;
   form.set("file", new File([bundle], "bundle.js"));
@@ -243,19 +337,21 @@ async function main(): Promise<number> {
     headers: { authorization: `Bearer ${token}` },
   });
   if (published.status !== 201) throw new Error(`publish failed: ${published.status} ${await published.text()}`);
-  step("Installing it for tenant bench, active");
+  step(`Installing it for tenant ${TENANT}, active`);
   const installed = await fetch(`${platform}/api/plugins/install`, {
     method: "POST",
     body: JSON.stringify({ pluginId: PLUGIN, activate: true }),
-    headers: { authorization: `Bearer ${token}`, "x-tenant-id": "bench", "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, "x-tenant-id": TENANT, "content-type": "application/json" },
   });
   if (installed.status !== 201) throw new Error(`install failed: ${installed.status} ${await installed.text()}`);
 
   const exact = `/plugins/bundles/${PLUGIN}/v1.0.0/bundle.js`;
   const etag = (await fetch(`${platform}${exact}`)).headers.get("etag") ?? "";
   const resolveInput = encodeURIComponent(JSON.stringify({ pluginId: PLUGIN, range: "^1.0.0" }));
-  const manifest = `${platform}/api/tenants/bench/plugins/manifest`;
+  const manifestOf = (tenant: string) => `${platform}/api/tenants/${tenant}/plugins/manifest`;
+  const manifest = manifestOf(TENANT);
   const signedIn = { authorization: `Bearer ${token}` };
+  await growRegistry(postgres.url, platform, signedIn, 1, SMALL_SCALE);
   const manifestAnswer = await fetch(manifest, { headers: signedIn });
   const manifestEtag = manifestAnswer.headers.get("etag") ?? "";
   const manifestBody = await manifestAnswer.text();
@@ -373,6 +469,39 @@ async function main(): Promise<number> {
   for (const scenario of peerScenarios)
     peerComparisons.push(await compare(scenario, `Verdaccio's ${scenario.baselineName}`));
 
+  const scaleComparisons: Comparison[] = [];
+  const largePlugin = seededPluginId(LARGE_SCALE - 1);
+  const largeTenant = seededTenantId(LARGE_SCALE - 1);
+  if (!values["skip-scale"]) {
+    await growRegistry(postgres.url, platform, signedIn, SMALL_SCALE, LARGE_SCALE);
+    // The same reads, of a plugin and a tenant seeded last, set against every round of them at
+    // SMALL_SCALE (in the first table and beside Verdaccio): minutes apart, so more rounds weigh.
+    const atScale = [
+      {
+        name: "package document",
+        small: platformDocument,
+        probe: () => measure(`${platform}/api/plugins/${largePlugin}`),
+      },
+      { name: "tenant manifest GET", small: platformManifest, probe: () => measure(manifestOf(largeTenant), signedIn) },
+    ];
+    step(
+      `Measuring the package document and the tenant manifest at ${count(LARGE_SCALE)} (${rounds} rounds of ${duration}s, alternating)`,
+    );
+    const figures: Figure[][] = atScale.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, { probe }] of atScale.entries()) figures[index]?.push(await probe());
+    }
+    for (const [index, { name, small }] of atScale.entries()) {
+      scaleComparisons.push({
+        name,
+        subject: medianFigure(figures[index] ?? []),
+        baselineName: `at ${count(SMALL_SCALE)}`,
+        baseline: medianFigure(roundsOf.get(small) ?? []),
+        target: 0.9,
+      });
+    }
+  }
+
   console.info(`
 Postgres: ${postgres.kind}; ${connections} connections; medians of ${rounds} rounds of ${duration}s.
 
@@ -381,8 +510,16 @@ ${comparisonTable("request", "baseline", comparisons)}
 peer: Verdaccio ${VERDACCIO_VERSION}
 
 ${comparisonTable("platform request", `Verdaccio ${VERDACCIO_VERSION}`, peerComparisons)}
-`);
-  return [...comparisons, ...peerComparisons].some(missed) ? 1 : 0;
+${
+  scaleComparisons.length === 0
+    ? ""
+    : `
+scale: ${count(LARGE_SCALE)} plugins and ${count(LARGE_SCALE)} tenants (${largePlugin}, ${largeTenant}) against ${count(SMALL_SCALE)} (${PLUGIN}, ${TENANT}; every round of the tables above)
+
+${comparisonTable(`at ${count(LARGE_SCALE)}`, "baseline", scaleComparisons)}
+`
+}`);
+  return [...comparisons, ...peerComparisons, ...scaleComparisons].some(missed) ? 1 : 0;
 }
 
 try {
