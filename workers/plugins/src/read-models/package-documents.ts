@@ -1,9 +1,8 @@
 import { plugins } from "@plugins/schema/tables";
-import { asc, gt } from "drizzle-orm";
 import { RegistryError } from "../lib/errors";
 import { buildPackageDocuments, documentEtag } from "../plugins/document";
 import type { Context } from "../trpc/context";
-import { type ReadModel, readDocument, readRevisions } from "./read-model";
+import { pageOfIds, type ReadModel, readDocument, readRevisions } from "./read-model";
 import type { BuiltDocument } from "./stored-documents";
 
 /** A plugin's package document (plugins/document.ts), served at `GET /api/plugins/:id`. */
@@ -22,15 +21,7 @@ export const packageDocumentModel: ReadModel = {
     }
     return built;
   },
-  async page(db, after, limit) {
-    const rows = await db
-      .select({ id: plugins.id })
-      .from(plugins)
-      .where(after === undefined ? undefined : gt(plugins.id, after))
-      .orderBy(asc(plugins.id))
-      .limit(limit);
-    return rows.map((row) => row.id);
-  },
+  page: (db, after, limit) => pageOfIds(db, plugins.id, after, limit),
 };
 
 /** The stored package document of `pluginId` ; NOT_FOUND for an unknown plugin. */

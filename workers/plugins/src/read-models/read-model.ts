@@ -1,7 +1,8 @@
 import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
 import { createLogger } from "@plugins/runtime";
 import { readModelRevisions } from "@plugins/schema/tables";
-import { inArray } from "drizzle-orm";
+import { asc, gt, inArray } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { type Database, databaseOutage, type Transaction } from "../lib/database";
 import type { ReadModelKind } from "./changes";
 import { type BuiltDocument, loadDocument, type ReadDocument, storeDocument } from "./stored-documents";
@@ -26,6 +27,17 @@ export interface ReadModel {
   absent?(id: string): Promise<ReadDocument>;
   /** Up to `limit` ids that have a document, in order, after `after`: the pages of `readModels.rebuild`. */
   page(db: Database, after: string | undefined, limit: number): Promise<string[]>;
+}
+
+/** Up to `limit` values of a text primary key `column`, in order, after `after`. */
+export async function pageOfIds(db: Database, column: PgColumn, after: string | undefined, limit: number) {
+  const rows = await db
+    .select({ id: column })
+    .from(column.table as PgTable)
+    .where(after === undefined ? undefined : gt(column, after))
+    .orderBy(asc(column))
+    .limit(limit);
+  return rows.map((row) => String(row.id));
 }
 
 /** The committed revisions of `keys`; a key never written is at 0. */

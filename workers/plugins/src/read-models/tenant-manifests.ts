@@ -1,8 +1,6 @@
 import { tenantManifests } from "@plugins/schema/tables";
-import { asc, gt } from "drizzle-orm";
 import { emptyManifestOf, storedManifests } from "../tenants/manifest";
-import type { ReadModel } from "./read-model";
-import { readRevisions } from "./read-model";
+import { pageOfIds, type ReadModel, readRevisions } from "./read-model";
 
 /**
  * A tenant's manifest, which every write regenerates in Postgres in its own transaction
@@ -21,15 +19,7 @@ export const tenantManifestModel: ReadModel = {
       ]),
     );
   },
-  async page(db, after, limit) {
-    const rows = await db
-      .select({ tenantId: tenantManifests.tenantId })
-      .from(tenantManifests)
-      .where(after === undefined ? undefined : gt(tenantManifests.tenantId, after))
-      .orderBy(asc(tenantManifests.tenantId))
-      .limit(limit);
-    return rows.map((row) => row.tenantId);
-  },
+  page: (db, after, limit) => pageOfIds(db, tenantManifests.tenantId, after, limit),
   async absent(tenantId) {
     return { revision: 0, ...(await emptyManifestOf(tenantId)) };
   },
