@@ -7,7 +7,6 @@ import type { BuiltDocument } from "./stored-documents";
 
 /** A plugin's package document (plugins/document.ts), served at `GET /api/plugins/:id`. */
 export const packageDocumentModel: ReadModel = {
-  kind: "packages",
   keyOf: (pluginId) => `packages/${pluginId}`,
   async build(db, pluginIds) {
     const revisionOf = await readRevisions(db, pluginIds.map(packageDocumentModel.keyOf));

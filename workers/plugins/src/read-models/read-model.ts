@@ -4,14 +4,12 @@ import { readModelRevisions } from "@plugins/schema/tables";
 import { asc, gt, inArray } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { type Database, databaseOutage, type Transaction } from "../lib/database";
-import type { ReadModelKind } from "./changes";
 import { type BuiltDocument, loadDocument, type ReadDocument, storeDocument } from "./stored-documents";
 
 const logEvent = createLogger("plugins");
 
 /** One kind of read model: where its documents live and how Postgres rebuilds them. */
 export interface ReadModel {
-  kind: ReadModelKind;
   /** The document's key, in the revisions table and (prefixed) in R2. */
   keyOf(id: string): string;
   /**

@@ -55,7 +55,7 @@ interface Envelope {
  * A pending mark older than this belongs to a write that never committed: no transaction
  * outlives the database deadline (DATABASE_DEADLINE_MS, seconds), so a reader may drop it.
  */
-export const ABANDONED_PENDING_MS = 60_000;
+const ABANDONED_PENDING_MS = 60_000;
 
 /** How often a put that lost a race re-reads the object and tries again before giving up. */
 const ATTEMPTS = 8;

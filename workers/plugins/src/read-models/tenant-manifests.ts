@@ -7,7 +7,6 @@ import { pageOfIds, type ReadModel, readRevisions } from "./read-model";
  * (tenants/manifest.ts); the read model is that row, published to R2.
  */
 export const tenantManifestModel: ReadModel = {
-  kind: "tenant-manifests",
   keyOf: (tenantId) => `tenants/${tenantId}/manifest`,
   async build(db, tenantIds) {
     const revisionOf = await readRevisions(db, tenantIds.map(tenantManifestModel.keyOf));
