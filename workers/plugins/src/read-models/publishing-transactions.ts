@@ -5,8 +5,8 @@ import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { type Changes, trackChanges } from "./changes";
-import { inParallel, readModels, storeBuilt } from "./kinds";
-import { markPending } from "./stored-documents";
+import { readModels } from "./kinds";
+import { markAllPending, storeAll } from "./stored-documents";
 
 const logEvent = createLogger("plugins");
 
@@ -51,8 +51,11 @@ async function markChanged(tx: Transaction, bucket: R2Bucket, changes: Changes):
     .values(keys.map((key) => ({ key, revision: 1 })))
     .onConflictDoUpdate({ target: readModelRevisions.key, set: { revision: sql`${readModelRevisions.revision} + 1` } })
     .returning();
-  const now = Date.now();
-  await inParallel(revisions, ({ key, revision }) => markPending(bucket, key, revision, now));
+  await markAllPending(
+    bucket,
+    revisions.map(({ key, revision }) => [key, revision]),
+    Date.now(),
+  );
 }
 
 async function publishChanged(db: Database, bucket: R2Bucket, changes: Changes, options: PublishingOptions) {
@@ -61,7 +64,12 @@ async function publishChanged(db: Database, bucket: R2Bucket, changes: Changes, 
     const now = Date.now();
     for (const [kind, ids] of changes) {
       const model = readModels[kind];
-      await storeBuilt(bucket, model, await model.build(db, [...ids]), now);
+      const built = await model.build(db, [...ids]);
+      await storeAll(
+        bucket,
+        [...built].map(([id, document]) => [model.keyOf(id), document]),
+        now,
+      );
     }
   } catch (error) {
     const keys = [...changes].flatMap(([kind, ids]) => [...ids].map(readModels[kind].keyOf));

@@ -4,7 +4,7 @@ import { readModelRevisions } from "@plugins/schema/tables";
 import { asc, gt, inArray } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { type Database, databaseOutage, type Transaction } from "../lib/database";
-import { type BuiltDocument, loadDocument, type ReadDocument, storeDocument } from "./stored-documents";
+import { type BuiltDocument, loadDocument, type ReadDocument, storeAll } from "./stored-documents";
 
 const logEvent = createLogger("plugins");
 
@@ -74,7 +74,7 @@ export async function readDocument(
     throw error;
   }
   if (!built) return model.absent ? model.absent(id) : null;
-  await storeDocument(bucket, key, built, Date.now()).catch((error: unknown) =>
+  await storeAll(bucket, [[key, built]], Date.now()).catch((error: unknown) =>
     // The answer is right either way; the next read tries again.
     logEvent("warn", "read_model_store_failed", { key, message: String(error) }),
   );

@@ -1,6 +1,7 @@
 import { rebuildReadModelsInputSchema } from "@plugins/schema";
 import { roleProcedure, router } from "../trpc/init";
-import { readModels, storeBuilt } from "./kinds";
+import { readModels } from "./kinds";
+import { storeAll } from "./stored-documents";
 
 export const readModelsRouter = router({
   /**
@@ -15,7 +16,11 @@ export const readModelsRouter = router({
       const model = readModels[input.kind];
       const ids = await model.page(ctx.db, input.cursor, input.limit);
       const built = await model.build(ctx.db, ids);
-      await storeBuilt(ctx.bucket, model, built, Date.now());
+      await storeAll(
+        ctx.bucket,
+        [...built].map(([id, document]) => [model.keyOf(id), document]),
+        Date.now(),
+      );
       return { kind: input.kind, rebuilt: built.size, next: ids.length === input.limit ? (ids.at(-1) ?? null) : null };
     }),
 });

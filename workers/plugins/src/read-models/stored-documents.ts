@@ -60,6 +60,19 @@ const ABANDONED_PENDING_MS = 60_000;
 /** How often a put that lost a race re-reads the object and tries again before giving up. */
 const ATTEMPTS = 8;
 
+/** R2 calls in flight at once for one request's documents. */
+const PARALLEL_PUTS = 8;
+
+/** `markPending` for each `[key, revision]`, a few at a time. */
+export function markAllPending(bucket: R2Bucket, revisions: readonly [string, number][], now: number): Promise<void> {
+  return inParallel(revisions, ([key, revision]) => markPending(bucket, key, revision, now));
+}
+
+/** `storeDocument` for each `[key, document]`, a few at a time. */
+export function storeAll(bucket: R2Bucket, documents: readonly [string, BuiltDocument][], now: number): Promise<void> {
+  return inParallel(documents, ([key, built]) => storeDocument(bucket, key, built, now));
+}
+
 export async function loadDocument(bucket: R2Bucket, key: string): Promise<StoredDocument | null> {
   const object = await bucket.get(PREFIX + key);
   return object && storedOf(await object.json<Envelope>());
@@ -69,7 +82,7 @@ export async function loadDocument(bucket: R2Bucket, key: string): Promise<Store
  * Before a write's COMMIT: marks `key` as possibly changed at `revision`, keeping the document
  * readers answer while the database cannot tell them more.
  */
-export async function markPending(bucket: R2Bucket, key: string, revision: number, now: number): Promise<void> {
+async function markPending(bucket: R2Bucket, key: string, revision: number, now: number): Promise<void> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await bucket.get(PREFIX + key);
     const envelope = current ? await current.json<Envelope>() : null;
@@ -89,7 +102,7 @@ export async function markPending(bucket: R2Bucket, key: string, revision: numbe
  * a later revision stays (its write has not committed, or has and will store its own document),
  * unless it is abandoned; one the document covers is cleared.
  */
-export async function storeDocument(bucket: R2Bucket, key: string, built: BuiltDocument, now: number): Promise<void> {
+async function storeDocument(bucket: R2Bucket, key: string, built: BuiltDocument, now: number): Promise<void> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await bucket.get(PREFIX + key);
     const stored = current ? storedOf(await current.json<Envelope>()) : null;
@@ -121,4 +134,15 @@ function storedOf(envelope: Envelope): StoredDocument {
     // A mark the document already covers is no longer pending.
     pending: envelope.pending && envelope.pending.revision > (revision ?? -1) ? envelope.pending : null,
   };
+}
+
+async function inParallel<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_PUTS, items.length) }, worker));
 }

@@ -14,8 +14,8 @@ const logEvent = createLogger("plugins");
 
 /**
  * Answers /trpc/* for a caller whose internal identity was verified: opens the request's
- * database when a procedure first uses it, builds the procedures' context from the claims and the bindings, and closes
- * the database once the answer, streamed or not, is written.
+ * database when a procedure first uses it, builds the procedures' context from the claims and
+ * the bindings, and closes the database once the answer, streamed or not, is written.
  */
 export const trpcHandler: Handler<PluginsApp> = async (c) => {
   const claims = c.get("claims");
@@ -29,7 +29,7 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
     db ??= publishingTransactions(database.db, c.env.BUNDLES, config.readModels);
     return db;
   };
-  const close = () => database?.close();
+  const close = () => database?.close() ?? Promise.resolve();
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
     req: new BoundedUploadRequest(c.req.raw),
@@ -84,7 +84,7 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
   });
   // A streamed batch keeps querying while its body is written: close the pool only after.
   if (!response.body) {
-    c.executionCtx.waitUntil(Promise.resolve(close()));
+    c.executionCtx.waitUntil(close());
     return response;
   }
   const { readable, writable } = new TransformStream();
