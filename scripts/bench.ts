@@ -24,7 +24,7 @@ import { platformWorkers } from "./local-stack/platform-workers";
 import { startLocalPostgres } from "./local-stack/postgres";
 import { buildWorkerBundles, ROOT } from "./local-stack/worker-bundles";
 
-const HELP = `Usage: pnpm bench [--duration <seconds>] [--rounds <n>] [--connections <n>] [--skip-scale]
+const HELP = `Usage: pnpm bench [--duration <seconds>] [--rounds <n>] [--connections <n>] [--skip-scale] [--only <names>]
 
 Starts the platform under Miniflare (real workerd, service binding, R2, Cache API,
 PostgreSQL or PGlite), publishes a 100 KB bundle, installs it for a tenant, copies both
@@ -71,6 +71,9 @@ Options:
   --rounds <n>       alternating rounds per request    (default 3)
   --connections <n>  concurrent connections            (default 16)
   --skip-scale       leave out the figures at 10,000 plugins and tenants (some 5 minutes)
+  --only <names>     measure only the requests whose name contains one of these words
+                     (comma-separated, e.g. "document,floating"); leaves out the scale
+                     figures, and Verdaccio when none of its comparisons is chosen
   -h, --help         show this help
 `;
 
@@ -82,6 +85,7 @@ const command = {
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "16" },
     "skip-scale": { type: "boolean", default: false },
+    only: { type: "string" },
   },
 } as const;
 const values = readCommandLine(command);
@@ -94,6 +98,13 @@ function countFlag(flag: "duration" | "rounds" | "connections", max: number): nu
 const duration = countFlag("duration", 3600);
 const rounds = countFlag("rounds", 100);
 const connections = countFlag("connections", 1000);
+const only = values.only
+  ?.split(",")
+  .map((word) => word.trim().toLowerCase())
+  .filter((word) => word !== "");
+if (only?.length === 0) refuseUsage(command, "--only needs at least one request name");
+/** Whether `--only` leaves the request `name` in (every request, without it). */
+const chosen = (name: string) => only?.some((word) => name.toLowerCase().includes(word)) ?? true;
 const step = (message: string) => console.info(`• ${message}`);
 const run = promisify(execFile);
 
@@ -364,16 +375,6 @@ async function main(): Promise<number> {
   await bucket.put(JSON_KEY, manifestBody, { httpMetadata: { contentType: "application/json" } });
   const jsonEtag = (await fetch(`${twoWorker}/json`)).headers.get("etag") ?? "";
 
-  step(`Starting Verdaccio ${VERDACCIO_VERSION}`);
-  const peer = await startVerdaccio(join(persist, "verdaccio"));
-  verdaccio = peer;
-  stops.push({ name: "Verdaccio", stop: () => peer.stop() });
-  step(`Publishing the same file to Verdaccio as ${PLUGIN}@1.0.0`);
-  const tarball = await peer.publish({ name: PLUGIN, version: "1.0.0", files: { "bundle.js": bundle } });
-  const packument = `${peer.origin}/${PLUGIN}`;
-  // What npm sends for an install: Verdaccio then answers the abbreviated packument.
-  const npmAccept = { accept: "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*" };
-
   const memoryGet = () => measure(`${memory}/bundle.js`);
   const memory304 = () => measure(`${memory}/bundle.js`, { "if-none-match": '"baseline"' }, 304);
   const twoWorkerJson = () => measure(`${twoWorker}/json`);
@@ -438,8 +439,10 @@ async function main(): Promise<number> {
       baseline: () => measure(`${twoWorker}/json`, { "if-none-match": jsonEtag }, 304),
     },
   ];
-  const verdaccioPackument = () => measure(packument, npmAccept);
-  const peerScenarios: Scenario[] = [
+  // What npm sends for an install: Verdaccio then answers the abbreviated packument.
+  const npmAccept = { accept: "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*" };
+  /** The comparisons beside Verdaccio, once it serves `tarball` and `packument`. */
+  const peerScenarios = (tarball: string, packument: string): Scenario[] => [
     {
       name: "file GET (warm)",
       target: 3,
@@ -452,27 +455,39 @@ async function main(): Promise<number> {
       target: 2,
       subject: platformDocument,
       baselineName: "packument GET",
-      baseline: verdaccioPackument,
+      baseline: () => measure(packument, npmAccept),
     },
     {
       name: "tenant manifest GET",
       target: 2,
       subject: platformManifest,
       baselineName: "packument GET",
-      baseline: verdaccioPackument,
+      baseline: () => measure(packument, npmAccept),
     },
   ];
 
   const comparisons: Comparison[] = [];
-  for (const scenario of scenarios) comparisons.push(await compare(scenario, scenario.baselineName));
+  for (const scenario of scenarios.filter(({ name }) => chosen(name))) {
+    comparisons.push(await compare(scenario, scenario.baselineName));
+  }
   const peerComparisons: Comparison[] = [];
-  for (const scenario of peerScenarios)
-    peerComparisons.push(await compare(scenario, `Verdaccio's ${scenario.baselineName}`));
+  if (peerScenarios("", "").some(({ name }) => chosen(name))) {
+    step(`Starting Verdaccio ${VERDACCIO_VERSION}`);
+    const peer = await startVerdaccio(join(persist, "verdaccio"));
+    verdaccio = peer;
+    stops.push({ name: "Verdaccio", stop: () => peer.stop() });
+    step(`Publishing the same file to Verdaccio as ${PLUGIN}@1.0.0`);
+    const tarball = await peer.publish({ name: PLUGIN, version: "1.0.0", files: { "bundle.js": bundle } });
+    const packument = `${peer.origin}/${PLUGIN}`;
+    for (const scenario of peerScenarios(tarball, packument).filter(({ name }) => chosen(name))) {
+      peerComparisons.push(await compare(scenario, `Verdaccio's ${scenario.baselineName}`));
+    }
+  }
 
   const scaleComparisons: Comparison[] = [];
   const largePlugin = seededPluginId(LARGE_SCALE - 1);
   const largeTenant = seededTenantId(LARGE_SCALE - 1);
-  if (!values["skip-scale"]) {
+  if (!values["skip-scale"] && only === undefined) {
     await growRegistry(postgres.url, platform, signedIn, SMALL_SCALE, LARGE_SCALE);
     // The same reads, of a plugin and a tenant seeded last, set against every round of them at
     // SMALL_SCALE (in the first table and beside Verdaccio): minutes apart, so more rounds weigh.

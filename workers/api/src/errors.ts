@@ -38,6 +38,20 @@ export function fromPluginsWorker(error: TRPCClientError<never>, headers: Record
 }
 
 /**
+ * The refusal a route of the plugins worker outside /trpc answered, in the REST envelope, with
+ * its code and message. An answer that is not one (the worker failed before answering) means
+ * the registry is unavailable; an internal error never shows its message.
+ */
+export async function fromPluginsRoute(response: Response, headers: Record<string, string> = {}): Promise<ApiError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: unknown; message?: unknown } } | null;
+  const code = body?.error?.code;
+  const message = body?.error?.message;
+  if (code === "INTERNAL_SERVER_ERROR") return new ApiError("INTERNAL_SERVER_ERROR", "Internal error", headers);
+  if (isErrorCode(code) && typeof message === "string") return new ApiError(code, message, headers);
+  return new ApiError("SERVICE_UNAVAILABLE", "The plugin registry is unavailable", headers);
+}
+
+/**
  * The error body: the REST envelope, or on `/trpc` the shape a tRPC client reads, so a
  * frontend told "sign in again" by the gateway sees UNAUTHORIZED like any other error.
  */

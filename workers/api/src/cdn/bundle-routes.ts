@@ -9,12 +9,12 @@ import {
   versionReferenceSchema,
   versionSchema,
 } from "@plugins/schema";
-import { TRPCClientError } from "@trpc/client";
 import type { Context, Hono } from "hono";
 import { type AppEnv, publicOrigin } from "../env";
-import { ApiError, fromPluginsWorker } from "../errors";
+import { ApiError } from "../errors";
 import { isolateOf } from "../isolate";
-import { callPlugins, internalClaims, PLUGINS_ORIGIN, pluginsClient } from "../plugins-client";
+import { resolveReference } from "../package-documents";
+import { callPlugins, internalClaims, PLUGINS_ORIGIN } from "../plugins-client";
 import { enforceBudget } from "../rate-limits";
 import { enforceBundleBudget } from "./bundle-budget";
 import { edgeCacheKey, hotObjectKey } from "./bundle-cache";
@@ -163,11 +163,7 @@ export async function redirectToVersion(c: Context<AppEnv>, reference: string, p
   if (path && !bundleFilePathSchema.safeParse(path).success) {
     throw new ApiError("NOT_FOUND", "No such bundle file", MISS_HEADERS);
   }
-  const resolved = await pluginsClient(c)
-    .plugins.resolve.query({ pluginId, range: ref.data })
-    .catch((error: unknown) => {
-      throw error instanceof TRPCClientError ? fromPluginsWorker(error, MISS_HEADERS) : error;
-    });
+  const resolved = await resolveReference(c, pluginId, ref.data, MISS_HEADERS);
   const headers = new Headers({
     ...REDIRECT_HEADERS,
     location: `${publicOrigin(c)}${bundleUrlPath(resolved.pluginId, resolved.version, path || resolved.entry)}`,

@@ -7,11 +7,10 @@ import {
   type VersionStatus,
   versionSchema,
 } from "@plugins/schema";
-import { TRPCClientError } from "@trpc/client";
 import type { Context, Hono } from "hono";
 import type { AppEnv } from "../env";
-import { ApiError, fromPluginsWorker } from "../errors";
-import { pluginsClient } from "../plugins-client";
+import { ApiError } from "../errors";
+import { readPackageDocument } from "../package-documents";
 import { enforceBudget } from "../rate-limits";
 import { CROSS_ORIGIN_HEADERS, isNotModified, SHORT_LIVED } from "./bundle-responses";
 
@@ -52,12 +51,8 @@ async function listFiles(c: Context<AppEnv>, named: BundleFile, { miss, refusal 
   // Like a floating reference, a listing reads the registry's metadata, so it spends the read budget.
   await enforceBudget(c, "read", { refusalHeaders: refusal });
   const { pluginId, version, prefix } = listedDirectory(named, miss);
-  const { document } = await pluginsClient(c)
-    .plugins.document.query({ pluginId })
-    .catch((error: unknown) => {
-      throw error instanceof TRPCClientError ? fromPluginsWorker(error, miss) : error;
-    });
-  const listed = document?.versions[version];
+  const document = await readPackageDocument(c, pluginId, miss);
+  const listed = document.versions[version];
   if (!listed) throw new ApiError("NOT_FOUND", `${pluginId} has no version ${version}`, miss);
   if (listed.status === "blocked") throw new ApiError("GONE", `${pluginId}@${version} was blocked`, miss);
   const files = listed.files

@@ -13,6 +13,7 @@ import { redirectToVersion } from "../cdn/bundle-routes";
 import type { AppEnv } from "../env";
 import { publicOrigin } from "../env";
 import { ApiError } from "../errors";
+import { packageDocumentAnswer } from "../package-documents";
 import { pluginsClient } from "../plugins-client";
 import { limitBody } from "../request-limits";
 
@@ -65,13 +66,13 @@ export function registerPlugins(app: Hono<AppEnv>) {
   app.get("/api/plugins/:id", async (c) => {
     const pluginId = pluginIdSchema.safeParse(c.req.param("id"));
     if (!pluginId.success) throw new ApiError("BAD_REQUEST", `id: ${describeIssues(pluginId.error.issues)}`);
-    const { etag, document } = await pluginsClient(c).plugins.document.query({
-      pluginId: pluginId.data,
-      ifNoneMatch: usableIfNoneMatch(c.req.header("if-none-match")),
+    const answer = await packageDocumentAnswer(c, pluginId.data, usableIfNoneMatch(c.req.header("if-none-match")));
+    const headers = { etag: answer.headers.get("etag") ?? "", "cache-control": PACKAGE_DOCUMENT_CACHE_CONTROL };
+    if (answer.status === 304) return c.body(null, 304, headers);
+    return new Response(answer.body, {
+      status: 200,
+      headers: { ...headers, "content-type": "application/json; charset=utf-8" },
     });
-    const headers = { etag, "cache-control": PACKAGE_DOCUMENT_CACHE_CONTROL };
-    if (!document) return c.body(null, 304, headers);
-    return c.body(JSON.stringify(document), 200, { ...headers, "content-type": "application/json; charset=utf-8" });
   });
 
   /** The newest stable version's immutable URL, like `/plugins/bundles/:id@latest`. */

@@ -1,10 +1,19 @@
-import { downloadBatchSchema, publishTokenRedeemSchema } from "@plugins/schema";
-import type { Hono } from "hono";
+import {
+  describeIssues,
+  downloadBatchSchema,
+  pluginIdSchema,
+  publishTokenRedeemSchema,
+  resolveInputSchema,
+  usableIfNoneMatch,
+} from "@plugins/schema";
+import fresh from "fresh";
+import type { Context, Hono } from "hono";
 import { serveBundleFile } from "../bundles/files";
 import { readConfig } from "../config";
 import { recordDownloads } from "../downloads/record";
-import { openDatabase } from "../lib/database";
+import { type Database, onDemandDatabase, openDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import { readPackageDocument, resolveFromDocument } from "../read-models/package-documents";
 import { redeemToken } from "../tokens/publish-tokens";
 import { type PluginsApp, requireInternalIdentity } from "./identity";
 
@@ -12,6 +21,33 @@ import { type PluginsApp, requireInternalIdentity } from "./identity";
 export function registerInternalRoutes(app: Hono<PluginsApp>): void {
   app.on(["GET", "HEAD"], "/bundles/:pluginId/:version/:path{.+}", (c) =>
     serveBundleFile(c.env.BUNDLES, c.req.method, c.req.param()),
+  );
+
+  /*
+   * The public boot reads, answered from their read model like plugins.document and
+   * plugins.resolve, but outside /trpc: public data, so like the bundle route no token, and
+   * no tRPC envelope to build and parse on the registry's hottest metadata reads.
+   */
+
+  /** The package document, or 304 when `If-None-Match` holds its ETag. */
+  app.get("/read-models/packages/:pluginId", (c) =>
+    withReadContext(c, async (ctx) => {
+      const pluginId = pluginIdSchema.safeParse(c.req.param("pluginId"));
+      if (!pluginId.success) throw new RegistryError("BAD_REQUEST", `id: ${describeIssues(pluginId.error.issues)}`);
+      const { etag, document } = await readPackageDocument(ctx, pluginId.data);
+      const ifNoneMatch = usableIfNoneMatch(c.req.header("if-none-match"));
+      if (ifNoneMatch && fresh({ "if-none-match": ifNoneMatch }, { etag })) return c.body(null, 304, { etag });
+      return c.body(JSON.stringify(document), 200, { etag, "content-type": "application/json; charset=utf-8" });
+    }),
+  );
+
+  /** The exact version `?range=` (a tag, a version or a semver range; `latest` if absent) names. */
+  app.get("/read-models/packages/:pluginId/resolve", (c) =>
+    withReadContext(c, async (ctx) => {
+      const input = resolveInputSchema.safeParse({ pluginId: c.req.param("pluginId"), range: c.req.query("range") });
+      if (!input.success) throw new RegistryError("BAD_REQUEST", describeIssues(input.error.issues));
+      return c.json(await resolveFromDocument(ctx, input.data.pluginId, input.data.range));
+    }),
   );
 
   /** Download counts batched by the API worker, off its hot path. Not reachable through /trpc. */
@@ -40,4 +76,22 @@ export function registerInternalRoutes(app: Hono<PluginsApp>): void {
       c.executionCtx.waitUntil(database.close());
     }
   });
+}
+
+/** Runs a read with the bucket and a database opened only if the read model must be rebuilt. */
+async function withReadContext(
+  c: Context<PluginsApp>,
+  read: (ctx: { db: Database; bucket: R2Bucket }) => Promise<Response>,
+): Promise<Response> {
+  const database = onDemandDatabase(readConfig(c.env).database);
+  try {
+    return await read({
+      get db() {
+        return database.db;
+      },
+      bucket: c.env.BUNDLES,
+    });
+  } finally {
+    c.executionCtx.waitUntil(database.close());
+  }
 }

@@ -108,6 +108,22 @@ export function openDatabase({ url, localProxy, timeouts }: DatabaseConfig, requ
 
 export type Database = ReturnType<typeof openDatabase>["db"];
 
+/**
+ * The request's database, opened when first used: a read answered from a read model never
+ * builds a pool or drizzle. `close()` ends it if it was opened.
+ */
+export function onDemandDatabase(config: DatabaseConfig) {
+  const startedAt = Date.now();
+  let database: ReturnType<typeof openDatabase> | null = null;
+  return {
+    get db(): Database {
+      database ??= openDatabase(config, startedAt);
+      return database.db;
+    },
+    close: () => database?.close() ?? Promise.resolve(),
+  };
+}
+
 /** The handle a `db.transaction` callback receives. */
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 

@@ -14,11 +14,10 @@ import { recordAudit } from "../audit/record";
 import { readUpload } from "../bundles/upload";
 import { followUpdates } from "../installations/follow-updates";
 import { RegistryError } from "../lib/errors";
-import { readPackageDocument } from "../read-models/package-documents";
+import { readPackageDocument, resolveFromDocument } from "../read-models/package-documents";
 import { refreshTenantManifests } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import { grantableProcedure, publicProcedure, router } from "../trpc/init";
-import { chooseVersion } from "../versions/resolve";
 import type { PackageDocument } from "./document";
 import { publishVersion } from "./publish-version";
 import { searchPlugins } from "./search";
@@ -114,21 +113,7 @@ export const pluginsRouter = router({
    * Turns a tag, a version or a semver range into the exact, immutable version to load,
    * resolved against the package document: no database on the way.
    */
-  resolve: publicProcedure.input(resolveInputSchema).query(async ({ ctx, input }) => {
-    const document = (await readPackageDocument(ctx, input.pluginId)).document as PackageDocument;
-    const versions = Object.entries(document.versions).map(([version, { status }]) => ({ version, status }));
-    const version = chooseVersion(input.pluginId, input.range, { distTags: document.distTags, versions });
-    const match = document.versions[version];
-    // chooseVersion answers GONE for a blocked version, which keeps no entry.
-    if (!match || match.status === "blocked") throw new Error(`resolved to ${input.pluginId}@${version}, not servable`);
-    return {
-      pluginId: input.pluginId,
-      version,
-      status: match.status,
-      entry: match.entry,
-      integrity: match.integrity,
-      bundlePath: match.bundlePath,
-      deprecated: match.deprecated,
-    };
-  }),
+  resolve: publicProcedure
+    .input(resolveInputSchema)
+    .query(({ ctx, input }) => resolveFromDocument(ctx, input.pluginId, input.range)),
 });

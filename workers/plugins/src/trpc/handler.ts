@@ -5,7 +5,7 @@ import type { Handler } from "hono";
 import { BoundedUploadRequest } from "../bundles/upload";
 import { readConfig } from "../config";
 import type { PluginsApp } from "../internal/identity";
-import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, openDatabase } from "../lib/database";
+import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, onDemandDatabase } from "../lib/database";
 import { publishingTransactions } from "../read-models/publishing-transactions";
 import type { Context } from "./context";
 import { appRouter } from "./root";
@@ -20,16 +20,13 @@ const logEvent = createLogger("plugins");
 export const trpcHandler: Handler<PluginsApp> = async (c) => {
   const claims = c.get("claims");
   const config = readConfig(c.env);
-  // Opened on first use: a read answered from a read model never builds a pool or drizzle.
-  const startedAt = Date.now();
-  let database: ReturnType<typeof openDatabase> | null = null;
+  const database = onDemandDatabase(config.database);
   let db: Context["db"] | null = null;
   const requestDb = () => {
-    database ??= openDatabase(config.database, startedAt);
     db ??= publishingTransactions(database.db, c.env.BUNDLES, config.readModels);
     return db;
   };
-  const close = () => database?.close() ?? Promise.resolve();
+  const close = database.close;
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
     req: new BoundedUploadRequest(c.req.raw),
