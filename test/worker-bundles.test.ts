@@ -25,7 +25,7 @@ describe("the bundles wrangler deploys", () => {
   it("leave the tables and the manifest's validators out of the API worker: it only checks the wire contract and forwards", () => {
     const sources = bundledSources(inject("apiBundle"));
     expect(sources.some(fromSchema("identity.ts"))).toBe(true);
-    for (const name of ["drizzle-orm", "@cfworker/json-schema", "re2js"]) {
+    for (const name of ["drizzle-orm", "@cfworker/json-schema", "re2js", "croner"]) {
       expect(sources.filter(fromPackage(name))).toEqual([]);
     }
     expect(sources.filter(fromSchema("tables/"))).toEqual([]);
@@ -34,7 +34,7 @@ describe("the bundles wrangler deploys", () => {
 
   it("give the plugins worker its tables, drizzle-orm and the manifest's validators", () => {
     const sources = bundledSources(inject("pluginsBundle"));
-    for (const name of ["drizzle-orm", "@cfworker/json-schema", "re2js"]) {
+    for (const name of ["drizzle-orm", "@cfworker/json-schema", "re2js", "croner"]) {
       expect(sources.some(fromPackage(name))).toBe(true);
     }
     expect(sources.some(fromSchema("tables/"))).toBe(true);

@@ -6,10 +6,12 @@ import {
   bundleFilePathSchema,
   labelSchema,
   pluginIdSchema,
+  pluginKindSchema,
   publishedPluginIdSchema,
   semverRangeSchema,
   versionSchema,
 } from "./plugins";
+import { manifestPermissionsSchema, SERVER_CAPABILITIES } from "./server-permissions";
 import { isStorableJson, nonFiniteNumberPath, plainText, storableJsonIssue } from "./text";
 
 /*
@@ -56,11 +58,11 @@ export function extensionPointNames(manifest: { extensionPoints: readonly Provid
   return manifest.extensionPoints.map((point) => (typeof point === "string" ? point : point.name));
 }
 
-/**
- * The plugin manifest: `plugin.json` inside an archive, or the `metadata` field beside a
- * single-file bundle. Unknown fields are refused so that typos do not pass silently.
- */
-export const pluginManifestSchema = z.strictObject({
+const javaScriptModulePathSchema = bundleFilePathSchema.refine(isJavaScriptModulePath, {
+  message: "must be a JavaScript module, a path ending in .js or .mjs",
+});
+
+const manifestFieldsSchema = z.strictObject({
   id: publishedPluginIdSchema,
   name: plainText().trim().min(1, "must not be empty").max(100),
   version: versionSchema,
@@ -80,11 +82,13 @@ export const pluginManifestSchema = z.strictObject({
       message: "must not name an extension point twice",
     }),
   /** The file a host imports; defaults to bundle.js for a single file and index.js in an archive. */
-  entry: bundleFilePathSchema
-    .refine(isJavaScriptModulePath, { message: "must be a JavaScript module, a path ending in .js or .mjs" })
-    .optional(),
+  entry: javaScriptModulePathSchema.optional(),
+  /** What a server-side plugin is; declared with `server`, absent from a frontend-only plugin. */
+  kind: pluginKindSchema.optional(),
+  /** The module the platform runs in its own isolate; a file of the bundle other than the entry (checked at publish). */
+  server: javaScriptModulePathSchema.optional(),
   config: configSchemaSchema.optional(),
-  permissions: z.array(labelSchema).max(50).default([]),
+  permissions: manifestPermissionsSchema,
   /** Host application versions the plugin runs on, e.g. `{ "host": "^2.0.0" }`. */
   engines: z.strictObject({ host: semverRangeSchema }).optional(),
   /** Other plugins this one needs, by id and semver range. */
@@ -93,6 +97,34 @@ export const pluginManifestSchema = z.strictObject({
     .refine((dependencies) => Object.keys(dependencies).length <= 50, { message: "must list at most 50 plugins" })
     .default({}),
 });
+
+/**
+ * `kind` and `server` go together, and the capabilities a server module is granted need one.
+ * (That `server` is a file of the bundle, and not the entry, is checked at publish.)
+ */
+function checkServerFields(manifest: z.output<typeof manifestFieldsSchema>, ctx: z.RefinementCtx): void {
+  if (manifest.kind !== undefined && manifest.server === undefined) {
+    ctx.addIssue({ code: "custom", path: ["server"], message: "is required with kind: the module the platform runs" });
+  }
+  if (manifest.server !== undefined && manifest.kind === undefined) {
+    ctx.addIssue({ code: "custom", path: ["kind"], message: "is required with server: source, agent or integration" });
+  }
+  if (manifest.server !== undefined || Array.isArray(manifest.permissions)) return;
+  for (const capability of SERVER_CAPABILITIES) {
+    if (manifest.permissions[capability] === undefined) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: ["permissions", capability],
+      message: "is granted to a server module: declare server and kind, or leave it out",
+    });
+  }
+}
+
+/**
+ * The plugin manifest: `plugin.json` inside an archive, or the `metadata` field beside a
+ * single-file bundle. Unknown fields are refused so that typos do not pass silently.
+ */
+export const pluginManifestSchema = manifestFieldsSchema.superRefine(checkServerFields);
 export type PluginManifest = z.infer<typeof pluginManifestSchema>;
 
 /** A manifest sent as JSON text (the `metadata` form field, or plugin.json). */

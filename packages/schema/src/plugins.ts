@@ -68,6 +68,14 @@ export const labelSchema = z
   .regex(/^[a-z0-9][a-z0-9.:-]{0,63}$/, "must be a lowercase name (a-z, 0-9, '.', ':', '-')");
 
 /**
+ * What a server-side plugin is, as its manifest's `kind` says: a source of documents, an agent
+ * or an integration. A frontend-only plugin has no kind.
+ */
+export const PLUGIN_KINDS = ["source", "agent", "integration"] as const;
+export const pluginKindSchema = z.enum(PLUGIN_KINDS);
+export type PluginKind = z.infer<typeof pluginKindSchema>;
+
+/**
  * A file path inside a published version, as it appears in a bundle URL. Segments are
  * plain names: no "..", no ".", no empty segment, no backslash, control, invisible or
  * blank character (the space aside), no trailing dot or space. Publish and serving check paths with this schema.

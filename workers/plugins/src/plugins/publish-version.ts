@@ -6,6 +6,7 @@ import {
   type Identity,
   LATEST_TAG,
   type PluginManifest,
+  quotePath,
 } from "@plugins/schema";
 import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { and, eq, sql } from "drizzle-orm";
@@ -111,6 +112,7 @@ async function describeContent({ manifest, files, entry }: PublishRequest): Prom
   if (!files.some((file) => file.path === entry)) {
     throw new RegistryError("BAD_REQUEST", `entry: the bundle has no file "${entry}"`);
   }
+  checkServerModule(manifest.server, entry, files);
   const described = await Promise.all(
     files.map(async (file) => ({ ...file, ...(await digestFile(file.bytes)), contentType: contentTypeFor(file.path) })),
   );
@@ -119,6 +121,24 @@ async function describeContent({ manifest, files, entry }: PublishRequest): Prom
   if (!entryDigests) throw new Error("the entry file lost its digests");
   const totalSize = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
   return { files: described, contentDigest, entry: entryDigests, totalSize };
+}
+
+/**
+ * The manifest's `server` (already a JavaScript module path) must be a file of this bundle,
+ * and not the entry: the entry is served to browsers, the server module runs on the platform,
+ * and one file cannot be both. So a server-side plugin is published as an archive.
+ */
+function checkServerModule(server: string | undefined, entry: string, files: PublishRequest["files"]): void {
+  if (server === undefined) return;
+  if (server === entry) {
+    throw new RegistryError(
+      "BAD_REQUEST",
+      `server: ${quotePath(server)} is the entry; the server module must be another file of the bundle`,
+    );
+  }
+  if (!files.some((file) => file.path === server)) {
+    throw new RegistryError("BAD_REQUEST", `server: ${quotePath(server)} is not a file of the bundle`);
+  }
 }
 
 /**
