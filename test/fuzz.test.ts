@@ -436,6 +436,7 @@ const PROCEDURES: Procedure[] = [
     [200],
   ),
   procedure("installations.get", "query", instanceRefSchema, { tenantId: tenant, instanceId: id }, [200, 404]),
+  procedure("installations.schedule", "query", instanceRefSchema, { tenantId: tenant, instanceId: id }, [200, 404]),
   ...(["activate", "deactivate", "uninstall", "rollback"] as const).map((move) =>
     procedure(
       `installations.${move}`,

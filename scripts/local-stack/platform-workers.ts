@@ -77,6 +77,9 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         ...options.pluginsBindings,
       },
       r2Buckets: { BUNDLES: "plugin-bundles" },
+      // As in workers/plugins/wrangler.toml: the plugin engine's loader and instance stores.
+      workerLoaders: { LOADER: {} },
+      durableObjects: { INSTANCE_STORES: { className: "InstanceStore", useSQLite: true } },
     },
   ];
 }

@@ -14,7 +14,11 @@ export const errorStatus = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_SERVER_ERROR: 500,
+  /** A plugin's server module answered what cannot be passed on (over the size limit, not a Response). */
+  BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
+  /** A plugin's server module did not answer within the engine's deadline. */
+  GATEWAY_TIMEOUT: 504,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -10,6 +10,7 @@ import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
 import { registerHealth } from "./routes/health";
 import { registerInstallations } from "./routes/installations";
+import { registerOperations } from "./routes/operations";
 import { registerPlugins } from "./routes/plugins";
 import { registerServiceIndex } from "./routes/service-index";
 import { registerTenants } from "./routes/tenants";
@@ -29,6 +30,7 @@ registerHealth(app);
 registerBundles(app);
 // Before the plugin routes: `/api/plugins/status/:instanceId` must win over `/api/plugins/:id/bundle`.
 registerInstallations(app);
+registerOperations(app);
 registerPlugins(app);
 registerTenants(app);
 registerTrpc(app);

@@ -21,6 +21,14 @@ describe("readConfig (plugins worker)", () => {
       configKeys: { current: undefined, retired: [] },
       exposeErrors: false,
       readModels: { failAfterCommit: false },
+      engine: {
+        deadlineMs: 10_000,
+        hookDeadlineMs: 3000,
+        failAfterHook: false,
+        limits: { cpuMs: 50, subRequests: 50 },
+        maxResponseBytes: 10 * 1024 * 1024,
+        privateHosts: [],
+      },
       upload: {
         maxUploadBytes: 10 * 1024 * 1024,
         archive: {
@@ -48,7 +56,13 @@ describe("readConfig (plugins worker)", () => {
         MAX_TOTAL_BYTES: "200",
         MAX_FILES: "3",
         MAX_COMPRESSION_RATIO: "10",
-        FAILPOINTS: "read-models-after-commit",
+        FAILPOINTS: "read-models-after-commit,engine-after-hook",
+        ENGINE_DEADLINE_MS: "4000",
+        ENGINE_HOOK_DEADLINE_MS: "1500",
+        ENGINE_CPU_MS: "20",
+        ENGINE_SUBREQUESTS: "5",
+        ENGINE_MAX_RESPONSE_BYTES: "65536",
+        OUTBOUND_PRIVATE_HOSTS: "localhost:8787, localhost:9000",
       }),
     );
     expect(config).toEqual({
@@ -61,6 +75,14 @@ describe("readConfig (plugins worker)", () => {
       configKeys: { current: "current-key", retired: ["old-a", "old-b"] },
       exposeErrors: true,
       readModels: { failAfterCommit: true },
+      engine: {
+        deadlineMs: 4000,
+        hookDeadlineMs: 1500,
+        failAfterHook: true,
+        limits: { cpuMs: 20, subRequests: 5 },
+        maxResponseBytes: 65536,
+        privateHosts: ["localhost:8787", "localhost:9000"],
+      },
       upload: {
         maxUploadBytes: 1024,
         archive: { maxFileBytes: 100, maxTotalBytes: 200, maxFiles: 3, maxCompressionRatio: 10 },
@@ -74,6 +96,15 @@ describe("readConfig (plugins worker)", () => {
     );
     expect(() => readConfig(env({ ENVIRONMENT: "production", FAILPOINTS: "read-models-after-commit" }))).toThrow(
       /FAILPOINTS.*never in production/,
+    );
+  });
+
+  it("refuses a hook deadline at or past the database deadline, and private outbound hosts in production", () => {
+    expect(refusal({ ENGINE_HOOK_DEADLINE_MS: "6000" })).toBe(
+      "ENGINE_HOOK_DEADLINE_MS must be below DATABASE_DEADLINE_MS (6000): a hook runs inside the move's transaction",
+    );
+    expect(refusal({ ENVIRONMENT: "production", OUTBOUND_PRIVATE_HOSTS: "localhost:8787" })).toBe(
+      "OUTBOUND_PRIVATE_HOSTS private hosts are for local development and tests, never in production",
     );
   });
 

@@ -4,8 +4,12 @@ import { z } from "zod";
 import { DEFAULT_BUNDLE_LIMITS } from "./bundles/limits";
 import type { DatabaseConfig } from "./lib/database";
 
-/** Faults a test may inject (FAILPOINTS): `read-models-after-commit` fails every read-model publication after its commit. */
-const FAILPOINTS = ["read-models-after-commit"];
+/**
+ * Faults a test may inject (FAILPOINTS): `read-models-after-commit` fails every read-model
+ * publication after its commit; `engine-after-hook` fails the database write after every
+ * lifecycle hook that let its move through, as an outage would.
+ */
+const FAILPOINTS = ["read-models-after-commit", "engine-after-hook"];
 
 /**
  * The plugins worker's vars and secrets (README, "Configuration"), read and validated here
@@ -29,6 +33,12 @@ const pluginsVars = z
     MAX_FILES: integerVar(DEFAULT_BUNDLE_LIMITS.maxFiles),
     MAX_COMPRESSION_RATIO: integerVar(DEFAULT_BUNDLE_LIMITS.maxCompressionRatio),
     FAILPOINTS: listVar(),
+    ENGINE_DEADLINE_MS: integerVar(10_000),
+    ENGINE_HOOK_DEADLINE_MS: integerVar(3000),
+    ENGINE_CPU_MS: integerVar(50),
+    ENGINE_SUBREQUESTS: integerVar(50),
+    ENGINE_MAX_RESPONSE_BYTES: integerVar(10 * 1024 * 1024),
+    OUTBOUND_PRIVATE_HOSTS: listVar(),
   })
   .superRefine((vars, ctx) => {
     const unknown = vars.FAILPOINTS.filter((name) => !FAILPOINTS.includes(name));
@@ -37,6 +47,21 @@ const pluginsVars = z
     }
     if (vars.FAILPOINTS.length > 0 && vars.ENVIRONMENT === "production") {
       ctx.addIssue({ code: "custom", path: ["FAILPOINTS"], message: "failpoints are for tests, never in production" });
+    }
+    // A hook runs inside the move's transaction, which must end within the request's database deadline.
+    if (vars.ENGINE_HOOK_DEADLINE_MS >= vars.DATABASE_DEADLINE_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ENGINE_HOOK_DEADLINE_MS"],
+        message: `must be below DATABASE_DEADLINE_MS (${vars.DATABASE_DEADLINE_MS}): a hook runs inside the move's transaction`,
+      });
+    }
+    if (vars.OUTBOUND_PRIVATE_HOSTS.length > 0 && vars.ENVIRONMENT === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OUTBOUND_PRIVATE_HOSTS"],
+        message: "private hosts are for local development and tests, never in production",
+      });
     }
   })
   .transform((vars) => ({
@@ -56,6 +81,19 @@ const pluginsVars = z
     /** ENVIRONMENT "development" shows internal error messages in responses; anything else hides them. */
     exposeErrors: vars.ENVIRONMENT === "development",
     readModels: { failAfterCommit: vars.FAILPOINTS.includes("read-models-after-commit") },
+    engine: {
+      /** Longest a plugin's request handler or hook may take, wall clock, before the host gives up (504). */
+      deadlineMs: vars.ENGINE_DEADLINE_MS,
+      /** The same for a lifecycle hook, which runs inside the move's database transaction. */
+      hookDeadlineMs: vars.ENGINE_HOOK_DEADLINE_MS,
+      failAfterHook: vars.FAILPOINTS.includes("engine-after-hook"),
+      /** Per invocation, enforced by the Workers runtime in production (not by local workerd). */
+      limits: { cpuMs: vars.ENGINE_CPU_MS, subRequests: vars.ENGINE_SUBREQUESTS },
+      /** Largest response body a plugin may send; a longer one is cut. */
+      maxResponseBytes: vars.ENGINE_MAX_RESPONSE_BYTES,
+      /** `host:port` pairs a plugin may reach although they are private (a test's upstream on localhost). */
+      privateHosts: vars.OUTBOUND_PRIVATE_HOSTS,
+    },
     upload: {
       /** Largest uploaded file (a JS bundle or an archive), in bytes. */
       maxUploadBytes: vars.MAX_BUNDLE_BYTES,

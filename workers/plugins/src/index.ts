@@ -15,3 +15,8 @@ app.notFound(routeNotFound);
 app.onError(routeFailed);
 
 export default app satisfies ExportedHandler<Env>;
+
+// The plugin engine's entrypoints: loaded isolates get them as `ctx.exports` bindings (engine/isolates.ts).
+export { InstanceLog, InstanceStorage } from "./engine/capabilities";
+export { InstanceStore } from "./engine/instance-store";
+export { OutboundGateway } from "./engine/outbound";

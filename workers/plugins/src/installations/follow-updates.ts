@@ -1,9 +1,11 @@
 import { LATEST_TAG, type setUpdatePolicyInputSchema } from "@plugins/schema";
+import type { Installation } from "@plugins/schema/tables";
 import { distTags, installations, liveInstallation, pluginVersions } from "@plugins/schema/tables";
 import { and, asc, eq, ne } from "drizzle-orm";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
 import type { Transaction } from "../lib/database";
+import { RegistryError } from "../lib/errors";
 import { holdPlugin } from "../plugins/ownership";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifests } from "../tenants/manifest";
@@ -58,7 +60,8 @@ export async function followUpdates(
     if (!version || !installed) continue;
     if (!hosts.has(instance.tenantId))
       hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId, { hold: true }));
-    const plan = await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
+    const planned = await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
+    const plan = planned.ok ? await withUpdateHook(ctx, tx, instance, version.version, planned) : planned;
     const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
     if (!plan.ok) {
       await recordAudit(tx, ctx, {
@@ -73,7 +76,7 @@ export async function followUpdates(
       });
       continue;
     }
-    await changeInstance(tx, instance, plan.change);
+    await ctx.engine.syncSchedules(tx, await changeInstance(tx, instance, plan.change));
     await recordAudit(tx, ctx, {
       ...audit,
       action: "installation.auto_update",
@@ -116,4 +119,28 @@ async function holdPublished(tx: Transaction, pluginId: string, version: string)
     .where(and(eq(pluginVersions.pluginId, pluginId), eq(pluginVersions.version, version)))
     .for("share");
   return held?.status === "published" ? held : null;
+}
+
+/**
+ * A planned automatic update, if the target version's `onUpdate` hook lets it through; one
+ * the hook refuses is held like one the config or host refuses, with the hook's reason.
+ */
+async function withUpdateHook<Plan extends { ok: true }>(
+  ctx: Context,
+  tx: Transaction,
+  instance: Installation,
+  toVersion: string,
+  plan: Plan,
+): Promise<Plan | { ok: false; problems: string[] }> {
+  try {
+    await ctx.engine.runHook(tx, { ...instance, version: toVersion }, "onUpdate", {
+      type: "update",
+      fromVersion: instance.version,
+      toVersion,
+    });
+    return plan;
+  } catch (error) {
+    if (error instanceof RegistryError && error.code === "CONFLICT") return { ok: false, problems: [error.message] };
+    throw error;
+  }
 }

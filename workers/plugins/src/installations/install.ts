@@ -46,6 +46,9 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
     if (!installation) {
       throw new RegistryError("CONFLICT", `Tenant '${input.tenantId}' already has an instance '${instanceId}'`);
     }
+    await ctx.engine.runHook(tx, installation, "onInstall", { type: "install" });
+    if (installation.status === "active")
+      await ctx.engine.runHook(tx, installation, "onActivate", { type: "activate" });
     await recordAudit(tx, ctx, {
       action: "installation.install",
       resourceType: "installation",
@@ -63,7 +66,9 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
     // A following policy catches up at once (an install of an older version), as when set later.
     const following = installation.updatePolicy !== "pinned";
     if (following) await followUpdates(tx, ctx, installation.pluginId, { id: installation.id });
+    const installed = following ? await loadInstance(tx, { tenantId: input.tenantId, instanceId }) : installation;
+    await ctx.engine.syncSchedules(tx, installed);
     await refreshTenantManifest(tx, input.tenantId);
-    return view(following ? await loadInstance(tx, { tenantId: input.tenantId, instanceId }) : installation);
+    return view(installed);
   });
 }

@@ -31,6 +31,16 @@ export const installationsRouter = router({
   /** One instance: its status, version, policy, public config and which secrets are set. */
   get: reader.input(instanceRefSchema).query(async ({ ctx, input }) => view(await loadInstance(ctx.db, input))),
 
+  /**
+   * The instance's scheduled tasks (its version's `permissions.schedules` while it is active):
+   * when each is next due and how its last run went, and the latest runs with their start,
+   * duration and outcome. An instance without schedules has none.
+   */
+  schedule: reader.input(instanceRefSchema).query(async ({ ctx, input }) => {
+    const instance = await loadInstance(ctx.db, input);
+    return ctx.engine.schedule(instance.id);
+  }),
+
   /** installed or inactive → active (`start`). The host is checked again: it may have changed since. */
   activate: manager.input(instanceChangeSchema).mutation(({ ctx, input }) => changeStatus(ctx, input, "activate")),
   /** active → inactive (`stop`). */

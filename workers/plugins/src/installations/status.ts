@@ -13,8 +13,12 @@ import { changeInstance, installedVersion, loadInstance, refused, view } from ".
  * Moves an instance along its lifecycle (see lifecycle.ts). An activation checks the host
  * again, which may have been registered anew since the install; an uninstall drops the secrets.
  */
-export function changeStatus(ctx: Context, input: z.output<typeof instanceChangeSchema>, action: LifecycleAction) {
-  return ctx.db.transaction(async (tx) => {
+export async function changeStatus(
+  ctx: Context,
+  input: z.output<typeof instanceChangeSchema>,
+  action: LifecycleAction,
+) {
+  const changed = await ctx.db.transaction(async (tx) => {
     const current = await loadInstance(tx, input);
     const next = transition(action, current.status, current.instanceId);
     if (!next.ok) throw new RegistryError("CONFLICT", next.reason);
@@ -31,6 +35,7 @@ export function changeStatus(ctx: Context, input: z.output<typeof instanceChange
       const problems = hostProblems(version.manifest, await loadHost(tx, current.tenantId, { hold: true }));
       if (problems.length > 0) throw refused(`Cannot activate '${current.instanceId}'`, problems);
     }
+    await ctx.engine.runHook(tx, current, HOOKS[action], { type: action });
     // History keeps no credentials: an uninstalled instance's secrets are dropped with it.
     const uninstalled = next.to === "uninstalled";
     const updated = await changeInstance(tx, current, {
@@ -38,6 +43,7 @@ export function changeStatus(ctx: Context, input: z.output<typeof instanceChange
       uninstalled,
       ...(uninstalled ? { sealedSecrets: null, secretsSet: [] } : {}),
     });
+    await ctx.engine.syncSchedules(tx, updated);
     await recordAudit(tx, ctx, {
       action: `installation.${action}`,
       resourceType: "installation",
@@ -48,4 +54,9 @@ export function changeStatus(ctx: Context, input: z.output<typeof instanceChange
     await refreshTenantManifest(tx, current.tenantId);
     return view(updated);
   });
+  // Its data goes once the uninstall committed; a reinstall under the same id starts empty either way.
+  if (changed.status === "uninstalled") await ctx.engine.wipeStorage(changed.id);
+  return changed;
 }
+
+const HOOKS = { activate: "onActivate", deactivate: "onDeactivate", uninstall: "onUninstall" } as const;

@@ -65,7 +65,14 @@ async function moveToVersion(
   if (!plan.ok) {
     throw refused(`Cannot move '${current.instanceId}' from ${current.version} to ${target.version}`, plan.problems);
   }
+  // The target version's code runs the hook: it is the one that knows how to take the data on.
+  await ctx.engine.runHook(tx, { ...current, version: target.version }, "onUpdate", {
+    type: "update",
+    fromVersion: current.version,
+    toVersion: target.version,
+  });
   const updated = await changeInstance(tx, current, plan.change);
+  await ctx.engine.syncSchedules(tx, updated);
   await recordAudit(tx, ctx, {
     action,
     resourceType: "installation",

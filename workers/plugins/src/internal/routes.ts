@@ -11,6 +11,7 @@ import type { Context, Hono } from "hono";
 import { serveBundleFile } from "../bundles/files";
 import { readConfig } from "../config";
 import { recordDownloads } from "../downloads/record";
+import { serveOperation } from "../engine/operations";
 import { type Database, onDemandDatabase, openDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { readPackageDocument, resolveFromDocument } from "../read-models/package-documents";
@@ -49,6 +50,10 @@ export function registerInternalRoutes(app: Hono<PluginsApp>): void {
       return c.json(await resolveFromDocument(ctx, input.data.pluginId, input.data.range));
     }),
   );
+
+  /** A call to an instance's server-side handler (engine/operations.ts), as the verified caller. */
+  app.all("/engine/tenants/:tenantId/instances/:instanceId", requireInternalIdentity, serveOperation);
+  app.all("/engine/tenants/:tenantId/instances/:instanceId/*", requireInternalIdentity, serveOperation);
 
   /** Download counts batched by the API worker, off its hot path. Not reachable through /trpc. */
   app.post("/downloads", requireInternalIdentity, async (c) => {

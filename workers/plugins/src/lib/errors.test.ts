@@ -9,9 +9,11 @@ const codes = Object.keys(errorStatus) as ErrorCode[];
 describe("the platform's error codes, as the plugins worker maps them to tRPC", () => {
   it("are a closed set", () => {
     expect(codes.sort()).toEqual([
+      "BAD_GATEWAY",
       "BAD_REQUEST",
       "CONFLICT",
       "FORBIDDEN",
+      "GATEWAY_TIMEOUT",
       "GONE",
       "INTERNAL_SERVER_ERROR",
       "METHOD_NOT_SUPPORTED",

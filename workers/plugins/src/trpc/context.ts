@@ -1,6 +1,7 @@
 import type { R2Bucket } from "@cloudflare/workers-types/2023-07-01/index";
 import type { Grant, Identity, RequestFacts } from "@plugins/schema";
 import type { UploadLimits } from "../bundles/limits";
+import type { Engine } from "../engine/lifecycle";
 import type { ConfigKeys } from "../installations/secrets";
 import type { Database } from "../lib/database";
 
@@ -24,4 +25,6 @@ export interface Context {
   exposeErrors: boolean;
   /** The keys that seal and open the secret fields of instance configs. */
   configKeys: ConfigKeys;
+  /** Runs instances' lifecycle hooks in their isolates (engine/hooks.ts). */
+  engine: Engine;
 }

@@ -4,6 +4,8 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Handler } from "hono";
 import { BoundedUploadRequest } from "../bundles/upload";
 import { readConfig } from "../config";
+import { requestEngine } from "../engine/hooks";
+import { engineExports } from "../engine/isolates";
 import type { PluginsApp } from "../internal/identity";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, onDemandDatabase } from "../lib/database";
 import { publishingTransactions } from "../read-models/publishing-transactions";
@@ -47,6 +49,7 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
           : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
       exposeErrors: config.exposeErrors,
       configKeys: config.configKeys,
+      engine: requestEngine(c.env, () => engineExports(c.executionCtx), config),
     }),
     // An outage answer says when to come back, and no cache keeps any error. A streamed
     // batch (httpBatchStreamLink) sends its status and headers before its calls run, so

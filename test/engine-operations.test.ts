@@ -1,0 +1,339 @@
+/**
+ * The plugin engine's request path: `ANY /api/plugins/instances/:instanceId/*` through the
+ * gateway and the service binding to the plugins worker, which loads the instance's server
+ * module from R2 into a Dynamic Worker (the real Worker Loader of workerd) with capability
+ * bindings only, and passes its answer on. Tenancy, identity, isolation between instances,
+ * hot upgrades, and a hostile plugin's attempts on the network, the platform and its origin.
+ */
+import { PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Cast, mintCast } from "./cast";
+import { expectError, publish, trpc } from "./helpers";
+import { callInstance, installActive, publishServerPlugin, startUpstream, type Upstream } from "./server-plugins";
+import { type Stack, startStack } from "./stack";
+
+const DEADLINE_MS = 1500;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** A plugin written by hand in the loader's plain module format, with a route per probe. */
+const PROBE = (version: string) => `
+let calls = 0;
+const huge = (declare) => {
+  const chunk = new Uint8Array(1024 * 1024);
+  let sent = 0;
+  const body = new ReadableStream({
+    pull(controller) {
+      if (sent++ >= 100) return controller.close();
+      controller.enqueue(chunk);
+    },
+  });
+  return new Response(body, { headers: declare ? { "content-length": String(100 * 1024 * 1024) } : {} });
+};
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    calls++;
+    switch (url.pathname) {
+      case "/whoami":
+        return Response.json({
+          version: "${version}",
+          plugin: env.PLUGIN,
+          caller: env.CALLER,
+          envKeys: Object.keys(env).sort(),
+          calls,
+          method: request.method,
+          path: url.pathname,
+          query: url.search,
+          headers: Object.fromEntries(request.headers),
+        });
+      case "/counter": {
+        const n = ((await env.STORAGE.get("n")) ?? 0) + 1;
+        await env.STORAGE.put("n", n);
+        return Response.json({ n });
+      }
+      case "/read": return Response.json({ value: await env.STORAGE.get(url.searchParams.get("key")) });
+      case "/fetch": {
+        try {
+          const answer = await fetch(url.searchParams.get("url"));
+          return Response.json({ status: answer.status, body: await answer.text() });
+        } catch (error) {
+          return Response.json({ error: String(error) });
+        }
+      }
+      case "/echo":
+        return new Response(request.body, { headers: { "content-type": request.headers.get("content-type") ?? "text/plain" } });
+      case "/active-content":
+        return new Response("<script>parent.stolen = document.cookie</script>", {
+          headers: {
+            "content-type": "text/html",
+            "set-cookie": "session=planted; Path=/",
+            "access-control-allow-origin": "*",
+            "access-control-allow-credentials": "true",
+            "x-request-id": "forged",
+            "x-plugin-answer": "kept",
+          },
+        });
+      case "/hang":
+        await new Promise((resolve) => setTimeout(resolve, 3600000));
+        return new Response("too late");
+      case "/throw":
+        throw new Error("upstream exploded");
+      case "/garbage":
+        return "not a response";
+      case "/huge": return huge(false);
+      case "/huge-declared": return huge(true);
+      case "/recurse": {
+        const down = (n) => down(n + 1) + 1;
+        return Response.json({ n: down(0) });
+      }
+      case "/fill": {
+        const big = "x".repeat(100 * 1024);
+        try {
+          for (let i = 0; i < 100; i++) await env.STORAGE.put("big-" + i, big);
+          return Response.json({ filled: true });
+        } catch (error) {
+          return Response.json({ refused: String(error.message) });
+        }
+      }
+      case "/globals":
+        return Response.json({
+          process: typeof process,
+          platformSecrets: ["DATABASE_URL", "INTERNAL_TOKEN_SECRET", "CONFIG_ENCRYPTION_KEY", "BUNDLES", "LOADER", "INSTANCE_STORES"].filter(
+            (name) => name in env || name in globalThis,
+          ),
+        });
+      default:
+        return Response.json({ unknown: url.pathname }, { status: 404 });
+    }
+  },
+};
+`;
+
+let stack: Stack;
+let cast: Cast;
+let upstream: Upstream;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  stack = await startStack({
+    pluginsBindings: {
+      OUTBOUND_PRIVATE_HOSTS: upstream.host,
+      ENGINE_DEADLINE_MS: String(DEADLINE_MS),
+      ENGINE_MAX_RESPONSE_BYTES: String(MAX_RESPONSE_BYTES),
+    },
+  });
+  cast = await mintCast(stack);
+  const permissions = { network: { hosts: [upstream.host] }, storage: { quotaBytes: 1024 * 1024 } };
+  await publishServerPlugin(stack, cast.alice, { id: "probe", server: PROBE("1.0.0"), permissions });
+  await installActive(stack, cast.alice, "acme", "probe", "probe");
+  await installActive(stack, cast.bob, "globex", "probe", "probe");
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  await upstream?.stop();
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: each probe route answers a JSON shape of its own
+async function json(response: Response): Promise<Record<string, any>> {
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  return JSON.parse(text);
+}
+
+describe("a call through the gateway", () => {
+  it("reaches the instance's handler with the operation's path and query, the instance and the verified caller", async () => {
+    const body = await json(await callInstance(stack, cast.vera, "probe", "/whoami?q=report"));
+    expect(body).toMatchObject({
+      version: "1.0.0",
+      path: "/whoami",
+      query: "?q=report",
+      plugin: { pluginId: "probe", version: "1.0.0", tenantId: "acme", instanceId: "probe", config: {} },
+      caller: { id: "vera", role: "viewer", tenantId: "acme" },
+    });
+    // Capabilities only: no platform binding, secret or variable.
+    expect(body.envKeys).toEqual(["CALLER", "LOG", "PLUGIN", "STORAGE"]);
+  });
+
+  it("passes content negotiation on, and never the bearer token, cookies, forged identity or the caller's address", async () => {
+    const body = await json(
+      await callInstance(stack, cast.alice, "probe", "/whoami", {
+        headers: {
+          accept: "application/json",
+          cookie: "session=1",
+          "x-internal-identity": "forged",
+          "x-user-id": "root",
+          "x-tenant-id": "globex",
+          "x-forwarded-for": "10.0.0.1",
+        },
+      }),
+    );
+    const allowed: readonly string[] = PLUGIN_REQUEST_HEADERS;
+    expect(Object.keys(body.headers).filter((name) => !allowed.includes(name))).toEqual([]);
+    expect(body.headers.accept).toBe("application/json");
+    expect(JSON.stringify(body.headers)).not.toMatch(/Bearer|session|forged|root|10\.0\.0\.1/);
+    // x-tenant-id from a non-admin changes nothing: the tenant is the token's.
+    expect(body.plugin.tenantId).toBe("acme");
+    expect(body.caller).toEqual({ id: "alice", role: "editor", tenantId: "acme" });
+  });
+
+  it("streams a request body to the plugin and its answer back", async () => {
+    const response = await callInstance(stack, cast.alice, "probe", "/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ hello: "plugin" }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ hello: "plugin" });
+  });
+
+  it("keeps the platform's origin safe from the plugin's answer: no cookies, CORS or request id of its own, and inert content", async () => {
+    const response = await callInstance(stack, cast.alice, "probe", "/active-content");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("set-cookie")).toBeNull();
+    expect(response.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(response.headers.get("access-control-allow-origin")).not.toBe("*");
+    expect(response.headers.get("x-request-id")).not.toBe("forged");
+    expect(response.headers.get("content-security-policy")).toContain("sandbox");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("cache-control")).toBe("private, no-store");
+    expect(response.headers.get("x-plugin-answer")).toBe("kept");
+  });
+
+  it("answers the seed's URL shapes for an instance of their kind, and 404 for another kind", async () => {
+    const search = await fetch(`${stack.url}/api/plugins/sources/probe/search?q=x`, {
+      headers: { authorization: `Bearer ${cast.alice}` },
+    });
+    expect(search.status).toBe(404);
+    expect(await search.json()).toMatchObject({ unknown: "/search" });
+    const chat = await fetch(`${stack.url}/api/plugins/agents/probe/chat`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${cast.alice}` },
+    });
+    expect(await expectError(chat, 404, "NOT_FOUND")).toContain("is not a agent plugin");
+  });
+});
+
+describe("tenancy and state", () => {
+  it("refuses a guest (401), and answers another tenant's instance 404, like one that does not exist", async () => {
+    await expectError(await callInstance(stack, null, "probe", "/whoami"), 401, "UNAUTHORIZED");
+    const gina = await json(await callInstance(stack, cast.gina, "probe", "/whoami"));
+    expect(gina.plugin.tenantId).toBe("globex");
+    await expectError(await callInstance(stack, cast.bob, "nope", "/whoami"), 404, "NOT_FOUND");
+    const forAcme = await callInstance(stack, cast.root, "probe", "/whoami", { headers: { "x-tenant-id": "acme" } });
+    expect((await json(forAcme)).plugin.tenantId).toBe("acme");
+  });
+
+  it("gives each instance its own storage and its own isolate: two tenants on one version share code, never state", async () => {
+    const acme = await json(await callInstance(stack, cast.alice, "probe", "/counter"));
+    await json(await callInstance(stack, cast.alice, "probe", "/counter"));
+    const globex = await json(await callInstance(stack, cast.bob, "probe", "/counter"));
+    expect(globex.n).toBe(1);
+    expect(acme.n).toBeGreaterThanOrEqual(1);
+    const acmeCalls = (await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).calls;
+    const globexCalls = (await json(await callInstance(stack, cast.bob, "probe", "/whoami"))).calls;
+    expect(acmeCalls).toBeGreaterThan(globexCalls);
+  });
+
+  it("answers 409 for an instance that is not active, and 404 for an instance without a server module", async () => {
+    const client = trpc(stack, cast.alice);
+    await installActive(stack, cast.alice, "acme", "probe", "probe-stopped");
+    await client.installations.deactivate.mutate({ tenantId: "acme", instanceId: "probe-stopped" });
+    const stopped = await callInstance(stack, cast.alice, "probe-stopped", "/whoami");
+    expect(await expectError(stopped, 409, "CONFLICT")).toContain("not active");
+
+    await publish(stack, cast.alice, { id: "frontend-only", name: "Frontend only", version: "1.0.0", category: "ui" });
+    await installActive(stack, cast.alice, "acme", "frontend-only", "frontend-only");
+    const frontend = await callInstance(stack, cast.alice, "frontend-only", "/whoami");
+    expect(await expectError(frontend, 404, "NOT_FOUND")).toContain("has no server module");
+  });
+});
+
+describe("a hot upgrade", () => {
+  it("runs the new version's code on the next request, with no restart", async () => {
+    await publishServerPlugin(stack, cast.alice, {
+      id: "probe",
+      version: "1.1.0",
+      server: PROBE("1.1.0"),
+      permissions: { network: { hosts: [upstream.host] }, storage: { quotaBytes: 1024 * 1024 } },
+    });
+    await installActive(stack, cast.alice, "acme", "probe", "probe-upgraded");
+    const client = trpc(stack, cast.alice);
+    const before = await json(await callInstance(stack, cast.alice, "probe-upgraded", "/whoami"));
+    expect(before.version).toBe("1.1.0");
+    const pinned = await client.installations.get.query({ tenantId: "acme", instanceId: "probe" });
+    expect(pinned.version).toBe("1.0.0");
+    expect((await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBe("1.0.0");
+    await client.installations.upgrade.mutate({ tenantId: "acme", instanceId: "probe", version: "1.1.0" });
+    expect((await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBe("1.1.0");
+    // Its data survives the upgrade.
+    expect((await json(await callInstance(stack, cast.alice, "probe", "/read?key=n"))).value).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("a hostile plugin", () => {
+  async function fetchFromPlugin(target: string) {
+    return json(await callInstance(stack, cast.alice, "probe", `/fetch?url=${encodeURIComponent(target)}`));
+  }
+
+  it("reaches its declared upstream through the outbound gateway", async () => {
+    const answer = await fetchFromPlugin(`http://${upstream.host}/documents`);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ path: "/documents" });
+  });
+
+  it("cannot reach an undeclared host, a loopback or metadata address, or a name of one", async () => {
+    const before = upstream.requests.length;
+    for (const target of [
+      "https://undeclared.example.com/",
+      `http://127.0.0.1:${upstream.port}/`,
+      "http://169.254.169.254/latest/meta-data/",
+      `http://[::1]:${upstream.port}/`,
+      `http://localhost:${upstream.port + 1}/`,
+      `http://api.localhost:${upstream.port}/`,
+    ]) {
+      const answer = await fetchFromPlugin(target);
+      expect(answer.status, target).toBe(403);
+      expect(answer.body, target).toContain("Refused by the plugin platform");
+    }
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("finds no platform secret, binding or Node global in its env or globals", async () => {
+    const body = await json(await callInstance(stack, cast.alice, "probe", "/globals"));
+    expect(body).toEqual({ process: "undefined", platformSecrets: [] });
+  });
+
+  it("is cut at the deadline when an await never ends (504), and the next call answers", async () => {
+    const started = Date.now();
+    const hung = await callInstance(stack, cast.alice, "probe", "/hang");
+    expect(await expectError(hung, 504, "GATEWAY_TIMEOUT")).toContain(`${DEADLINE_MS} ms`);
+    expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 5000);
+    expect((await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBeDefined();
+  });
+
+  it("throwing, answering garbage or recursing without end is its own call's 502, with its message and no platform stack", async () => {
+    const thrown = await expectError(await callInstance(stack, cast.alice, "probe", "/throw"), 502, "BAD_GATEWAY");
+    expect(thrown).toContain("upstream exploded");
+    expect(thrown).not.toMatch(/at .*\.js:\d+/);
+    await expectError(await callInstance(stack, cast.alice, "probe", "/garbage"), 502, "BAD_GATEWAY");
+    await expectError(await callInstance(stack, cast.alice, "probe", "/recurse"), 502, "BAD_GATEWAY");
+    const other = await json(await callInstance(stack, cast.bob, "probe", "/whoami"));
+    expect(other.plugin.tenantId).toBe("globex");
+  });
+
+  it("cannot store more than its quota: the put is refused in the plugin, and what it stored stays", async () => {
+    const answer = await json(await callInstance(stack, cast.bob, "probe", "/fill"));
+    expect(answer.refused).toMatch(/^storage quota of 1048576 bytes exceeded/);
+    expect((await json(await callInstance(stack, cast.bob, "probe", "/read?key=n"))).value).toBe(1);
+  });
+  // Last: a cut answer ends its connection, which a request reusing it would see.
+  it("cannot send more than the response limit: refused when declared, cut when streamed", async () => {
+    await expectError(await callInstance(stack, cast.alice, "probe", "/huge-declared"), 502, "BAD_GATEWAY");
+    const streamed = await callInstance(stack, cast.alice, "probe", "/huge");
+    const received = await streamed
+      .arrayBuffer()
+      .then((bytes) => bytes.byteLength)
+      .catch(() => 0);
+    expect(received).toBeLessThanOrEqual(MAX_RESPONSE_BYTES);
+  });
+});

@@ -1,0 +1,38 @@
+import type { TaskRun, TaskState } from "@plugins/schema";
+import type { Installation } from "@plugins/schema/tables";
+import type { Database, Transaction } from "../lib/database";
+
+/*
+ * What lifecycle moves (installations/) ask of the plugin engine, apart from how it does it
+ * (hooks.ts), so the tRPC context's type reaches no binding of the worker.
+ */
+
+/** The hooks of the plain module format, as the harness calls them (harness.ts). */
+export type HookName = "onInstall" | "onActivate" | "onDeactivate" | "onUninstall" | "onUpdate" | "scheduled";
+
+export type HookEvent =
+  | { type: "install" | "activate" | "deactivate" | "uninstall" }
+  | { type: "update"; fromVersion: string; toVersion: string }
+  | { name: string; cron: string; scheduledTime: number };
+
+/** The engine as lifecycle moves use it (trpc/context.ts `engine`). */
+export interface Engine {
+  /**
+   * Runs `hook` of the server module `row` names (its version), if it has one, within the
+   * deadline. A hook that throws, times out or cannot start refuses the move: CONFLICT
+   * naming the hook and the plugin's message. A plugin without a server module, or without
+   * this hook, lets the move through.
+   */
+  runHook(db: Database | Transaction, row: Installation, hook: HookName, event: HookEvent): Promise<void>;
+  /**
+   * Sets the instance's scheduled tasks to what `row` (just written) runs: its version's
+   * schedules while it is active, none otherwise. Called inside the move's transaction: an
+   * alarm armed by a move that then does not commit finds, when it fires, that the instance
+   * is not what it was armed for, and disarms itself.
+   */
+  syncSchedules(db: Database | Transaction, row: Installation): Promise<void>;
+  /** The instance's scheduled tasks (when each is next due, its last run) and its latest runs. */
+  schedule(installationId: string): Promise<{ tasks: TaskState[]; runs: TaskRun[] }>;
+  /** Deletes everything an installation stored (on uninstall, after it committed). */
+  wipeStorage(installationId: string): Promise<void>;
+}

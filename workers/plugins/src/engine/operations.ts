@@ -1,0 +1,132 @@
+import { createLogger } from "@plugins/runtime";
+import { EXPECTED_KIND_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
+import type { Context } from "hono";
+import { readConfig } from "../config";
+import { loadInstance } from "../installations/store";
+import type { PluginsApp } from "../internal/identity";
+import { onDemandDatabase } from "../lib/database";
+import { RegistryError } from "../lib/errors";
+import { assertTenantMember } from "../trpc/init";
+import { pluginFailure, withinDeadline } from "./invocations";
+import { engineExports, loadIsolate } from "./isolates";
+import { passOn } from "./plugin-responses";
+import { pluginFacts, type RunningInstance, runningInstance } from "./running-instances";
+
+const logEvent = createLogger("plugins");
+
+/**
+ * `/engine/tenants/:tenantId/instances/:instanceId/<operation path>`: a request for an
+ * instance's handler, sent by the gateway with the caller's verified identity. The instance
+ * must be the tenant's (else 404, as everywhere), active (else 409), and run a server module
+ * that declares the operation when it declares any.
+ */
+export async function serveOperation(c: Context<PluginsApp>): Promise<Response> {
+  const { identity, request: facts } = c.get("claims");
+  const tenantId = c.req.param("tenantId") ?? "";
+  const instanceId = c.req.param("instanceId") ?? "";
+  if (identity.role === "guest") throw new RegistryError("UNAUTHORIZED", "Sign in to call a plugin");
+  assertTenantMember(identity, tenantId);
+  const config = readConfig(c.env);
+  const instance = await activeInstance(c, tenantId, instanceId);
+  const expectedKind = c.req.header(EXPECTED_KIND_HEADER);
+  if (expectedKind !== undefined && instance.kind !== expectedKind) {
+    throw new RegistryError("NOT_FOUND", `Instance '${instanceId}' is not a ${expectedKind} plugin`);
+  }
+
+  const url = new URL(c.req.url);
+  const base = `/engine/tenants/${encodeURIComponent(tenantId)}/instances/${encodeURIComponent(instanceId)}`;
+  const path = url.pathname.slice(base.length) || "/";
+  assertDeclared(instance, c.req.method, path);
+
+  const startedAt = Date.now();
+  const isolate = await loadIsolate(c.env, engineExports(c.executionCtx), instance, {
+    limits: config.engine.limits,
+    privateHosts: config.engine.privateHosts,
+  });
+  const entry = isolate.getEntrypoint(undefined, {
+    props: {
+      plugin: pluginFacts(instance),
+      caller: { id: identity.sub, role: identity.role, tenantId: identity.tenant ?? tenantId },
+    },
+    limits: config.engine.limits,
+  });
+  const outcome = (status: number, detail: Record<string, unknown> = {}) =>
+    logEvent(status >= 500 ? "warn" : "info", "plugin_request", {
+      requestId: facts.requestId,
+      tenantId,
+      instanceId,
+      pluginId: instance.pluginId,
+      version: instance.version,
+      method: c.req.method,
+      path,
+      status,
+      durationMs: Date.now() - startedAt,
+      ...detail,
+    });
+  let response: Response;
+  try {
+    response = await withinDeadline(entry.fetch(pluginRequest(c.req.raw, path + url.search)), config.engine.deadlineMs);
+  } catch (error) {
+    const failure = pluginFailure(error, config.engine.deadlineMs);
+    outcome(failure.status, { failure: failure.error.message });
+    throw failure.error;
+  }
+  outcome(response.status);
+  return passOn(response, config.engine.maxResponseBytes, () =>
+    logEvent("warn", "plugin_response_cut", {
+      requestId: facts.requestId,
+      tenantId,
+      instanceId,
+      limit: config.engine.maxResponseBytes,
+    }),
+  );
+}
+
+/** The live, active instance with its server module, read from Postgres. */
+async function activeInstance(c: Context<PluginsApp>, tenantId: string, instanceId: string): Promise<RunningInstance> {
+  const config = readConfig(c.env);
+  const database = onDemandDatabase(config.database);
+  try {
+    const row = await loadInstance(database.db, { tenantId, instanceId });
+    if (row.status !== "active") {
+      throw new RegistryError(
+        "CONFLICT",
+        `Instance '${instanceId}' is ${row.status}, not active: activate it to call it`,
+      );
+    }
+    return await runningInstance(database.db, config.configKeys, row);
+  } finally {
+    c.executionCtx.waitUntil(database.close());
+  }
+}
+
+/** A plugin that lists its operations answers only those: anything else is a 404 without running its code. */
+function assertDeclared(instance: RunningInstance, method: string, path: string) {
+  const { operations } = instance.permissions;
+  if (operations.length === 0) return;
+  const declared = operations.some(
+    (operation) =>
+      (operation.method === "*" || operation.method === method || (operation.method === "GET" && method === "HEAD")) &&
+      (operation.path.endsWith("/*")
+        ? path === operation.path.slice(0, -2) || path.startsWith(operation.path.slice(0, -1))
+        : path === operation.path),
+  );
+  if (!declared) {
+    throw new RegistryError("NOT_FOUND", `${instance.pluginId} declares no operation ${method} ${path}`);
+  }
+}
+
+/** The request the plugin's handler gets: the operation's path and query, the body, and only PLUGIN_REQUEST_HEADERS. */
+function pluginRequest(incoming: Request, pathAndQuery: string): Request {
+  const headers = new Headers();
+  for (const name of PLUGIN_REQUEST_HEADERS) {
+    const value = incoming.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
+  return new Request(new URL(pathAndQuery, "https://plugin.invalid"), {
+    method: incoming.method,
+    headers,
+    body: hasBody ? incoming.body : null,
+  });
+}
