@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectNothingChanged } from "./attack-helpers";
 import { type Cast, mintCast } from "./cast";
-import { expectError, install, trpc } from "./helpers";
+import { expectError, expectTrpcError, install, trpc } from "./helpers";
 import { callInstance, installActive, publishServerPlugin } from "./server-plugins";
 import { type Stack, startStack } from "./stack";
 
@@ -135,6 +135,21 @@ describe("lifecycle hooks", () => {
       `onActivate hook did not finish within ${HOOK_DEADLINE_MS} ms`,
     );
     expect(Date.now() - started).toBeLessThan(HOOK_DEADLINE_MS + 5000);
+  });
+
+  it("leave what they stored for an admin to export, a page at a time; an editor may not", async () => {
+    const root = trpc(stack, cast.root);
+    const page = await root.installations.exportStorage.query({ tenantId: "acme", instanceId: "hooked", limit: 10 });
+    expect(page.entries.map((entry) => entry.key)).toEqual(["events"]);
+    expect(page.entries[0]?.value).toEqual(expect.arrayContaining([expect.objectContaining({ hook: "onInstall" })]));
+    expect(page.cursor).toBeNull();
+    expect(page.usage.entries).toBe(1);
+    expect(page.usage.bytes).toBeGreaterThan(0);
+    await expectTrpcError(
+      trpc(stack, cast.alice).installations.exportStorage.query({ tenantId: "acme", instanceId: "hooked" }),
+      "FORBIDDEN",
+      403,
+    );
   });
 
   it("delete the instance's data on uninstall, after onUninstall ran", async () => {

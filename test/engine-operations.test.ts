@@ -213,6 +213,23 @@ describe("a call through the gateway", () => {
   });
 });
 
+describe("the registry of installable plugins by kind", () => {
+  it("lists sources, agents and integrations by their latest version's kind", async () => {
+    const sources = await fetch(`${stack.url}/api/plugins/registry/sources?limit=50`);
+    expect(sources.status).toBe(200);
+    const body = (await sources.json()) as { items: { id: string; kind: string }[]; nextCursor: string | null };
+    expect(body.items).toEqual([expect.objectContaining({ id: "probe", kind: "source" })]);
+    const agents = (await (await fetch(`${stack.url}/api/plugins/registry/agents`)).json()) as { items: unknown[] };
+    expect(agents.items).toEqual([]);
+  });
+
+  it("answers an unknown collection 404 and a bad page 400", async () => {
+    await expectError(await fetch(`${stack.url}/api/plugins/registry/widgets`), 404, "NOT_FOUND");
+    await expectError(await fetch(`${stack.url}/api/plugins/registry/sources?limit=1000`), 400, "BAD_REQUEST");
+    await expectError(await fetch(`${stack.url}/api/plugins/registry/sources?limit=ten`), 400, "BAD_REQUEST");
+  });
+});
+
 describe("tenancy and state", () => {
   it("refuses a guest (401), and answers another tenant's instance 404, like one that does not exist", async () => {
     await expectError(await callInstance(stack, null, "probe", "/whoami"), 401, "UNAUTHORIZED");

@@ -114,6 +114,12 @@ describe("scheduled tasks", () => {
     expect(sync?.nextAt).toBe(firstDue + 5 * MINUTE);
     expect(sync?.lastRun?.outcome).toBe("ok");
     expect(tasks.find((task) => task.name === "broken")?.nextAt).toBe(firstDue + 5 * MINUTE);
+    // The instance's metrics show its latest run.
+    const { runtime } = await trpc(stack, cast.alice).installations.metrics.query({
+      tenantId: "acme",
+      instanceId: "scheduled",
+    });
+    expect(runtime?.lastScheduledRun).toMatchObject({ name: "sync", scheduledAt: firstDue, outcome: "ok" });
   });
 
   it("never run a task twice at once", async () => {

@@ -6,6 +6,7 @@ import {
   createTokenInputSchema,
   deprecateInputSchema,
   downloadStatsInputSchema,
+  exportStorageInputSchema,
   installInputSchema,
   instanceChangeSchema,
   instanceRefSchema,
@@ -437,6 +438,20 @@ const PROCEDURES: Procedure[] = [
   ),
   procedure("installations.get", "query", instanceRefSchema, { tenantId: tenant, instanceId: id }, [200, 404]),
   procedure("installations.schedule", "query", instanceRefSchema, { tenantId: tenant, instanceId: id }, [200, 404]),
+  procedure("installations.metrics", "query", instanceRefSchema, { tenantId: tenant, instanceId: id }, [200, 404]),
+  procedure("installations.metricsSummary", "query", tenantRefSchema, { tenantId: tenant }, [200]),
+  procedure(
+    "installations.exportStorage",
+    "query",
+    exportStorageInputSchema,
+    {
+      tenantId: tenant,
+      instanceId: id,
+      cursor: { plausible: fc.constant("a"), wellFormed: fc.string({ maxLength: 512 }), optional: true },
+      limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 1000 }), optional: true },
+    },
+    [200, 404],
+  ),
   ...(["activate", "deactivate", "uninstall", "rollback"] as const).map((move) =>
     procedure(
       `installations.${move}`,

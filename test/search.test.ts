@@ -169,6 +169,7 @@ describe("ranking", () => {
           category: "gadgets",
           extensionPoints: ["dashboard"],
           latestVersion: "1.0.0",
+          kind: null,
           updatedAt: expect.any(String),
         },
       ],

@@ -7,6 +7,7 @@ export * from "./downloads";
 export * from "./errors";
 export * from "./identity";
 export * from "./installations";
+export * from "./instance-metrics";
 export * from "./issues";
 export * from "./json-depth";
 export * from "./maintainers";

@@ -58,6 +58,12 @@ export const instanceRefSchema = tenantRefSchema.extend({ instanceId: instanceId
  * with If-Match); without it the change applies to the revision the server reads, and a
  * concurrent change still makes one of the two fail with CONFLICT.
  */
+/** `installations.exportStorage`: a page of an instance's stored data, in key order after `cursor`. */
+export const exportStorageInputSchema = instanceRefSchema.extend({
+  cursor: z.string().max(512).optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
+
 export const instanceChangeSchema = instanceRefSchema.extend({ revision: z.number().int().positive().optional() });
 
 export const configureInputSchema = instanceChangeSchema.extend({

@@ -33,3 +33,6 @@ export const KIND_OPERATIONS = {
   sources: { kind: "source", operations: ["documents", "search", "sync"] },
   agents: { kind: "agent", operations: ["chat", "functions"] },
 } as const;
+
+/** `GET /api/plugins/registry/<collection>`: the installable plugins of a kind. */
+export const KIND_COLLECTIONS = { sources: "source", agents: "agent", integrations: "integration" } as const;

@@ -140,6 +140,8 @@ export const searchInputSchema = z.object({
   query: plainText().trim().max(200).optional(),
   category: labelSchema.optional(),
   extensionPoint: labelSchema.optional(),
+  /** Only server-side plugins of this kind, by their `latest` version. */
+  kind: pluginKindSchema.optional(),
   cursor: cursorSchema.optional(),
   limit: z.number().int().min(1).max(100).default(20),
 });

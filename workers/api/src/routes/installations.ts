@@ -38,9 +38,16 @@ export function registerInstallations(app: Hono<AppEnv>) {
     c.json(await pluginsClient(c).installations.deactivate.mutate(instanceRef(c))),
   );
 
-  app.get("/api/plugins/status/:instanceId", requireSignedIn, async (c) =>
-    c.json(await pluginsClient(c).installations.get.query(instanceRef(c))),
-  );
+  /** The instance, and for a server-side plugin how its code is doing (`runtime`: installations.metrics). */
+  app.get("/api/plugins/status/:instanceId", requireSignedIn, async (c) => {
+    const client = pluginsClient(c);
+    const ref = instanceRef(c);
+    const [instance, { runtime }] = await Promise.all([
+      client.installations.get.query(ref),
+      client.installations.metrics.query(ref),
+    ]);
+    return c.json({ ...instance, runtime });
+  });
 }
 
 /**

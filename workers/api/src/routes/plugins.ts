@@ -1,9 +1,11 @@
 import {
   describeIssues,
   hasMorePartsThan,
+  KIND_COLLECTIONS,
   MAX_UPLOAD_PARTS,
   multipartBoundary,
   pluginIdSchema,
+  searchInputSchema,
   uploadPartsIssue,
   usableIfNoneMatch,
 } from "@plugins/schema";
@@ -73,6 +75,26 @@ export function registerPlugins(app: Hono<AppEnv>) {
       status: 200,
       headers: { ...headers, "content-type": "application/json; charset=utf-8" },
     });
+  });
+
+  /**
+   * The installable plugins of a kind (`sources`, `agents`, `integrations`), as the service
+   * this platform replaces lists them: `plugins.search` with `kind`, `?q=`, `?cursor=`, `?limit=`.
+   */
+  app.get("/api/plugins/registry/:collection", async (c) => {
+    const collection = c.req.param("collection");
+    if (!Object.hasOwn(KIND_COLLECTIONS, collection)) {
+      throw new ApiError("NOT_FOUND", `No collection '${collection}': sources, agents or integrations`);
+    }
+    const limit = c.req.query("limit");
+    const input = searchInputSchema.safeParse({
+      kind: KIND_COLLECTIONS[collection as keyof typeof KIND_COLLECTIONS],
+      query: c.req.query("q"),
+      cursor: c.req.query("cursor"),
+      limit: limit === undefined ? undefined : Number(limit),
+    });
+    if (!input.success) throw new ApiError("BAD_REQUEST", describeIssues(input.error.issues));
+    return c.json(await pluginsClient(c).plugins.search.query(input.data));
   });
 
   /** The newest stable version's immutable URL, like `/plugins/bundles/:id@latest`. */

@@ -7,6 +7,7 @@ import { pluginMessage, timedOut, withinDeadline } from "./invocations";
 import { type EngineExports, loadIsolate } from "./isolates";
 import type { Engine, HookEvent, HookName } from "./lifecycle";
 import { pluginFacts, type RunningInstance, runningInstance } from "./running-instances";
+import type { StorageEntry } from "./storage-rules";
 
 const logEvent = createLogger("plugins");
 
@@ -112,6 +113,14 @@ export function requestEngine(env: Env, exports: () => EngineExports, config: Pl
       }
     },
     schedule: (installationId) => storeOf(env, installationId).schedule(),
+    metrics: (installationId) => storeOf(env, installationId).metrics(),
+    async exportStorage(installationId, { cursor, limit }) {
+      const store = storeOf(env, installationId);
+      const [page, usage] = await Promise.all([store.list("", limit, cursor), store.usage()]);
+      // RPC types a JSON value (`unknown`) as never; it arrives as the JSON it was.
+      const { entries, cursor: next } = page as unknown as { entries: StorageEntry[]; cursor: string | null };
+      return { entries, cursor: next, usage: { bytes: usage.bytes, entries: usage.entries } };
+    },
     async wipeStorage(installationId) {
       await storeOf(env, installationId).wipe();
     },

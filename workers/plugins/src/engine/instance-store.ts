@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Schedule, TaskRun, TaskState } from "@plugins/schema";
+import type { CallSample, InstanceMetrics, Schedule, TaskRun, TaskState } from "@plugins/schema";
 import { engineExports } from "./isolates";
+import { createMetricTables, readMetrics, recordCalls, recordLimitHit } from "./metrics";
 import { runScheduledTask } from "./scheduled-tasks";
 import {
   armTasks,
@@ -20,8 +21,9 @@ const encoder = new TextEncoder();
 const byteLength = (text: string) => encoder.encode(text).byteLength;
 
 /**
- * One instance's own data, the Workers form of the seeds' "a schema per plugin", and its
- * scheduled tasks (schedules.ts), run from this object's alarm. A Durable
+ * One instance's own data, the Workers form of the seeds' "a schema per plugin", its
+ * scheduled tasks (schedules.ts), run from this object's alarm, and its call metrics
+ * (metrics.ts). A Durable
  * Object with SQLite storage per installation (named by the installation's id, so a tenant
  * that uninstalls and installs again starts empty), reached only through the storage
  * capability (capabilities.ts), which names the object from the host's own props: a plugin
@@ -38,6 +40,7 @@ export class InstanceStore extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS usage (id INTEGER PRIMARY KEY CHECK (id = 1), bytes INTEGER NOT NULL);
       INSERT OR IGNORE INTO usage (id, bytes) VALUES (1, 0);`);
     createScheduleTables(sql);
+    createMetricTables(sql);
     return sql;
   }
 
@@ -156,6 +159,21 @@ export class InstanceStore extends DurableObject<Env> {
   async #alarmAt(at: number | null): Promise<void> {
     if (at === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Calls of the instance's handler, as the engine saw them end. */
+  async recordCalls(samples: CallSample[]): Promise<void> {
+    recordCalls(this.#schema(), samples);
+  }
+
+  async recordLimitHit(): Promise<void> {
+    recordLimitHit(this.#schema());
+  }
+
+  /** Its calls' counts, latency and health, and its last scheduled run. */
+  async metrics(): Promise<InstanceMetrics> {
+    const sql = this.#schema();
+    return { ...readMetrics(sql, Date.now()), lastScheduledRun: recentRuns(sql, 1)[0] ?? null };
   }
 
   /** Everything, deleted: on uninstall (seed 004's "data cleanup, schema removal"). */

@@ -1,4 +1,4 @@
-import type { TaskRun, TaskState } from "@plugins/schema";
+import type { InstanceMetrics, TaskRun, TaskState } from "@plugins/schema";
 import type { Installation } from "@plugins/schema/tables";
 import type { Database, Transaction } from "../lib/database";
 
@@ -33,6 +33,17 @@ export interface Engine {
   syncSchedules(db: Database | Transaction, row: Installation): Promise<void>;
   /** The instance's scheduled tasks (when each is next due, its last run) and its latest runs. */
   schedule(installationId: string): Promise<{ tasks: TaskState[]; runs: TaskRun[] }>;
+  /** A page of an installation's stored data, in key order after `cursor`, and what it uses of its quota. */
+  exportStorage(
+    installationId: string,
+    page: { cursor: string | null; limit: number },
+  ): Promise<{
+    entries: { key: string; value: unknown }[];
+    cursor: string | null;
+    usage: { bytes: number; entries: number };
+  }>;
+  /** The call metrics and health of an installation's server module. */
+  metrics(installationId: string): Promise<InstanceMetrics>;
   /** Deletes everything an installation stored (on uninstall, after it committed). */
   wipeStorage(installationId: string): Promise<void>;
 }

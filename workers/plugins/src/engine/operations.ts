@@ -1,5 +1,5 @@
 import { createLogger } from "@plugins/runtime";
-import { EXPECTED_KIND_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
+import { type CallSample, EXPECTED_KIND_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
 import type { Context } from "hono";
 import { readConfig } from "../config";
 import { loadInstance } from "../installations/store";
@@ -63,25 +63,49 @@ export async function serveOperation(c: Context<PluginsApp>): Promise<Response> 
       durationMs: Date.now() - startedAt,
       ...detail,
     });
+  const store = c.env.INSTANCE_STORES.get(c.env.INSTANCE_STORES.idFromName(instance.installationId));
+  const record = (sample: Omit<CallSample, "at" | "durationMs">) =>
+    c.executionCtx.waitUntil(
+      store
+        .recordCalls([{ at: startedAt, durationMs: Date.now() - startedAt, ...sample }])
+        .catch((error: unknown) =>
+          logEvent("warn", "plugin_metrics_lost", { tenantId, instanceId, message: String(error) }),
+        ),
+    );
   let response: Response;
   try {
     response = await withinDeadline(entry.fetch(pluginRequest(c.req.raw, path + url.search)), config.engine.deadlineMs);
   } catch (error) {
     const failure = pluginFailure(error, config.engine.deadlineMs);
     outcome(failure.status, { failure: failure.error.message });
+    record({
+      failed: true,
+      deadlineHit: failure.error.code === "GATEWAY_TIMEOUT",
+      limitHit: false,
+      error: failure.error.message,
+    });
     throw failure.error;
   }
   outcome(response.status);
-  return passOn(response, config.engine.maxResponseBytes, () =>
-    logEvent("warn", "plugin_response_cut", {
-      requestId: facts.requestId,
-      tenantId,
-      instanceId,
-      limit: config.engine.maxResponseBytes,
-    }),
-  );
+  try {
+    const answer = passOn(response, config.engine.maxResponseBytes, () => {
+      logEvent("warn", "plugin_response_cut", {
+        requestId: facts.requestId,
+        tenantId,
+        instanceId,
+        limit: config.engine.maxResponseBytes,
+      });
+      c.executionCtx.waitUntil(store.recordLimitHit().catch(() => {}));
+    });
+    const failed = response.status >= 500;
+    record({ failed, deadlineHit: false, limitHit: false, error: failed ? `answered ${response.status}` : null });
+    return answer;
+  } catch (error) {
+    if (error instanceof RegistryError)
+      record({ failed: true, deadlineHit: false, limitHit: true, error: error.message });
+    throw error;
+  }
 }
-
 /** The live, active instance with its server module, read from Postgres. */
 async function activeInstance(c: Context<PluginsApp>, tenantId: string, instanceId: string): Promise<RunningInstance> {
   const config = readConfig(c.env);

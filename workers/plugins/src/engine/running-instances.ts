@@ -1,6 +1,12 @@
 import { type PluginManifest, type ServerPermissions, serverPermissions } from "@plugins/schema";
-import { type Installation, pluginVersions, versionFiles } from "@plugins/schema/tables";
-import { and, eq } from "drizzle-orm";
+import {
+  type Installation,
+  installations,
+  liveInstallation,
+  pluginVersions,
+  versionFiles,
+} from "@plugins/schema/tables";
+import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
 import type { ConfigKeys } from "../installations/secrets";
 import { storedSecrets } from "../installations/store";
 import type { Database, Transaction } from "../lib/database";
@@ -75,4 +81,33 @@ export function pluginFacts(instance: RunningInstance) {
     instanceId: instance.instanceId,
     config: instance.config,
   };
+}
+
+/** The live instances of `tenantId` whose version runs a server module, oldest first. */
+export async function serverInstances(db: Database | Transaction, tenantId: string) {
+  const server = sql<string | null>`${pluginVersions.manifest}->>'server'`;
+  return db
+    .select({
+      id: installations.id,
+      instanceId: installations.instanceId,
+      pluginId: installations.pluginId,
+      version: installations.version,
+      status: installations.status,
+    })
+    .from(installations)
+    .innerJoin(
+      pluginVersions,
+      and(eq(pluginVersions.pluginId, installations.pluginId), eq(pluginVersions.version, installations.version)),
+    )
+    .where(and(eq(installations.tenantId, tenantId), liveInstallation, isNotNull(server)))
+    .orderBy(asc(installations.installedAt), asc(installations.id));
+}
+
+/** Whether the version `row` runs has a server module. */
+export async function runsServerModule(db: Database | Transaction, row: Installation): Promise<boolean> {
+  const [version] = await db
+    .select({ server: sql<string | null>`${pluginVersions.manifest}->>'server'` })
+    .from(pluginVersions)
+    .where(and(eq(pluginVersions.pluginId, row.pluginId), eq(pluginVersions.version, row.version)));
+  return typeof version?.server === "string";
 }

@@ -1,13 +1,16 @@
 import {
   configureInputSchema,
+  exportStorageInputSchema,
   installInputSchema,
   instanceChangeSchema,
   instanceRefSchema,
   listInstancesInputSchema,
   resealInputSchema,
   setUpdatePolicyInputSchema,
+  tenantRefSchema,
   upgradeInputSchema,
 } from "@plugins/schema";
+import { runsServerModule, serverInstances } from "../engine/running-instances";
 import { roleProcedure, router, tenantProcedure } from "../trpc/init";
 import { configureInstance } from "./configure";
 import { setUpdatePolicy } from "./follow-updates";
@@ -40,6 +43,37 @@ export const installationsRouter = router({
     const instance = await loadInstance(ctx.db, input);
     return ctx.engine.schedule(instance.id);
   }),
+
+  /**
+   * How the instance's server module is doing: calls, failures, deadline and size-limit hits,
+   * p50/p99 latency, health over the last 15 minutes, the last error and the last scheduled
+   * run. `runtime` is null for a plugin without a server module.
+   */
+  metrics: reader.input(instanceRefSchema).query(async ({ ctx, input }) => {
+    const instance = await loadInstance(ctx.db, input);
+    const runtime = (await runsServerModule(ctx.db, instance)) ? await ctx.engine.metrics(instance.id) : null;
+    return { instanceId: instance.instanceId, pluginId: instance.pluginId, version: instance.version, runtime };
+  }),
+
+  /** The same for every live instance of the tenant that runs a server module: the tenant's plugins at a glance. */
+  metricsSummary: reader.input(tenantRefSchema).query(async ({ ctx, input }) => {
+    const instances = await serverInstances(ctx.db, input.tenantId);
+    return Promise.all(
+      instances.map(async ({ id, ...instance }) => ({ ...instance, runtime: await ctx.engine.metrics(id) })),
+    );
+  }),
+
+  /**
+   * What the instance's server module stored, a page at a time (admins only: it may hold
+   * anything the plugin keeps), with what it uses of its quota. Uninstalled instances have
+   * none left.
+   */
+  exportStorage: tenantProcedure("admin")
+    .input(exportStorageInputSchema)
+    .query(async ({ ctx, input }) => {
+      const instance = await loadInstance(ctx.db, input);
+      return ctx.engine.exportStorage(instance.id, { cursor: input.cursor ?? null, limit: input.limit });
+    }),
 
   /** installed or inactive → active (`start`). The host is checked again: it may have changed since. */
   activate: manager.input(instanceChangeSchema).mutation(({ ctx, input }) => changeStatus(ctx, input, "activate")),

@@ -1,6 +1,6 @@
 import { decodeBase64, encodeBase64url } from "@plugins/runtime";
 import { LATEST_TAG, pluginIdSchema, type searchInputSchema } from "@plugins/schema";
-import { distTags, plugins } from "@plugins/schema/tables";
+import { distTags, plugins, pluginVersions } from "@plugins/schema/tables";
 import { and, arrayContains, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../lib/database";
@@ -32,18 +32,20 @@ function decodeCursor(text: string): Cursor {
 
 /**
  * Lists plugins page by page. Without words, in id order; with words, by full-text rank
- * (id and name above description). Pages are keyset-paginated, so page N costs the same as
+ * (id and name above description). `kind` is the `latest` version's: what an install gets. Pages are keyset-paginated, so page N costs the same as
  * page 1 and rows inserted meanwhile neither repeat nor vanish.
  */
 export async function searchPlugins(db: Database, input: SearchInput) {
   const query = input.query ? sql`websearch_to_tsquery('english', ${input.query})` : null;
   const rank = query ? sql<number>`ts_rank_cd(${plugins.searchVector}, ${query})` : null;
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
+  const kind = sql<string | null>`${pluginVersions.manifest}->>'kind'`;
 
   const filters: (SQL | undefined)[] = [
     query ? sql`${plugins.searchVector} @@ ${query}` : undefined,
     input.category ? eq(plugins.category, input.category) : undefined,
     input.extensionPoint ? arrayContains(plugins.extensionPoints, [input.extensionPoint]) : undefined,
+    input.kind ? eq(kind, input.kind) : undefined,
   ];
   if (cursor && rank && cursor.rank !== undefined) {
     filters.push(
@@ -61,11 +63,16 @@ export async function searchPlugins(db: Database, input: SearchInput) {
       category: plugins.category,
       extensionPoints: plugins.extensionPoints,
       latestVersion: distTags.version,
+      kind,
       updatedAt: plugins.updatedAt,
       rank: rank ?? sql<number>`0`,
     })
     .from(plugins)
     .leftJoin(distTags, and(eq(distTags.pluginId, plugins.id), eq(distTags.tag, LATEST_TAG)))
+    .leftJoin(
+      pluginVersions,
+      and(eq(pluginVersions.pluginId, plugins.id), eq(pluginVersions.version, distTags.version)),
+    )
     .where(and(...filters))
     .orderBy(...(rank ? [desc(rank), asc(plugins.id)] : [asc(plugins.id)]))
     .limit(input.limit + 1);
