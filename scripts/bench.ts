@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import type { Result as AutocannonResult } from "autocannon";
 import { Miniflare } from "miniflare";
 import pg from "pg";
-import { memoryBaseline, twoWorkerBaseline } from "./bench/baselines";
+import { loaderHostBaseline, memoryBaseline, TRIVIAL_PLUGIN, twoWorkerBaseline } from "./bench/baselines";
 import { type Comparison, comparisonTable, type Figure, medianFigure, missed } from "./bench/figures";
 import {
   rebuildReadModels,
@@ -15,6 +15,7 @@ import {
   seededPluginId,
   seededTenantId,
 } from "./bench/registry-scale";
+import { installActive, publishServerPlugin, timedGet } from "./bench/server-plugins";
 import { type RunningVerdaccio, startVerdaccio, VERDACCIO_VERSION } from "./bench/verdaccio";
 import { readCommandLine, refuseUsage, wholeNumber } from "./cli/command-line";
 import { signDevToken } from "./local-stack/dev-token";
@@ -51,6 +52,16 @@ tarball stored uncompressed so both carry the same bytes), and sets the platform
   file GET (warm)        vs  Verdaccio's tarball GET                                >= 3
   package document       vs  Verdaccio's packument GET                              >= 2
   tenant manifest GET    vs  Verdaccio's packument GET                              >= 2
+
+Then it publishes a server-side plugin whose handler answers "pong", installs it, and sets
+calls of it through the gateway beside a bare worker running the same module in a Dynamic
+Worker of its Worker Loader (no platform in between):
+
+  plugin call (warm)            vs  the bare host calling its loaded isolate          >= 0.70
+  plugin call (cold)            vs  the same, each in a new isolate: first requests   >= 0.50
+                                    (a rate of 1000 / median ms: at most twice as slow)
+  plugin call at 200 instances  vs  the warm call measured before the 200 (20 plugins,
+                                    10 instances each, every one called once)         >= 0.90
 
 Then it grows the registry to 10,000 plugins and 10,000 tenants, each tenant with an active
 instance (copies of the bench's plugin and tenant, seeded in bulk SQL), builds their
@@ -320,6 +331,77 @@ async function growRegistry(
   step(`The registry holds ${count(to)} plugins and tenants, each with its read models (${seconds(started)} in all)`);
 }
 
+const ENGINE_PLUGINS = 20;
+const INSTANCES_PER_PLUGIN = 10;
+/** Cold first requests measured on each side, alternating. */
+const COLD_SAMPLES = 10;
+
+/** A figure of single requests' latencies: the median as a rate, so it compares like the others. */
+function latencyFigure(milliseconds: number[]): Figure {
+  const sorted = [...milliseconds].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return { rps: median > 0 ? 1000 / median : 0, p50: Math.round(median), p99: Math.round(sorted.at(-1) ?? 0) };
+}
+
+/** The plugin engine's figures (see HELP), each chosen by --only like the others. */
+async function compareEngine(platform: string, token: string, signedIn: Record<string, string>) {
+  const comparisons: Comparison[] = [];
+  const names = { warm: "plugin call (warm)", cold: "plugin call (cold)", scale: "plugin call at 200 instances" };
+  if (!Object.values(names).some(chosen)) return comparisons;
+  step("Starting a bare host with a Worker Loader; publishing and installing a trivial server-side plugin");
+  const host = (await start({ workers: loaderHostBaseline() })).origin;
+  await publishServerPlugin(platform, token, "bench-trivial", TRIVIAL_PLUGIN);
+  await installActive(platform, token, TENANT, "bench-trivial", "trivial");
+  const call = (instanceId: string) => `${platform}/api/plugins/instances/${instanceId}/ping`;
+  const warmCall = () => measure(call("trivial"), signedIn);
+  if (chosen(names.warm) || chosen(names.scale)) {
+    const warm = { name: names.warm, target: 0.7, subject: warmCall, baselineName: "bare loader host" };
+    comparisons.push(await compare({ ...warm, baseline: () => measure(`${host}/warm`) }, "a bare loader host"));
+  }
+  if (chosen(names.cold)) {
+    step(`Measuring ${COLD_SAMPLES} first requests of new instances against as many new isolates on the bare host`);
+    const platformCold: number[] = [];
+    const hostCold: number[] = [];
+    for (let sample = 0; sample < COLD_SAMPLES; sample++) {
+      await installActive(platform, token, TENANT, "bench-trivial", `cold-${sample}`);
+      platformCold.push(await timedGet(call(`cold-${sample}`), signedIn));
+      hostCold.push(await timedGet(`${host}/cold/${sample}`));
+    }
+    comparisons.push({
+      name: names.cold,
+      subject: latencyFigure(platformCold),
+      baselineName: "bare host, new isolate",
+      baseline: latencyFigure(hostCold),
+      target: 0.5,
+    });
+  }
+  if (chosen(names.scale)) {
+    const started = performance.now();
+    step(`Installing ${ENGINE_PLUGINS * INSTANCES_PER_PLUGIN} instances of ${ENGINE_PLUGINS} server-side plugins`);
+    for (let plugin = 1; plugin <= ENGINE_PLUGINS; plugin++) {
+      const pluginId = `bench-trivial-${plugin}`;
+      await publishServerPlugin(platform, token, pluginId, TRIVIAL_PLUGIN);
+      for (let copy = 1; copy <= INSTANCES_PER_PLUGIN; copy++) {
+        const instanceId = `${pluginId}-${copy}`;
+        await installActive(platform, token, TENANT, pluginId, instanceId);
+        await timedGet(call(instanceId), signedIn);
+      }
+      if (plugin % 5 === 0) console.info(`  ${plugin * INSTANCES_PER_PLUGIN} instances installed and called`);
+    }
+    step(`Installed and called in ${seconds(started)}; measuring the first instance again`);
+    const atScale: Figure[] = [];
+    for (let round = 0; round < rounds; round++) atScale.push(await warmCall());
+    comparisons.push({
+      name: names.scale,
+      subject: medianFigure(atScale),
+      baselineName: "before the 200",
+      baseline: medianFigure(roundsOf.get(warmCall) ?? []),
+      target: 0.9,
+    });
+  }
+  return comparisons;
+}
+
 async function main(): Promise<number> {
   step("Building both workers (wrangler deploy --dry-run)");
   const bundles = buildWorkerBundles(join(persist, "build"));
@@ -484,6 +566,8 @@ async function main(): Promise<number> {
     }
   }
 
+  const engineComparisons = await compareEngine(platform, token, signedIn);
+
   const scaleComparisons: Comparison[] = [];
   const largePlugin = seededPluginId(LARGE_SCALE - 1);
   const largeTenant = seededTenantId(LARGE_SCALE - 1);
@@ -525,6 +609,10 @@ ${comparisonTable("request", "baseline", comparisons)}
 peer: Verdaccio ${VERDACCIO_VERSION}
 
 ${comparisonTable("platform request", `Verdaccio ${VERDACCIO_VERSION}`, peerComparisons)}
+
+plugin engine: a trivial server-side plugin, through the gateway and on a bare loader host
+
+${comparisonTable("platform request", "baseline", engineComparisons)}
 ${
   scaleComparisons.length === 0
     ? ""
@@ -534,7 +622,7 @@ scale: ${count(LARGE_SCALE)} plugins and ${count(LARGE_SCALE)} tenants (${largeP
 ${comparisonTable(`at ${count(LARGE_SCALE)}`, "baseline", scaleComparisons)}
 `
 }`);
-  return [...comparisons, ...peerComparisons, ...scaleComparisons].some(missed) ? 1 : 0;
+  return [...comparisons, ...peerComparisons, ...engineComparisons, ...scaleComparisons].some(missed) ? 1 : 0;
 }
 
 try {

@@ -100,3 +100,48 @@ export function twoWorkerBaseline(keys: BaselineKeys): WorkerOptions[] {
     },
   ];
 }
+
+/**
+ * The plugin a server-side plugin bench calls: the least a handler can do. The platform runs
+ * it as a published plugin's server module; the bare host below runs the very same text.
+ */
+export const TRIVIAL_PLUGIN = `export default {
+  async fetch() {
+    return new Response("pong", { headers: { "content-type": "text/plain" } });
+  },
+};
+`;
+
+/**
+ * A bare worker with a Worker Loader that runs TRIVIAL_PLUGIN in a Dynamic Worker and passes
+ * its answer on: \`/warm\` always in the same isolate, \`/cold/:n\` in a new one for each \`n\`.
+ * What calling a plugin's handler costs with no platform in between.
+ */
+const LOADER_HOST = `
+export default {
+  async fetch(request, env) {
+    const { pathname } = new URL(request.url);
+    const id = pathname === "/warm" ? "warm" : pathname;
+    const worker = env.LOADER.get(id, () => ({
+      compatibilityDate: env.COMPATIBILITY_DATE,
+      mainModule: "plugin.js",
+      modules: { "plugin.js": env.PLUGIN },
+      globalOutbound: null,
+    }));
+    return worker.getEntrypoint().fetch(request);
+  },
+};
+`;
+
+export function loaderHostBaseline(): WorkerOptions[] {
+  return [
+    {
+      name: "loader-host",
+      modules: true,
+      script: LOADER_HOST,
+      compatibilityDate: COMPATIBILITY_DATE,
+      bindings: { PLUGIN: TRIVIAL_PLUGIN, COMPATIBILITY_DATE },
+      workerLoaders: { LOADER: {} },
+    },
+  ];
+}

@@ -2,7 +2,6 @@ import { createLogger } from "@plugins/runtime";
 import { type CallSample, EXPECTED_KIND_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
 import type { Context } from "hono";
 import { readConfig } from "../config";
-import { loadInstance } from "../installations/store";
 import type { PluginsApp } from "../internal/identity";
 import { onDemandDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
@@ -10,7 +9,7 @@ import { assertTenantMember } from "../trpc/init";
 import { pluginFailure, withinDeadline } from "./invocations";
 import { engineExports, loadIsolate } from "./isolates";
 import { passOn } from "./plugin-responses";
-import { pluginFacts, type RunningInstance, runningInstance } from "./running-instances";
+import { liveRunningInstance, pluginFacts, type RunningInstance } from "./running-instances";
 
 const logEvent = createLogger("plugins");
 
@@ -111,14 +110,14 @@ async function activeInstance(c: Context<PluginsApp>, tenantId: string, instance
   const config = readConfig(c.env);
   const database = onDemandDatabase(config.database);
   try {
-    const row = await loadInstance(database.db, { tenantId, instanceId });
-    if (row.status !== "active") {
+    const instance = await liveRunningInstance(database.db, config.configKeys, { tenantId, instanceId });
+    if (instance.status !== "active") {
       throw new RegistryError(
         "CONFLICT",
-        `Instance '${instanceId}' is ${row.status}, not active: activate it to call it`,
+        `Instance '${instanceId}' is ${instance.status}, not active: activate it to call it`,
       );
     }
-    return await runningInstance(database.db, config.configKeys, row);
+    return instance;
   } finally {
     c.executionCtx.waitUntil(database.close());
   }

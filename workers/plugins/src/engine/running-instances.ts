@@ -27,6 +27,24 @@ export interface RunningInstance {
   config: Record<string, unknown>;
 }
 
+/** The server module's path in a version's manifest, in SQL. */
+const serverPath = sql<string | null>`${pluginVersions.manifest}->>'server'`;
+
+/** A version's manifest and its server module's sha256, in one statement. */
+function versionWithServer(db: Database | Transaction) {
+  return db
+    .select({ manifest: pluginVersions.manifest, sha256: versionFiles.sha256 })
+    .from(pluginVersions)
+    .leftJoin(
+      versionFiles,
+      and(
+        eq(versionFiles.pluginId, pluginVersions.pluginId),
+        eq(versionFiles.version, pluginVersions.version),
+        eq(versionFiles.path, serverPath),
+      ),
+    );
+}
+
 /**
  * The engine's view of `row`, a live installation: NOT_FOUND when its version has no
  * server module (a frontend-only plugin has nothing to run).
@@ -36,10 +54,49 @@ export async function runningInstance(
   configKeys: ConfigKeys,
   row: Installation,
 ): Promise<RunningInstance> {
-  const [version] = await db
-    .select({ manifest: pluginVersions.manifest })
-    .from(pluginVersions)
-    .where(and(eq(pluginVersions.pluginId, row.pluginId), eq(pluginVersions.version, row.version)));
+  const [version] = await versionWithServer(db).where(
+    and(eq(pluginVersions.pluginId, row.pluginId), eq(pluginVersions.version, row.version)),
+  );
+  return engineView(row, version, configKeys);
+}
+
+/**
+ * The live instance `instanceId` of `tenantId` as the engine runs it, read in one statement
+ * (a call of its handler reads nothing else from Postgres): NOT_FOUND for an unknown
+ * instance, or one whose version has no server module.
+ */
+export async function liveRunningInstance(
+  db: Database,
+  configKeys: ConfigKeys,
+  ref: { tenantId: string; instanceId: string },
+): Promise<RunningInstance> {
+  const [found] = await db
+    .select({ row: installations, manifest: pluginVersions.manifest, sha256: versionFiles.sha256 })
+    .from(installations)
+    .innerJoin(
+      pluginVersions,
+      and(eq(pluginVersions.pluginId, installations.pluginId), eq(pluginVersions.version, installations.version)),
+    )
+    .leftJoin(
+      versionFiles,
+      and(
+        eq(versionFiles.pluginId, pluginVersions.pluginId),
+        eq(versionFiles.version, pluginVersions.version),
+        eq(versionFiles.path, serverPath),
+      ),
+    )
+    .where(
+      and(eq(installations.tenantId, ref.tenantId), eq(installations.instanceId, ref.instanceId), liveInstallation),
+    );
+  if (!found) throw new RegistryError("NOT_FOUND", `No instance '${ref.instanceId}'`);
+  return engineView(found.row, found, configKeys);
+}
+
+async function engineView(
+  row: Installation,
+  version: { manifest: PluginManifest; sha256: string | null } | undefined,
+  configKeys: ConfigKeys,
+): Promise<RunningInstance> {
   const manifest = version?.manifest;
   if (!manifest?.server || !manifest.kind) {
     throw new RegistryError(
@@ -47,17 +104,9 @@ export async function runningInstance(
       `Instance '${row.instanceId}' runs ${row.pluginId}@${row.version}, which has no server module`,
     );
   }
-  const [file] = await db
-    .select({ sha256: versionFiles.sha256 })
-    .from(versionFiles)
-    .where(
-      and(
-        eq(versionFiles.pluginId, row.pluginId),
-        eq(versionFiles.version, row.version),
-        eq(versionFiles.path, manifest.server),
-      ),
-    );
-  if (!file) throw new Error(`${row.pluginId}@${row.version} has no row for its server module ${manifest.server}`);
+  if (!version?.sha256) {
+    throw new Error(`${row.pluginId}@${row.version} has no row for its server module ${manifest.server}`);
+  }
   return {
     installationId: row.id,
     tenantId: row.tenantId,
@@ -66,7 +115,7 @@ export async function runningInstance(
     version: row.version,
     status: row.status,
     kind: manifest.kind,
-    server: { path: manifest.server, sha256: file.sha256 },
+    server: { path: manifest.server, sha256: version.sha256 },
     permissions: serverPermissions(manifest),
     config: { ...row.config, ...(await storedSecrets({ configKeys }, row)) },
   };
@@ -85,7 +134,6 @@ export function pluginFacts(instance: RunningInstance) {
 
 /** The live instances of `tenantId` whose version runs a server module, oldest first. */
 export async function serverInstances(db: Database | Transaction, tenantId: string) {
-  const server = sql<string | null>`${pluginVersions.manifest}->>'server'`;
   return db
     .select({
       id: installations.id,
@@ -99,14 +147,14 @@ export async function serverInstances(db: Database | Transaction, tenantId: stri
       pluginVersions,
       and(eq(pluginVersions.pluginId, installations.pluginId), eq(pluginVersions.version, installations.version)),
     )
-    .where(and(eq(installations.tenantId, tenantId), liveInstallation, isNotNull(server)))
+    .where(and(eq(installations.tenantId, tenantId), liveInstallation, isNotNull(serverPath)))
     .orderBy(asc(installations.installedAt), asc(installations.id));
 }
 
 /** Whether the version `row` runs has a server module. */
 export async function runsServerModule(db: Database | Transaction, row: Installation): Promise<boolean> {
   const [version] = await db
-    .select({ server: sql<string | null>`${pluginVersions.manifest}->>'server'` })
+    .select({ server: serverPath })
     .from(pluginVersions)
     .where(and(eq(pluginVersions.pluginId, row.pluginId), eq(pluginVersions.version, row.version)));
   return typeof version?.server === "string";
