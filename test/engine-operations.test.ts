@@ -265,6 +265,17 @@ describe("tenancy and state", () => {
   });
 });
 
+describe("a blocked version", () => {
+  it("never runs again, even in an isolate that is already loaded (410)", async () => {
+    await publishServerPlugin(stack, cast.alice, { id: "doomed", server: PROBE("1.0.0") });
+    await installActive(stack, cast.alice, "acme", "doomed", "doomed");
+    expect((await json(await callInstance(stack, cast.alice, "doomed", "/whoami"))).version).toBe("1.0.0");
+    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "doomed", version: "1.0.0", reason: "malware" });
+    const blocked = await callInstance(stack, cast.alice, "doomed", "/whoami");
+    expect(await expectError(blocked, 410, "GONE")).toContain("doomed@1.0.0 was blocked");
+  });
+});
+
 describe("a hot upgrade", () => {
   it("runs the new version's code on the next request, with no restart", async () => {
     await publishServerPlugin(stack, cast.alice, {

@@ -54,12 +54,13 @@ export async function callHook(
   return { outcome: answer.skipped === true ? "skipped" : "ok" };
 }
 
-/** The engine's view of `row`, or null for a plugin without a server module (nothing to run). */
+/** The engine's view of `row`, or null when there is no code to run: no server module, or a blocked version's. */
 async function runnable(db: Database | Transaction, config: PluginsConfig, row: Installation) {
-  return runningInstance(db, config.configKeys, row).catch((error: unknown) => {
+  const instance = await runningInstance(db, config.configKeys, row).catch((error: unknown) => {
     if (error instanceof RegistryError && error.code === "NOT_FOUND") return null;
     throw error;
   });
+  return instance?.blocked ? null : instance;
 }
 
 function storeOf(env: Env, installationId: string) {

@@ -111,6 +111,12 @@ async function activeInstance(c: Context<PluginsApp>, tenantId: string, instance
   const database = onDemandDatabase(config.database);
   try {
     const instance = await liveRunningInstance(database.db, config.configKeys, { tenantId, instanceId });
+    if (instance.blocked) {
+      throw new RegistryError(
+        "GONE",
+        `${instance.pluginId}@${instance.version} was blocked: upgrade instance '${instanceId}' to call it`,
+      );
+    }
     if (instance.status !== "active") {
       throw new RegistryError(
         "CONFLICT",

@@ -20,6 +20,8 @@ export interface RunningInstance {
   pluginId: string;
   version: string;
   status: Installation["status"];
+  /** The version was blocked: its code never runs again (its bytes are gone from the bucket too). */
+  blocked: boolean;
   kind: NonNullable<PluginManifest["kind"]>;
   server: { path: string; sha256: string };
   permissions: ServerPermissions;
@@ -33,7 +35,7 @@ const serverPath = sql<string | null>`${pluginVersions.manifest}->>'server'`;
 /** A version's manifest and its server module's sha256, in one statement. */
 function versionWithServer(db: Database | Transaction) {
   return db
-    .select({ manifest: pluginVersions.manifest, sha256: versionFiles.sha256 })
+    .select({ manifest: pluginVersions.manifest, versionStatus: pluginVersions.status, sha256: versionFiles.sha256 })
     .from(pluginVersions)
     .leftJoin(
       versionFiles,
@@ -71,7 +73,12 @@ export async function liveRunningInstance(
   ref: { tenantId: string; instanceId: string },
 ): Promise<RunningInstance> {
   const [found] = await db
-    .select({ row: installations, manifest: pluginVersions.manifest, sha256: versionFiles.sha256 })
+    .select({
+      row: installations,
+      manifest: pluginVersions.manifest,
+      versionStatus: pluginVersions.status,
+      sha256: versionFiles.sha256,
+    })
     .from(installations)
     .innerJoin(
       pluginVersions,
@@ -94,7 +101,7 @@ export async function liveRunningInstance(
 
 async function engineView(
   row: Installation,
-  version: { manifest: PluginManifest; sha256: string | null } | undefined,
+  version: { manifest: PluginManifest; versionStatus: string; sha256: string | null } | undefined,
   configKeys: ConfigKeys,
 ): Promise<RunningInstance> {
   const manifest = version?.manifest;
@@ -114,6 +121,7 @@ async function engineView(
     pluginId: row.pluginId,
     version: row.version,
     status: row.status,
+    blocked: version.versionStatus === "blocked",
     kind: manifest.kind,
     server: { path: manifest.server, sha256: version.sha256 },
     permissions: serverPermissions(manifest),

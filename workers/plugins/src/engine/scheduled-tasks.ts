@@ -55,6 +55,9 @@ export async function runScheduledTask(
       if (error instanceof RegistryError && error.code === "NOT_FOUND") return null;
       throw error;
     });
+    if (instance?.blocked) {
+      return { run: ended("skipped", `${row.pluginId}@${row.version} was blocked`), schedules: [] };
+    }
     const schedules = instance?.permissions.schedules ?? [];
     if (!instance || !schedules.some((schedule) => schedule.name === task.name && schedule.cron === task.cron)) {
       return { run: ended("skipped", `${row.pluginId}@${row.version} no longer declares this task`), schedules };
