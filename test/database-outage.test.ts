@@ -18,7 +18,11 @@ import {
   trpc,
   upload,
 } from "./helpers";
+import { installActive, publishServerPlugin } from "./server-plugins";
 import { type Stack, startStack } from "./stack";
+
+/** A server-side plugin's whole handler. */
+const PONG = `export default { async fetch() { return new Response("pong"); } };\n`;
 
 /**
  * A PostgreSQL server of this file's own, frozen (SIGSTOP) and then stopped under a running
@@ -123,6 +127,9 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
         ),
       ),
       health: timed(() => fetch(`${stack.url}/health`)),
+      pluginCall: timed(() =>
+        fetch(`${stack.url}/api/plugins/instances/engine-held/ping`, { headers: { ...bearer, "x-tenant-id": "acme" } }),
+      ),
     };
   }
 
@@ -140,6 +147,11 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
       expect(ms, name).toBeLessThan(FEW_SECONDS);
       expect(response.status, `${name}: ${body}`).toBe(200);
     }
+    // A call of a server-side plugin reads its instance from a read model too.
+    const call = await requests.pluginCall;
+    expect(call.ms).toBeLessThan(FEW_SECONDS);
+    expect(call.response.status, call.body).toBe(200);
+    expect(call.body).toBe("pong");
     for (const name of ["publish", "install", "status"] as const) {
       const { response, ms } = await requests[name];
       expect(ms, name).toBeLessThan(FEW_SECONDS);
@@ -197,6 +209,8 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
     await publish(stack, admin, pluginMetadata({ id: "held" }));
     const installed = await install(stack, admin, "acme", { pluginId: "held", activate: true });
     expect(installed.status, await installed.clone().text()).toBe(201);
+    await publishServerPlugin(stack, admin, { id: "engine-held", server: PONG });
+    await installActive(stack, admin, "acme", "engine-held", "engine-held");
   });
 
   afterAll(async () => {
@@ -277,9 +291,11 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
     resume();
     await sleep(1_000);
     expect(await query("select plugin_id, version from plugin_versions order by plugin_id")).toEqual([
+      { plugin_id: "engine-held", version: "1.0.0" },
       { plugin_id: "held", version: "1.0.0" },
     ]);
     expect(await query("select instance_id from installations order by instance_id")).toEqual([
+      { instance_id: "engine-held" },
       { instance_id: "held" },
     ]);
 

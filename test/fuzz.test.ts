@@ -515,7 +515,10 @@ const PROCEDURES: Procedure[] = [
     "mutation",
     rebuildReadModelsInputSchema,
     {
-      kind: { plausible: fc.constant("packages"), wellFormed: fc.constantFrom("packages", "tenant-manifests") },
+      kind: {
+        plausible: fc.constant("packages"),
+        wellFormed: fc.constantFrom("packages", "tenant-manifests", "instances"),
+      },
       cursor: { plausible: fc.constant("a"), wellFormed: fc.string({ maxLength: 200 }), optional: true },
       limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 500 }), optional: true },
     },

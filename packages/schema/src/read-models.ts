@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** The read models boot reads are answered from (README, "Read models"). */
-export const readModelKindSchema = z.enum(["packages", "tenant-manifests"]);
+export const readModelKindSchema = z.enum(["packages", "tenant-manifests", "instances"]);
 
 /** Most documents one `readModels.rebuild` call builds: each page is a few statements and one put per document. */
 export const MAX_REBUILD_PAGE = 500;

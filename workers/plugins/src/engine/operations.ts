@@ -5,11 +5,13 @@ import { readConfig } from "../config";
 import type { PluginsApp } from "../internal/identity";
 import { onDemandDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import { type InstanceDocument, instanceKey, instanceModel } from "../read-models/engine-instances";
+import { readDocument } from "../read-models/read-model";
 import { assertTenantMember } from "../trpc/init";
 import { pluginFailure, withinDeadline } from "./invocations";
 import { engineExports, loadIsolate } from "./isolates";
 import { passOn } from "./plugin-responses";
-import { liveRunningInstance, pluginFacts, type RunningInstance } from "./running-instances";
+import { instanceFromDocument, pluginFacts, type RunningInstance } from "./running-instances";
 
 const logEvent = createLogger("plugins");
 
@@ -105,12 +107,17 @@ export async function serveOperation(c: Context<PluginsApp>): Promise<Response> 
     throw error;
   }
 }
-/** The live, active instance with its server module, read from Postgres. */
+/**
+ * The live, active instance with its server module, from its read model: no Postgres unless
+ * the document must be rebuilt, so calls keep answering while the database is down.
+ */
 async function activeInstance(c: Context<PluginsApp>, tenantId: string, instanceId: string): Promise<RunningInstance> {
   const config = readConfig(c.env);
   const database = onDemandDatabase(config.database);
   try {
-    const instance = await liveRunningInstance(database.db, config.configKeys, { tenantId, instanceId });
+    const document = await readDocument(database, c.env.BUNDLES, instanceModel, instanceKey(tenantId, instanceId));
+    if (!document) throw new RegistryError("NOT_FOUND", `No instance '${instanceId}'`);
+    const instance = await instanceFromDocument(document.document as InstanceDocument, config.configKeys);
     if (instance.blocked) {
       throw new RegistryError(
         "GONE",

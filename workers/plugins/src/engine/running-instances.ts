@@ -7,10 +7,11 @@ import {
   versionFiles,
 } from "@plugins/schema/tables";
 import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
-import type { ConfigKeys } from "../installations/secrets";
+import { type ConfigKeys, secretBox } from "../installations/secrets";
 import { storedSecrets } from "../installations/store";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import type { InstanceDocument } from "../read-models/engine-instances";
 
 /** An instance as the engine runs it: its installation, its version's server module and capabilities, its config. */
 export interface RunningInstance {
@@ -63,40 +64,37 @@ export async function runningInstance(
 }
 
 /**
- * The live instance `instanceId` of `tenantId` as the engine runs it, read in one statement
- * (a call of its handler reads nothing else from Postgres): NOT_FOUND for an unknown
- * instance, or one whose version has no server module.
+ * The instance a call runs, from its read model (read-models/engine-instances.ts): NOT_FOUND
+ * for an instance uninstalled or one whose version has no server module.
  */
-export async function liveRunningInstance(
-  db: Database,
+export async function instanceFromDocument(
+  document: InstanceDocument,
   configKeys: ConfigKeys,
-  ref: { tenantId: string; instanceId: string },
 ): Promise<RunningInstance> {
-  const [found] = await db
-    .select({
-      row: installations,
-      manifest: pluginVersions.manifest,
-      versionStatus: pluginVersions.status,
-      sha256: versionFiles.sha256,
-    })
-    .from(installations)
-    .innerJoin(
-      pluginVersions,
-      and(eq(pluginVersions.pluginId, installations.pluginId), eq(pluginVersions.version, installations.version)),
-    )
-    .leftJoin(
-      versionFiles,
-      and(
-        eq(versionFiles.pluginId, pluginVersions.pluginId),
-        eq(versionFiles.version, pluginVersions.version),
-        eq(versionFiles.path, serverPath),
-      ),
-    )
-    .where(
-      and(eq(installations.tenantId, ref.tenantId), eq(installations.instanceId, ref.instanceId), liveInstallation),
+  if (!document.live) throw new RegistryError("NOT_FOUND", `No instance '${document.instanceId}'`);
+  const { server } = document;
+  if (!server) {
+    throw new RegistryError(
+      "NOT_FOUND",
+      `Instance '${document.instanceId}' runs ${document.pluginId}@${document.version}, which has no server module`,
     );
-  if (!found) throw new RegistryError("NOT_FOUND", `No instance '${ref.instanceId}'`);
-  return engineView(found.row, found, configKeys);
+  }
+  const secrets = document.sealedSecrets
+    ? await (await secretBox({ configKeys })).open(document.sealedSecrets, document.installationId)
+    : {};
+  return {
+    installationId: document.installationId,
+    tenantId: document.tenantId,
+    instanceId: document.instanceId,
+    pluginId: document.pluginId,
+    version: document.version,
+    status: document.status,
+    blocked: document.blocked,
+    kind: server.kind as RunningInstance["kind"],
+    server: { path: server.path, sha256: server.sha256 },
+    permissions: server.permissions,
+    config: { ...document.config, ...secrets },
+  };
 }
 
 async function engineView(

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { recordAudit } from "../audit/record";
 import { RegistryError } from "../lib/errors";
 import { holdPlugin } from "../plugins/ownership";
+import { recordInstanceChange } from "../read-models/engine-instances";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc/context";
@@ -46,6 +47,7 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
     if (!installation) {
       throw new RegistryError("CONFLICT", `Tenant '${input.tenantId}' already has an instance '${instanceId}'`);
     }
+    recordInstanceChange(tx, installation);
     await ctx.engine.runHook(tx, installation, "onInstall", { type: "install" });
     if (installation.status === "active")
       await ctx.engine.runHook(tx, installation, "onActivate", { type: "activate" });

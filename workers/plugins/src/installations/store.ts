@@ -11,6 +11,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import { recordInstanceChange } from "../read-models/engine-instances";
 import type { Context } from "../trpc/context";
 import { type Host, hostProblems } from "./compatibility";
 import { carriedConfig, checkConfig, mergeSecrets, splitSecrets } from "./config";
@@ -97,6 +98,7 @@ export async function changeInstance(
       .where(eq(installations.id, current.id));
     throw staleRevision(current.instanceId, current.revision, now?.revision ?? current.revision + 1);
   }
+  recordInstanceChange(tx, updated);
   return updated;
 }
 

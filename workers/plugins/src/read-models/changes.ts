@@ -2,7 +2,7 @@ import type { readModelKindSchema } from "@plugins/schema";
 import type { z } from "zod";
 import type { Transaction } from "../lib/database";
 
-/** The read models there are: a plugin's package document, a tenant's manifest. */
+/** The read models there are: a plugin's package document, a tenant's manifest, an instance as the engine runs it. */
 export type ReadModelKind = z.infer<typeof readModelKindSchema>;
 
 /** The read models one transaction changes, by kind, to publish once it commits. */

@@ -1,4 +1,5 @@
 import type { ReadModelKind } from "./changes";
+import { instanceModel } from "./engine-instances";
 import { packageDocumentModel } from "./package-documents";
 import type { ReadModel } from "./read-model";
 import { tenantManifestModel } from "./tenant-manifests";
@@ -7,4 +8,5 @@ import { tenantManifestModel } from "./tenant-manifests";
 export const readModels: Record<ReadModelKind, ReadModel> = {
   packages: packageDocumentModel,
   "tenant-manifests": tenantManifestModel,
+  instances: instanceModel,
 };

@@ -26,7 +26,7 @@ export const packageDocumentModel: ReadModel = {
 
 /** The stored package document of `pluginId` ; NOT_FOUND for an unknown plugin. */
 export async function readPackageDocument(ctx: Pick<Context, "db" | "bucket">, pluginId: string) {
-  const stored = await readDocument(ctx.db, ctx.bucket, packageDocumentModel, pluginId);
+  const stored = await readDocument(ctx, ctx.bucket, packageDocumentModel, pluginId);
   if (!stored) throw new RegistryError("NOT_FOUND", `Plugin '${pluginId}' does not exist`);
   return stored;
 }

@@ -58,7 +58,7 @@ export async function readRevisions(db: Database | Transaction, keys: readonly s
  * answered as last stored. For an id Postgres knows nothing of, the model's `absent` document, or null.
  */
 export async function readDocument(
-  db: Database,
+  source: { readonly db: Database },
   bucket: R2Bucket,
   model: ReadModel,
   id: string,
@@ -68,7 +68,8 @@ export async function readDocument(
   if (stored?.document && !stored.pending) return stored.document;
   let built: BuiltDocument | undefined;
   try {
-    built = (await model.build(db, [id])).get(id);
+    // `source.db` only now: a request's database opens on first use (lib/database.ts onDemandDatabase).
+    built = (await model.build(source.db, [id])).get(id);
   } catch (error) {
     if (stored?.document && databaseOutage(error)) return stored.document;
     throw error;

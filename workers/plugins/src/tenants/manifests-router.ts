@@ -15,7 +15,7 @@ export const manifestsRouter = router({
   get: tenantProcedure("admin", "editor", "viewer")
     .input(manifestInputSchema)
     .query(async ({ ctx, input }) => {
-      const stored = await readDocument(ctx.db, ctx.bucket, tenantManifestModel, input.tenantId);
+      const stored = await readDocument(ctx, ctx.bucket, tenantManifestModel, input.tenantId);
       // Every tenant has a manifest, if only an empty one (tenantManifestModel.absent).
       if (!stored) throw new Error(`no manifest was built for tenant '${input.tenantId}'`);
       const origin = ctx.request.publicOrigin;

@@ -15,6 +15,7 @@ import type { Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { lockManagedPlugin } from "../plugins/ownership";
 import { recordChange } from "../read-models/changes";
+import { recordInstancesOfVersion } from "../read-models/engine-instances";
 import { refreshTenantManifests, tenantsRunning } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import type { Context } from "../trpc/context";
@@ -113,6 +114,8 @@ export const versionsRouter = router({
           .set({ status: "yanked", statusReason: input.reason ?? null })
           .where(and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)));
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
+        // Before the instances move off it: whichever stay, the engine stops running it at once.
+        await recordInstancesOfVersion(tx, input.pluginId, input.version);
         // `latest` may have moved on; instances following it move with it.
         await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
         return {
@@ -154,6 +157,8 @@ export const versionsRouter = router({
           .from(versionFiles)
           .where(and(eq(versionFiles.pluginId, input.pluginId), eq(versionFiles.version, input.version)));
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
+        // Before the instances move off it: whichever stay, the engine stops running it at once.
+        await recordInstancesOfVersion(tx, input.pluginId, input.version);
         // Instances whose policy admits a newer version leave it; the manifests of tenants still
         // running it stop loading it at once and list it as withheld.
         const moved = await followUpdates(tx, ctx, input.pluginId);
