@@ -95,6 +95,10 @@ export default {
           return Response.json({ refused: String(error.message) });
         }
       }
+      case "/flood": {
+        for (let line = 0; line < 1000; line++) await env.LOG.write("info", "line " + line, { line });
+        return Response.json({ flooded: 1000 });
+      }
       case "/globals":
         return Response.json({
           process: typeof process,
@@ -347,6 +351,23 @@ describe("a hostile plugin", () => {
     await expectError(await callInstance(stack, cast.alice, "probe", "/recurse"), 502, "BAD_GATEWAY");
     const other = await json(await callInstance(stack, cast.bob, "probe", "/whoami"));
     expect(other.plugin.tenantId).toBe("globex");
+  });
+
+  it("slows only its own calls: while it hangs and floods its log, another instance answers concurrent calls", async () => {
+    let hangsSettled = false;
+    const hanging = Array.from({ length: 4 }, () => callInstance(stack, cast.alice, "probe", "/hang"));
+    void Promise.all(hanging).then(() => {
+      hangsSettled = true;
+    });
+    const flooding = callInstance(stack, cast.alice, "probe", "/flood");
+    const others = await Promise.all(
+      Array.from({ length: 10 }, () => callInstance(stack, cast.bob, "probe", "/whoami").then(json)),
+    );
+    // All answered while the hanging calls still waited for the deadline.
+    expect(hangsSettled).toBe(false);
+    expect(others.every((answer) => answer.plugin.tenantId === "globex")).toBe(true);
+    expect((await json(await flooding)).flooded).toBe(1000);
+    for (const call of hanging) await expectError(await call, 504, "GATEWAY_TIMEOUT");
   });
 
   it("cannot store more than its quota: the put is refused in the plugin, and what it stored stays", async () => {
