@@ -1,4 +1,4 @@
-import { type PluginManifest, type ServerPermissions, serverPermissions } from "@plugins/schema";
+import type { PluginManifest, ServerPermissions } from "@plugins/schema";
 import {
   type Installation,
   installations,
@@ -6,12 +6,11 @@ import {
   pluginVersions,
   versionFiles,
 } from "@plugins/schema/tables";
-import { and, asc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNotNull } from "drizzle-orm";
 import { type ConfigKeys, secretBox } from "../installations/secrets";
-import { storedSecrets } from "../installations/store";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
-import type { InstanceDocument } from "../read-models/engine-instances";
+import { type InstanceDocument, instanceDocument, serverModulePath } from "../read-models/engine-instances";
 
 /** An instance as the engine runs it: its installation, its version's server module and capabilities, its config. */
 export interface RunningInstance {
@@ -30,9 +29,6 @@ export interface RunningInstance {
   config: Record<string, unknown>;
 }
 
-/** The server module's path in a version's manifest, in SQL. */
-const serverPath = sql<string | null>`${pluginVersions.manifest}->>'server'`;
-
 /** A version's manifest and its server module's sha256, in one statement. */
 function versionWithServer(db: Database | Transaction) {
   return db
@@ -43,7 +39,7 @@ function versionWithServer(db: Database | Transaction) {
       and(
         eq(versionFiles.pluginId, pluginVersions.pluginId),
         eq(versionFiles.version, pluginVersions.version),
-        eq(versionFiles.path, serverPath),
+        eq(versionFiles.path, serverModulePath),
       ),
     );
 }
@@ -60,7 +56,8 @@ export async function runningInstance(
   const [version] = await versionWithServer(db).where(
     and(eq(pluginVersions.pluginId, row.pluginId), eq(pluginVersions.version, row.version)),
   );
-  return engineView(row, version, configKeys);
+  if (!version) throw new Error(`${row.pluginId}@${row.version} of instance ${row.id} has no row`);
+  return instanceFromDocument(instanceDocument(row, version), configKeys);
 }
 
 /**
@@ -90,40 +87,10 @@ export async function instanceFromDocument(
     version: document.version,
     status: document.status,
     blocked: document.blocked,
-    kind: server.kind as RunningInstance["kind"],
+    kind: server.kind,
     server: { path: server.path, sha256: server.sha256 },
     permissions: server.permissions,
     config: { ...document.config, ...secrets },
-  };
-}
-
-async function engineView(
-  row: Installation,
-  version: { manifest: PluginManifest; versionStatus: string; sha256: string | null } | undefined,
-  configKeys: ConfigKeys,
-): Promise<RunningInstance> {
-  const manifest = version?.manifest;
-  if (!manifest?.server || !manifest.kind) {
-    throw new RegistryError(
-      "NOT_FOUND",
-      `Instance '${row.instanceId}' runs ${row.pluginId}@${row.version}, which has no server module`,
-    );
-  }
-  if (!version?.sha256) {
-    throw new Error(`${row.pluginId}@${row.version} has no row for its server module ${manifest.server}`);
-  }
-  return {
-    installationId: row.id,
-    tenantId: row.tenantId,
-    instanceId: row.instanceId,
-    pluginId: row.pluginId,
-    version: row.version,
-    status: row.status,
-    blocked: version.versionStatus === "blocked",
-    kind: manifest.kind,
-    server: { path: manifest.server, sha256: version.sha256 },
-    permissions: serverPermissions(manifest),
-    config: { ...row.config, ...(await storedSecrets({ configKeys }, row)) },
   };
 }
 
@@ -153,14 +120,14 @@ export async function serverInstances(db: Database | Transaction, tenantId: stri
       pluginVersions,
       and(eq(pluginVersions.pluginId, installations.pluginId), eq(pluginVersions.version, installations.version)),
     )
-    .where(and(eq(installations.tenantId, tenantId), liveInstallation, isNotNull(serverPath)))
+    .where(and(eq(installations.tenantId, tenantId), liveInstallation, isNotNull(serverModulePath)))
     .orderBy(asc(installations.installedAt), asc(installations.id));
 }
 
 /** Whether the version `row` runs has a server module. */
 export async function runsServerModule(db: Database | Transaction, row: Installation): Promise<boolean> {
   const [version] = await db
-    .select({ server: serverPath })
+    .select({ server: serverModulePath })
     .from(pluginVersions)
     .where(and(eq(pluginVersions.pluginId, row.pluginId), eq(pluginVersions.version, row.version)));
   return typeof version?.server === "string";

@@ -1,5 +1,5 @@
 import { strongEtag } from "@plugins/runtime";
-import { type ServerPermissions, serverPermissions } from "@plugins/schema";
+import { type PluginKind, type PluginManifest, type ServerPermissions, serverPermissions } from "@plugins/schema";
 import {
   type Installation,
   installations,
@@ -30,12 +30,39 @@ export interface InstanceDocument {
   status: Installation["status"];
   blocked: boolean;
   /** Null for a version without a server module. */
-  server: { kind: string; path: string; sha256: string; permissions: ServerPermissions } | null;
+  server: { kind: PluginKind; path: string; sha256: string; permissions: ServerPermissions } | null;
   config: Record<string, unknown>;
   sealedSecrets: string | null;
 }
 
 export const instanceKey = (tenantId: string, instanceId: string) => `${tenantId}/${instanceId}`;
+
+/** The path of a version's server module in its manifest, in SQL: what joins `version_files` to it. */
+export const serverModulePath = sql<string | null>`${pluginVersions.manifest}->>'server'`;
+
+/** What the engine needs of `row`, given its version's manifest, status and server module digest. */
+export function instanceDocument(
+  row: Installation,
+  version: { manifest: PluginManifest; versionStatus: string; sha256: string | null },
+): InstanceDocument {
+  const { manifest, sha256 } = version;
+  return {
+    live: row.status !== "uninstalled",
+    installationId: row.id,
+    tenantId: row.tenantId,
+    instanceId: row.instanceId,
+    pluginId: row.pluginId,
+    version: row.version,
+    status: row.status,
+    blocked: version.versionStatus === "blocked",
+    server:
+      manifest.server && manifest.kind && sha256
+        ? { kind: manifest.kind, path: manifest.server, sha256, permissions: serverPermissions(manifest) }
+        : null,
+    config: row.config,
+    sealedSecrets: row.sealedSecrets,
+  };
+}
 
 /** Records, in a write's transaction, that it changes instance `row` (its status, version or config). */
 export function recordInstanceChange(tx: Transaction, row: Pick<Installation, "tenantId" | "instanceId">) {
@@ -80,7 +107,7 @@ async function buildInstances(db: Database, ids: readonly string[]): Promise<Map
       and(
         eq(versionFiles.pluginId, pluginVersions.pluginId),
         eq(versionFiles.version, pluginVersions.version),
-        eq(versionFiles.path, sql`${pluginVersions.manifest}->>'server'`),
+        eq(versionFiles.path, serverModulePath),
       ),
     )
     .where(
@@ -92,27 +119,11 @@ async function buildInstances(db: Database, ids: readonly string[]): Promise<Map
     )
     .orderBy(asc(installations.installedAt));
   const documents = new Map<string, InstanceDocument>();
-  for (const { row, manifest, versionStatus, sha256 } of rows) {
+  for (const { row, ...version } of rows) {
     const id = instanceKey(row.tenantId, row.instanceId);
-    const live = row.status !== "uninstalled";
     // The live row wins; among uninstalled ones, the latest (rows come oldest first).
-    if (documents.get(id)?.live && !live) continue;
-    documents.set(id, {
-      live,
-      installationId: row.id,
-      tenantId: row.tenantId,
-      instanceId: row.instanceId,
-      pluginId: row.pluginId,
-      version: row.version,
-      status: row.status,
-      blocked: versionStatus === "blocked",
-      server:
-        manifest.server && manifest.kind && sha256
-          ? { kind: manifest.kind, path: manifest.server, sha256, permissions: serverPermissions(manifest) }
-          : null,
-      config: row.config,
-      sealedSecrets: row.sealedSecrets,
-    });
+    if (documents.get(id)?.live && row.status === "uninstalled") continue;
+    documents.set(id, instanceDocument(row, version));
   }
   return documents;
 }
