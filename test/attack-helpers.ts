@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { pluginFolder, publishFields, tarGz } from "./archive-fixtures";
 import type { Cast } from "./cast";
 import { install, pluginMetadata, publish, trpc, UUID } from "./helpers";
-import { BACKGROUND_TABLES, type Stack } from "./stack";
+import { BACKGROUND_TABLES, listObjects, type Stack } from "./stack";
 
 export const OWNED_BYTES = "export default 'owned';\n";
 export const GUARDED_BYTES = "export default 'guarded';\n";
@@ -62,8 +62,7 @@ export async function storedState(
       .join(" union all "),
   );
   const rows = Object.fromEntries(digests.map((row) => [row.table, row.digest]));
-  const listed = await stack.bucket.list({ limit: 1000 });
-  const objects = listed.objects.map((object) => `${object.key} ${object.etag}`).sort();
+  const objects = (await listObjects(stack.bucket)).map((object) => `${object.key} ${object.etag}`).sort();
   return { counts, rows, objects };
 }
 
