@@ -204,7 +204,8 @@ describe("a stack whose PostgreSQL server freezes, resumes, then stops", () => {
     server = await startLocalPostgres();
     if (server.kind !== "postgres-server") return;
     await applyMigrations(server.url);
-    stack = await startStack({ databaseUrl: server.url });
+    // The production connect timeout, which the "within a few seconds" answers depend on.
+    stack = await startStack({ databaseUrl: server.url, pluginsBindings: { DATABASE_CONNECT_TIMEOUT_MS: "3000" } });
     admin = (await mintCast(stack)).root;
     await publish(stack, admin, pluginMetadata({ id: "held" }));
     const installed = await install(stack, admin, "acme", { pluginId: "held", activate: true });
