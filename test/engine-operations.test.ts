@@ -137,16 +137,29 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: each probe route answers a JSON shape of its own
-async function json(response: Response): Promise<Record<string, any>> {
+/** A 200 answer of the probe, as the shape its route writes (PROBE above). */
+async function json<Answer>(response: Response): Promise<Answer> {
   const text = await response.text();
   expect(response.status, text).toBe(200);
-  return JSON.parse(text);
+  return JSON.parse(text) as Answer;
+}
+
+/** What PROBE's `/whoami` answers. */
+interface WhoAmI {
+  version: string;
+  plugin: { pluginId: string; version: string; tenantId: string; instanceId: string; config: Record<string, unknown> };
+  caller: { id: string; role: string; tenantId: string } | null;
+  envKeys: string[];
+  calls: number;
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
 }
 
 describe("a call through the gateway", () => {
   it("reaches the instance's handler with the operation's path and query, the instance and the verified caller", async () => {
-    const body = await json(await callInstance(stack, cast.vera, "probe", "/whoami?q=report"));
+    const body = await json<WhoAmI>(await callInstance(stack, cast.vera, "probe", "/whoami?q=report"));
     expect(body).toMatchObject({
       version: "1.0.0",
       path: "/whoami",
@@ -159,7 +172,7 @@ describe("a call through the gateway", () => {
   });
 
   it("passes content negotiation on, and never the bearer token, cookies, forged identity or the caller's address", async () => {
-    const body = await json(
+    const body = await json<WhoAmI>(
       await callInstance(stack, cast.alice, "probe", "/whoami", {
         headers: {
           accept: "application/json",
@@ -237,21 +250,21 @@ describe("the registry of installable plugins by kind", () => {
 describe("tenancy and state", () => {
   it("refuses a guest (401), and answers another tenant's instance 404, like one that does not exist", async () => {
     await expectError(await callInstance(stack, null, "probe", "/whoami"), 401, "UNAUTHORIZED");
-    const gina = await json(await callInstance(stack, cast.gina, "probe", "/whoami"));
+    const gina = await json<WhoAmI>(await callInstance(stack, cast.gina, "probe", "/whoami"));
     expect(gina.plugin.tenantId).toBe("globex");
     await expectError(await callInstance(stack, cast.bob, "nope", "/whoami"), 404, "NOT_FOUND");
     const forAcme = await callInstance(stack, cast.root, "probe", "/whoami", { headers: { "x-tenant-id": "acme" } });
-    expect((await json(forAcme)).plugin.tenantId).toBe("acme");
+    expect((await json<WhoAmI>(forAcme)).plugin.tenantId).toBe("acme");
   });
 
   it("gives each instance its own storage and its own isolate: two tenants on one version share code, never state", async () => {
-    const acme = await json(await callInstance(stack, cast.alice, "probe", "/counter"));
-    await json(await callInstance(stack, cast.alice, "probe", "/counter"));
-    const globex = await json(await callInstance(stack, cast.bob, "probe", "/counter"));
+    const acme = await json<{ n: number }>(await callInstance(stack, cast.alice, "probe", "/counter"));
+    await json<{ n: number }>(await callInstance(stack, cast.alice, "probe", "/counter"));
+    const globex = await json<{ n: number }>(await callInstance(stack, cast.bob, "probe", "/counter"));
     expect(globex.n).toBe(1);
     expect(acme.n).toBeGreaterThanOrEqual(1);
-    const acmeCalls = (await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).calls;
-    const globexCalls = (await json(await callInstance(stack, cast.bob, "probe", "/whoami"))).calls;
+    const acmeCalls = (await json<WhoAmI>(await callInstance(stack, cast.alice, "probe", "/whoami"))).calls;
+    const globexCalls = (await json<WhoAmI>(await callInstance(stack, cast.bob, "probe", "/whoami"))).calls;
     expect(acmeCalls).toBeGreaterThan(globexCalls);
   });
 
@@ -273,7 +286,7 @@ describe("a blocked version", () => {
   it("never runs again, even in an isolate that is already loaded (410)", async () => {
     await publishServerPlugin(stack, cast.alice, { id: "doomed", server: PROBE("1.0.0") });
     await installActive(stack, cast.alice, "acme", "doomed", "doomed");
-    expect((await json(await callInstance(stack, cast.alice, "doomed", "/whoami"))).version).toBe("1.0.0");
+    expect((await json<WhoAmI>(await callInstance(stack, cast.alice, "doomed", "/whoami"))).version).toBe("1.0.0");
     await trpc(stack, cast.root).versions.block.mutate({ pluginId: "doomed", version: "1.0.0", reason: "malware" });
     const blocked = await callInstance(stack, cast.alice, "doomed", "/whoami");
     expect(await expectError(blocked, 410, "GONE")).toContain("doomed@1.0.0 was blocked");
@@ -290,21 +303,25 @@ describe("a hot upgrade", () => {
     });
     await installActive(stack, cast.alice, "acme", "probe", "probe-upgraded");
     const client = trpc(stack, cast.alice);
-    const before = await json(await callInstance(stack, cast.alice, "probe-upgraded", "/whoami"));
+    const before = await json<WhoAmI>(await callInstance(stack, cast.alice, "probe-upgraded", "/whoami"));
     expect(before.version).toBe("1.1.0");
     const pinned = await client.installations.get.query({ tenantId: "acme", instanceId: "probe" });
     expect(pinned.version).toBe("1.0.0");
-    expect((await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBe("1.0.0");
+    expect((await json<WhoAmI>(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBe("1.0.0");
     await client.installations.upgrade.mutate({ tenantId: "acme", instanceId: "probe", version: "1.1.0" });
-    expect((await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBe("1.1.0");
+    expect((await json<WhoAmI>(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBe("1.1.0");
     // Its data survives the upgrade.
-    expect((await json(await callInstance(stack, cast.alice, "probe", "/read?key=n"))).value).toBeGreaterThanOrEqual(2);
+    expect(
+      (await json<{ value: number | null }>(await callInstance(stack, cast.alice, "probe", "/read?key=n"))).value,
+    ).toBeGreaterThanOrEqual(2);
   });
 });
 
 describe("a hostile plugin", () => {
   async function fetchFromPlugin(target: string) {
-    return json(await callInstance(stack, cast.alice, "probe", `/fetch?url=${encodeURIComponent(target)}`));
+    return json<{ status: number; body: string }>(
+      await callInstance(stack, cast.alice, "probe", `/fetch?url=${encodeURIComponent(target)}`),
+    );
   }
 
   it("reaches its declared upstream through the outbound gateway", async () => {
@@ -331,7 +348,9 @@ describe("a hostile plugin", () => {
   });
 
   it("finds no platform secret, binding or Node global in its env or globals", async () => {
-    const body = await json(await callInstance(stack, cast.alice, "probe", "/globals"));
+    const body = await json<{ process: string; platformSecrets: string[] }>(
+      await callInstance(stack, cast.alice, "probe", "/globals"),
+    );
     expect(body).toEqual({ process: "undefined", platformSecrets: [] });
   });
 
@@ -340,7 +359,7 @@ describe("a hostile plugin", () => {
     const hung = await callInstance(stack, cast.alice, "probe", "/hang");
     expect(await expectError(hung, 504, "GATEWAY_TIMEOUT")).toContain(`${DEADLINE_MS} ms`);
     expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 5000);
-    expect((await json(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBeDefined();
+    expect((await json<WhoAmI>(await callInstance(stack, cast.alice, "probe", "/whoami"))).version).toBeDefined();
   });
 
   it("throwing, answering garbage or recursing without end is its own call's 502, with its message and no platform stack", async () => {
@@ -349,7 +368,7 @@ describe("a hostile plugin", () => {
     expect(thrown).not.toMatch(/at .*\.js:\d+/);
     await expectError(await callInstance(stack, cast.alice, "probe", "/garbage"), 502, "BAD_GATEWAY");
     await expectError(await callInstance(stack, cast.alice, "probe", "/recurse"), 502, "BAD_GATEWAY");
-    const other = await json(await callInstance(stack, cast.bob, "probe", "/whoami"));
+    const other = await json<WhoAmI>(await callInstance(stack, cast.bob, "probe", "/whoami"));
     expect(other.plugin.tenantId).toBe("globex");
   });
 
@@ -361,19 +380,23 @@ describe("a hostile plugin", () => {
     });
     const flooding = callInstance(stack, cast.alice, "probe", "/flood");
     const others = await Promise.all(
-      Array.from({ length: 10 }, () => callInstance(stack, cast.bob, "probe", "/whoami").then(json)),
+      Array.from({ length: 10 }, () => callInstance(stack, cast.bob, "probe", "/whoami").then(json<WhoAmI>)),
     );
     // All answered while the hanging calls still waited for the deadline.
     expect(hangsSettled).toBe(false);
     expect(others.every((answer) => answer.plugin.tenantId === "globex")).toBe(true);
-    expect((await json(await flooding)).flooded).toBe(1000);
+    expect((await json<{ flooded: number }>(await flooding)).flooded).toBe(1000);
     for (const call of hanging) await expectError(await call, 504, "GATEWAY_TIMEOUT");
   });
 
   it("cannot store more than its quota: the put is refused in the plugin, and what it stored stays", async () => {
-    const answer = await json(await callInstance(stack, cast.bob, "probe", "/fill"));
+    const answer = await json<{ filled?: true; refused?: string }>(
+      await callInstance(stack, cast.bob, "probe", "/fill"),
+    );
     expect(answer.refused).toMatch(/^storage quota of 1048576 bytes exceeded/);
-    expect((await json(await callInstance(stack, cast.bob, "probe", "/read?key=n"))).value).toBe(1);
+    expect(
+      (await json<{ value: number | null }>(await callInstance(stack, cast.bob, "probe", "/read?key=n"))).value,
+    ).toBe(1);
   });
   // Last: a cut answer ends its connection, which a request reusing it would see.
   it("cannot send more than the response limit: refused when declared, cut when streamed", async () => {

@@ -8,10 +8,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AgentFunction } from "../examples/agent-chat/functions";
+import type { FunctionCall, Turn } from "../examples/agent-chat/model";
 import { buildExample } from "../examples/build";
+import type { SearchHit } from "../examples/source-documents/search";
 import { publishFields, tarGz } from "./archive-fixtures";
 import { type Cast, mintCast } from "./cast";
-import { install, trpc } from "./helpers";
+import { install, present, trpc } from "./helpers";
 import { callInstance } from "./server-plugins";
 import { type Stack, startStack } from "./stack";
 
@@ -95,16 +98,52 @@ async function installFor(token: string, tenant: string, body: Record<string, un
   return { status: response.status, text: await response.text() };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: each operation answers a JSON shape of its own
-async function json(response: Response, status = 200): Promise<any> {
+/** A JSON answer of one of the example plugins, at `status`, as the shape its server writes. */
+async function json<Answer>(response: Response, status = 200): Promise<Answer> {
   const text = await response.text();
   expect(response.status, text).toBe(status);
-  return JSON.parse(text);
+  return JSON.parse(text) as Answer;
+}
+
+/*
+ * What the example plugins answer (examples/source-documents/server.ts, examples/agent-chat/server.ts).
+ */
+interface Listing {
+  documents: Pick<UpstreamDocument, "id" | "title" | "updatedAt">[];
+  syncedAt: string;
+}
+interface SearchAnswer {
+  query: string;
+  results: SearchHit[];
+}
+interface SyncReport {
+  documents: number;
+  added: number;
+  updated: number;
+  removed: number;
+}
+interface ChatAnswer {
+  reply: string;
+  functionCall: FunctionCall | null;
+  turns: number;
+}
+interface History {
+  turns: Turn[];
+}
+interface FunctionList {
+  functions: Pick<AgentFunction, "name" | "description" | "parameters">[];
+}
+interface FunctionResult {
+  name: string;
+  result: unknown;
+}
+interface PluginRefusal {
+  error: { code: string; message: string };
 }
 
 /** A plugin's own refusal: the platform's envelope, but for the request id, which a plugin is never told. */
 async function pluginError(response: Response, status: number, code: string): Promise<string> {
-  const body = await json(response, status);
+  const body = await json<PluginRefusal>(response, status);
   expect(Object.keys(body)).toEqual(["error"]);
   expect(body.error.code).toBe(code);
   return body.error.message;
@@ -156,22 +195,24 @@ describe("the source example (examples/source-documents)", () => {
   it("syncs on activation through the allowlist, sending its secret token upstream, and lists from storage", async () => {
     // Two pages of the upstream, each fetched with the bearer token.
     expect(upstream.authorizations).toEqual([`Bearer ${API_TOKEN}`, `Bearer ${API_TOKEN}`]);
-    const listed = await json(await source(cast.alice, "docs", "documents"));
+    const listed = await json<Listing>(await source(cast.alice, "docs", "documents"));
     expect(listed.documents).toEqual(DOCUMENTS.map(({ id, title, updatedAt }) => ({ id, title, updatedAt })));
     expect(Date.parse(listed.syncedAt)).toBeGreaterThan(Date.now() - 60_000);
-    expect(await json(await callInstance(stack, cast.vera, "docs", "/documents/d2"))).toEqual(DOCUMENTS[1]);
+    expect(await json<UpstreamDocument>(await callInstance(stack, cast.vera, "docs", "/documents/d2"))).toEqual(
+      DOCUMENTS[1],
+    );
     const missing = await callInstance(stack, cast.alice, "docs", "/documents/nope");
     expect(await pluginError(missing, 404, "NOT_FOUND")).toBe('no document "nope"');
     texts.push(JSON.stringify(listed));
   });
 
   it("searches the stored documents for every word of ?q=, title matches first, and refuses a missing q", async () => {
-    const found = await json(await source(cast.vera, "docs", "search?q=Quarterly"));
+    const found = await json<SearchAnswer>(await source(cast.vera, "docs", "search?q=Quarterly"));
     expect(found.results.map((hit: { id: string }) => hit.id)).toEqual(["d1", "d2"]);
-    expect(found.results[1].snippet).toContain("quarterly planning");
-    const both = await json(await source(cast.alice, "docs", "search?q=search%20june"));
+    expect(found.results[1]?.snippet).toContain("quarterly planning");
+    const both = await json<SearchAnswer>(await source(cast.alice, "docs", "search?q=search%20june"));
     expect(both.results.map((hit: { id: string }) => hit.id)).toEqual(["d2"]);
-    expect((await json(await source(cast.alice, "docs", "search?q=nowhere"))).results).toEqual([]);
+    expect((await json<SearchAnswer>(await source(cast.alice, "docs", "search?q=nowhere"))).results).toEqual([]);
     const refused = await source(cast.alice, "docs", "search");
     expect(await pluginError(refused, 400, "BAD_REQUEST")).toBe("q: is required, the words to search for");
     texts.push(JSON.stringify(found));
@@ -184,11 +225,11 @@ describe("the source example (examples/source-documents)", () => {
       { id: "d4", title: "Holidays", body: "The office closes in December", updatedAt: "2026-11-02" },
     ];
     await pluginError(await source(cast.vera, "docs", "sync", { method: "POST" }), 403, "FORBIDDEN");
-    const report = await json(await source(cast.alice, "docs", "sync", { method: "POST" }));
+    const report = await json<SyncReport>(await source(cast.alice, "docs", "sync", { method: "POST" }));
     expect(report).toMatchObject({ documents: 3, added: 1, updated: 1, removed: 1 });
-    const listed = await json(await source(cast.alice, "docs", "documents"));
+    const listed = await json<Listing>(await source(cast.alice, "docs", "documents"));
     expect(listed.documents.map((document: { id: string }) => document.id)).toEqual(["d1", "d2", "d4"]);
-    expect((await json(await source(cast.alice, "docs", "search?q=december"))).results[0].id).toBe("d4");
+    expect((await json<SearchAnswer>(await source(cast.alice, "docs", "search?q=december"))).results[0]?.id).toBe("d4");
     expect(upstream.authorizations.every((header) => header === `Bearer ${API_TOKEN}`)).toBe(true);
     texts.push(JSON.stringify(report));
   });
@@ -204,7 +245,7 @@ describe("the source example (examples/source-documents)", () => {
       runDueTasks(now: number): Promise<void>;
     };
     await store.runDueTasks(due);
-    const listed = await json(await source(cast.alice, "docs", "documents"));
+    const listed = await json<Listing>(await source(cast.alice, "docs", "documents"));
     expect(listed.documents.map((document: { id: string }) => document.id)).toEqual(["d1", "d2", "d4", "d5"]);
     const { runs } = await client.installations.schedule.query({ tenantId: "acme", instanceId: "docs" });
     expect(runs).toEqual([expect.objectContaining({ name: "sync", scheduledAt: due, outcome: "ok", error: null })]);
@@ -263,44 +304,47 @@ describe("the agent example (examples/agent-chat)", () => {
   });
 
   it("answers chat and keeps the conversation across calls, one per instance and per caller", async () => {
-    expect(await json(await chat(cast.alice, "assistant", "hello there"))).toMatchObject({
+    expect(await json<ChatAnswer>(await chat(cast.alice, "assistant", "hello there"))).toMatchObject({
       reply: expect.stringMatching(/^Hello! /),
       functionCall: null,
       turns: 1,
     });
-    expect(await json(await chat(cast.alice, "assistant", "what did I say?"))).toMatchObject({
+    expect(await json<ChatAnswer>(await chat(cast.alice, "assistant", "what did I say?"))).toMatchObject({
       reply: 'You said: "hello there"',
       turns: 2,
     });
-    const history = await json(await agent(cast.alice, "assistant", "chat"));
+    const history = await json<History>(await agent(cast.alice, "assistant", "chat"));
     expect(history.turns.map((turn: { message: string }) => turn.message)).toEqual(["hello there", "what did I say?"]);
-    expect(history.turns[0].at).toBeLessThan(history.turns[1].at);
+    const [older, newer] = history.turns;
+    expect(present(older, "the first turn").at).toBeLessThan(present(newer, "the second turn").at);
 
     // Another instance of the same plugin, and another caller of this one, start afresh.
-    expect(await json(await chat(cast.alice, "helper", "what did I say?"))).toMatchObject({
+    expect(await json<ChatAnswer>(await chat(cast.alice, "helper", "what did I say?"))).toMatchObject({
       reply: "You have not said anything before.",
       turns: 1,
     });
-    expect((await json(await agent(cast.carol, "assistant", "chat"))).turns).toEqual([]);
-    expect((await json(await agent(cast.alice, "assistant", "chat"))).turns).toHaveLength(2);
+    expect((await json<History>(await agent(cast.carol, "assistant", "chat"))).turns).toEqual([]);
+    expect((await json<History>(await agent(cast.alice, "assistant", "chat"))).turns).toHaveLength(2);
   });
 
   it("calls its clock function when asked the time, and records the call in the conversation", async () => {
     const before = Date.now();
-    const answer = await json(await chat(cast.vera, "assistant", "What time is it?"));
+    const answer = await json<ChatAnswer>(await chat(cast.vera, "assistant", "What time is it?"));
     expect(answer.functionCall).toMatchObject({ name: "clock", arguments: {} });
-    const now = Date.parse(answer.functionCall.result.now);
+    // What examples/agent-chat/functions.ts's clock returns.
+    const clock = present(answer.functionCall, "the clock call").result as { now: string; date: string; time: string };
+    const now = Date.parse(clock.now);
     expect(now).toBeGreaterThanOrEqual(before - 60_000);
     expect(now).toBeLessThanOrEqual(Date.now() + 60_000);
-    expect(answer.reply).toBe(`It is ${answer.functionCall.result.time} UTC on ${answer.functionCall.result.date}.`);
-    const counted = await json(await chat(cast.vera, "assistant", "count the words in: one two  three"));
+    expect(answer.reply).toBe(`It is ${clock.time} UTC on ${clock.date}.`);
+    const counted = await json<ChatAnswer>(await chat(cast.vera, "assistant", "count the words in: one two  three"));
     expect(counted).toMatchObject({ reply: "That is 3 words.", functionCall: { name: "word_count" } });
-    const [first] = (await json(await agent(cast.vera, "assistant", "chat"))).turns;
-    expect(first.functionCall).toEqual(answer.functionCall);
+    const [first] = (await json<History>(await agent(cast.vera, "assistant", "chat"))).turns;
+    expect(first?.functionCall).toEqual(answer.functionCall);
   });
 
   it("lists its functions with their JSON-schema parameters, and runs one by name", async () => {
-    const { functions } = await json(await agent(cast.alice, "assistant", "functions"));
+    const { functions } = await json<FunctionList>(await agent(cast.alice, "assistant", "functions"));
     expect(functions.map((fn: { name: string }) => fn.name)).toEqual(["clock", "word_count"]);
     expect(functions[1]).toMatchObject({
       description: expect.any(String),
@@ -311,8 +355,8 @@ describe("the agent example (examples/agent-chat)", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "a b c d" }),
     });
-    expect(await json(run)).toEqual({ name: "word_count", result: { words: 4 } });
-    const clock = await json(
+    expect(await json<FunctionResult>(run)).toEqual({ name: "word_count", result: { words: 4 } });
+    const clock = await json<FunctionResult>(
       await callInstance(stack, cast.alice, "assistant", "/functions/clock", { method: "POST" }),
     );
     expect(clock).toMatchObject({ name: "clock", result: { timeZone: "UTC" } });
@@ -345,7 +389,7 @@ describe("the agent example (examples/agent-chat)", () => {
       'no function "launch": the agent has clock, word_count',
     );
     // None of it was kept as a turn.
-    expect((await json(await agent(cast.alice, "helper", "chat"))).turns).toHaveLength(1);
+    expect((await json<History>(await agent(cast.alice, "helper", "chat"))).turns).toHaveLength(1);
   });
 
   it("answers 409 once the conversation fills the storage quota, and DELETE …/chat clears it", async () => {
@@ -364,9 +408,9 @@ describe("the agent example (examples/agent-chat)", () => {
     expect(await pluginError(answer, 409, "CONFLICT")).toMatch(
       /^the conversation is full \(storage quota of 4096 bytes/,
     );
-    const cleared = await json(await agent(cast.alice, "small", "chat", { method: "DELETE" }));
+    const cleared = await json<{ deleted: number }>(await agent(cast.alice, "small", "chat", { method: "DELETE" }));
     expect(cleared.deleted).toBeGreaterThan(0);
-    expect((await json(await agent(cast.alice, "small", "chat"))).turns).toEqual([]);
-    expect((await json(await chat(cast.alice, "small", "hi"))).turns).toBe(1);
+    expect((await json<History>(await agent(cast.alice, "small", "chat"))).turns).toEqual([]);
+    expect((await json<ChatAnswer>(await chat(cast.alice, "small", "hi"))).turns).toBe(1);
   });
 });

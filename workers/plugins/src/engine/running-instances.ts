@@ -1,4 +1,4 @@
-import type { PluginManifest, ServerPermissions } from "@plugins/schema";
+import type { PluginKind, ServerPermissions } from "@plugins/schema";
 import {
   type Installation,
   installations,
@@ -12,22 +12,16 @@ import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { type InstanceDocument, instanceDocument, serverModulePath } from "../read-models/engine-instances";
 
-/** An instance as the engine runs it: its installation, its version's server module and capabilities, its config. */
-export interface RunningInstance {
-  installationId: string;
-  tenantId: string;
-  instanceId: string;
-  pluginId: string;
-  version: string;
-  status: Installation["status"];
-  /** The version was blocked: its code never runs again (its bytes are gone from the bucket too). */
-  blocked: boolean;
-  kind: NonNullable<PluginManifest["kind"]>;
+/**
+ * An instance as the engine runs it: its read model's document (read-models/engine-instances.ts)
+ * with the server module required and unpacked, and `config` holding the secret fields opened:
+ * only the plugin's own isolate sees them.
+ */
+export type RunningInstance = Omit<InstanceDocument, "live" | "server" | "sealedSecrets"> & {
+  kind: PluginKind;
   server: { path: string; sha256: string };
   permissions: ServerPermissions;
-  /** The configuration with its secret fields opened: only the plugin's own isolate sees it. */
-  config: Record<string, unknown>;
-}
+};
 
 /** A version's manifest and its server module's sha256, in one statement. */
 function versionWithServer(db: Database | Transaction) {
