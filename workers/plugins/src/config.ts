@@ -38,6 +38,8 @@ const pluginsVars = z
     ENGINE_CPU_MS: integerVar(50),
     ENGINE_SUBREQUESTS: integerVar(50),
     ENGINE_MAX_RESPONSE_BYTES: integerVar(10 * 1024 * 1024),
+    ENGINE_INSTANCE_TTL_MS: integerVar(1000, { orZero: true }),
+    ENGINE_METRICS_WINDOW_MS: integerVar(1000, { orZero: true }),
     OUTBOUND_PRIVATE_HOSTS: listVar(),
   })
   .superRefine((vars, ctx) => {
@@ -91,6 +93,13 @@ const pluginsVars = z
       limits: { cpuMs: vars.ENGINE_CPU_MS, subRequests: vars.ENGINE_SUBREQUESTS },
       /** Largest response body a plugin may send; a longer one is cut. */
       maxResponseBytes: vars.ENGINE_MAX_RESPONSE_BYTES,
+      /**
+       * How long an isolate trusts an instance document it read before reading it again: its
+       * own writes show at once, another isolate's (a deactivation, a block) within this.
+       */
+      instanceTtlMs: vars.ENGINE_INSTANCE_TTL_MS,
+      /** How long a call's metrics sample may wait to be written with others (engine/call-records.ts). */
+      metricsWindowMs: vars.ENGINE_METRICS_WINDOW_MS,
       /** `host:port` pairs a plugin may reach although they are private (a test's upstream on localhost). */
       privateHosts: vars.OUTBOUND_PRIVATE_HOSTS,
     },

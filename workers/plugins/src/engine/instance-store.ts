@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CallSample, InstanceMetrics, Schedule, TaskRun, TaskState } from "@plugins/schema";
 import { engineExports } from "./isolates";
-import { createMetricTables, readMetrics, recordCalls, recordLimitHit } from "./metrics";
+import { createMetricTables, readMetrics, recordCalls } from "./metrics";
 import { runScheduledTask } from "./scheduled-tasks";
 import {
   armTasks,
@@ -161,13 +161,12 @@ export class InstanceStore extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(at);
   }
 
-  /** Calls of the instance's handler, as the engine saw them end. */
-  async recordCalls(samples: CallSample[]): Promise<void> {
-    recordCalls(this.#schema(), samples);
-  }
-
-  async recordLimitHit(): Promise<void> {
-    recordLimitHit(this.#schema());
+  /**
+   * Calls of the instance's handler, as the engine saw them end, and how many answers were cut
+   * for their size while they streamed (call-records.ts gathers both).
+   */
+  async recordCalls(samples: CallSample[], limitHits: number): Promise<void> {
+    recordCalls(this.#schema(), samples, limitHits);
   }
 
   /** Its calls' counts, latency and health, and its last scheduled run. */

@@ -21,7 +21,7 @@ export function createMetricTables(sql: SqlStorage) {
     CREATE TABLE IF NOT EXISTS call_latencies (slot INTEGER PRIMARY KEY, ms INTEGER NOT NULL);`);
 }
 
-export function recordCalls(sql: SqlStorage, samples: readonly CallSample[]) {
+export function recordCalls(sql: SqlStorage, samples: readonly CallSample[], limitHits = 0) {
   for (const sample of samples) {
     const slot = sql.exec<{ next_slot: number }>("SELECT next_slot FROM call_totals WHERE id = 1").one().next_slot;
     sql.exec("INSERT OR REPLACE INTO call_latencies (slot, ms) VALUES (?, ?)", slot, Math.round(sample.durationMs));
@@ -42,12 +42,9 @@ export function recordCalls(sql: SqlStorage, samples: readonly CallSample[]) {
       sample.failed ? 1 : 0,
     );
   }
+  // An answer cut for its size while it streamed: counted apart, its call is a sample already.
+  if (limitHits > 0) sql.exec("UPDATE call_totals SET limit_hits = limit_hits + ? WHERE id = 1", limitHits);
   sql.exec("DELETE FROM call_minutes WHERE minute < ?", Date.now() - KEPT_MINUTES * MINUTE_MS);
-}
-
-/** An answer cut for its size while it streamed: counted apart, its call was already recorded. */
-export function recordLimitHit(sql: SqlStorage) {
-  sql.exec("UPDATE call_totals SET limit_hits = limit_hits + 1 WHERE id = 1");
 }
 
 type Totals = {

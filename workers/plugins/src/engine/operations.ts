@@ -2,12 +2,15 @@ import { createLogger } from "@plugins/runtime";
 import { type CallSample, EXPECTED_KIND_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
 import type { Context } from "hono";
 import { readConfig } from "../config";
+import type { ConfigKeys } from "../installations/secrets";
 import type { PluginsApp } from "../internal/identity";
 import { onDemandDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { type InstanceDocument, instanceKey, instanceModel } from "../read-models/engine-instances";
 import { readDocument } from "../read-models/read-model";
+import type { ReadDocument } from "../read-models/stored-documents";
 import { assertTenantMember } from "../trpc/init";
+import { recordCall, recordLimitHit } from "./call-records";
 import { pluginFailure, withinDeadline } from "./invocations";
 import { engineExports, loadIsolate } from "./isolates";
 import { passOn } from "./plugin-responses";
@@ -64,15 +67,13 @@ export async function serveOperation(c: Context<PluginsApp>): Promise<Response> 
       durationMs: Date.now() - startedAt,
       ...detail,
     });
-  const store = c.env.INSTANCE_STORES.get(c.env.INSTANCE_STORES.idFromName(instance.installationId));
+  const recorder = {
+    stores: c.env.INSTANCE_STORES,
+    waitUntil: (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise),
+    windowMs: config.engine.metricsWindowMs,
+  };
   const record = (sample: Omit<CallSample, "at" | "durationMs">) =>
-    c.executionCtx.waitUntil(
-      store
-        .recordCalls([{ at: startedAt, durationMs: Date.now() - startedAt, ...sample }])
-        .catch((error: unknown) =>
-          logEvent("warn", "plugin_metrics_lost", { tenantId, instanceId, message: String(error) }),
-        ),
-    );
+    recordCall(recorder, instance.installationId, { at: startedAt, durationMs: Date.now() - startedAt, ...sample });
   let response: Response;
   try {
     response = await withinDeadline(entry.fetch(pluginRequest(c.req.raw, path + url.search)), config.engine.deadlineMs);
@@ -96,7 +97,7 @@ export async function serveOperation(c: Context<PluginsApp>): Promise<Response> 
         instanceId,
         limit: config.engine.maxResponseBytes,
       });
-      c.executionCtx.waitUntil(store.recordLimitHit().catch(() => {}));
+      recordLimitHit(recorder, instance.installationId);
     });
     const failed = response.status >= 500;
     record({ failed, deadlineHit: false, limitHit: false, error: failed ? `answered ${response.status}` : null });
@@ -115,9 +116,11 @@ async function activeInstance(c: Context<PluginsApp>, tenantId: string, instance
   const config = readConfig(c.env);
   const database = onDemandDatabase(config.database);
   try {
-    const document = await readDocument(database, c.env.BUNDLES, instanceModel, instanceKey(tenantId, instanceId));
+    const document = await readDocument(database, c.env.BUNDLES, instanceModel, instanceKey(tenantId, instanceId), {
+      maxAgeMs: config.engine.instanceTtlMs,
+    });
     if (!document) throw new RegistryError("NOT_FOUND", `No instance '${instanceId}'`);
-    const instance = await instanceFromDocument(document.document as InstanceDocument, config.configKeys);
+    const instance = await runningOf(document, config.configKeys);
     if (instance.blocked) {
       throw new RegistryError(
         "GONE",
@@ -134,6 +137,22 @@ async function activeInstance(c: Context<PluginsApp>, tenantId: string, instance
   } finally {
     c.executionCtx.waitUntil(database.close());
   }
+}
+
+/**
+ * What each document read runs, its secrets opened once: a document answered again from memory
+ * (`maxAgeMs`) is the same object, so its calls skip the decryption.
+ */
+const running = new WeakMap<ReadDocument, Promise<RunningInstance>>();
+
+function runningOf(document: ReadDocument, configKeys: ConfigKeys): Promise<RunningInstance> {
+  let instance = running.get(document);
+  if (!instance) {
+    instance = instanceFromDocument(document.document as InstanceDocument, configKeys);
+    running.set(document, instance);
+    instance.catch(() => running.delete(document));
+  }
+  return instance;
 }
 
 /** A plugin that lists its operations answers only those: anything else is a 404 without running its code. */

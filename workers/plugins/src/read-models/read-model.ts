@@ -56,15 +56,17 @@ export async function readRevisions(db: Database | Transaction, keys: readonly s
  * may have changed it. A missing document (older than read models, or deleted) and one a write
  * left pending are rebuilt from Postgres and stored; with Postgres down, a pending document is
  * answered as last stored. For an id Postgres knows nothing of, the model's `absent` document, or null.
+ * `maxAgeMs` accepts a document this isolate read that recently (stored-documents.ts `loadDocument`).
  */
 export async function readDocument(
   source: { readonly db: Database },
   bucket: R2Bucket,
   model: ReadModel,
   id: string,
+  options: { maxAgeMs?: number } = {},
 ): Promise<ReadDocument | null> {
   const key = model.keyOf(id);
-  const stored = await loadDocument(bucket, key);
+  const stored = await loadDocument(bucket, key, options);
   if (stored?.document && !stored.pending) return stored.document;
   let built: BuiltDocument | undefined;
   try {

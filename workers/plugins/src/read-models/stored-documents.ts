@@ -73,9 +73,42 @@ export function storeAll(bucket: R2Bucket, documents: readonly [string, BuiltDoc
   return inParallel(documents, ([key, built]) => storeDocument(bucket, key, built, now));
 }
 
-export async function loadDocument(bucket: R2Bucket, key: string): Promise<StoredDocument | null> {
+/**
+ * Documents this isolate read lately, for readers that accept one a bounded time old
+ * (`loadDocument`'s `maxAgeMs`), oldest first. This isolate's own writes drop their key at
+ * once; another isolate's are seen within `maxAgeMs`.
+ */
+const recentlyRead = new Map<string, { stored: StoredDocument; at: number }>();
+const RECENTLY_READ_LIMIT = 10_000;
+/** Writes this isolate began: a read that overlapped one is not kept, as it may predate it. */
+let writesBegun = 0;
+
+function forgetRead(key: string) {
+  writesBegun++;
+  recentlyRead.delete(key);
+}
+
+/**
+ * What R2 holds under `key`. With `maxAgeMs`, a document this isolate read that recently and
+ * has not written since is answered from memory (never a pending one: its reader must ask
+ * Postgres).
+ */
+export async function loadDocument(
+  bucket: R2Bucket,
+  key: string,
+  { maxAgeMs = 0 }: { maxAgeMs?: number } = {},
+): Promise<StoredDocument | null> {
+  const recent = maxAgeMs > 0 ? recentlyRead.get(key) : undefined;
+  if (recent && Date.now() - recent.at < maxAgeMs) return recent.stored;
+  const writesBefore = writesBegun;
   const object = await bucket.get(PREFIX + key);
-  return object && storedOf(await object.json<Envelope>());
+  const stored = object && storedOf(await object.json<Envelope>());
+  if (maxAgeMs > 0 && stored?.document && !stored.pending && writesBegun === writesBefore) {
+    recentlyRead.delete(key);
+    recentlyRead.set(key, { stored, at: Date.now() });
+    if (recentlyRead.size > RECENTLY_READ_LIMIT) recentlyRead.delete(recentlyRead.keys().next().value ?? key);
+  }
+  return stored;
 }
 
 /**
@@ -83,6 +116,7 @@ export async function loadDocument(bucket: R2Bucket, key: string): Promise<Store
  * readers answer while the database cannot tell them more.
  */
 async function markPending(bucket: R2Bucket, key: string, revision: number, now: number): Promise<void> {
+  forgetRead(key);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await bucket.get(PREFIX + key);
     const envelope = current ? await current.json<Envelope>() : null;
@@ -103,6 +137,7 @@ async function markPending(bucket: R2Bucket, key: string, revision: number, now:
  * unless it is abandoned; one the document covers is cleared.
  */
 async function storeDocument(bucket: R2Bucket, key: string, built: BuiltDocument, now: number): Promise<void> {
+  forgetRead(key);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const current = await bucket.get(PREFIX + key);
     const stored = current ? storedOf(await current.json<Envelope>()) : null;
