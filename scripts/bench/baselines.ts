@@ -133,15 +133,27 @@ export default {
 };
 `;
 
-export function loaderHostBaseline(): WorkerOptions[] {
-  return [
-    {
-      name: "loader-host",
-      modules: true,
-      script: LOADER_HOST,
-      compatibilityDate: COMPATIBILITY_DATE,
-      bindings: { PLUGIN: TRIVIAL_PLUGIN, COMPATIBILITY_DATE },
-      workerLoaders: { LOADER: {} },
-    },
-  ];
+/**
+ * The bare loader host, alone or (`behindEdge`) behind a bare edge worker over a service
+ * binding: the shape of this architecture, whose public worker holds no loader, with nothing
+ * of the platform's in it.
+ */
+export function loaderHostBaseline({ behindEdge = false } = {}): WorkerOptions[] {
+  const host: WorkerOptions = {
+    name: "loader-host",
+    modules: true,
+    script: LOADER_HOST,
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { PLUGIN: TRIVIAL_PLUGIN, COMPATIBILITY_DATE },
+    workerLoaders: { LOADER: {} },
+  };
+  if (!behindEdge) return [host];
+  const edge: WorkerOptions = {
+    name: "edge",
+    modules: true,
+    script: EDGE_BASELINE,
+    compatibilityDate: COMPATIBILITY_DATE,
+    serviceBindings: { ORIGIN: "loader-host" },
+  };
+  return [edge, host];
 }
