@@ -9,7 +9,16 @@ import { PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cast, mintCast } from "./cast";
 import { expectError, publish, trpc } from "./helpers";
-import { callInstance, installActive, publishServerPlugin, startUpstream, type Upstream } from "./server-plugins";
+import {
+  callInstance,
+  type DnsRecord,
+  installActive,
+  publishServerPlugin,
+  type Resolver,
+  startResolver,
+  startUpstream,
+  type Upstream,
+} from "./server-plugins";
 import { type Stack, startStack } from "./stack";
 
 const DEADLINE_MS = 1500;
@@ -116,18 +125,44 @@ export default {
 let stack: Stack;
 let cast: Cast;
 let upstream: Upstream;
+let resolver: Resolver;
+
+/** Public names (declared by the probe) that lead where plugins must not go, and one that does not. */
+const REBINDING_ZONE: Record<string, DnsRecord[] | "fail"> = {
+  "loopback.rebind.test": [{ type: 1, data: "127.0.0.1" }],
+  "metadata.rebind.test": [{ type: 1, data: "169.254.169.254" }],
+  "mixed.rebind.test": [
+    { type: 1, data: "93.184.216.34" },
+    { type: 28, data: "fd00::1" },
+  ],
+  "mapped.rebind.test": [{ type: 28, data: "::ffff:10.0.0.1" }],
+  "alias.rebind.test": [
+    { type: 5, data: "intranet.corp.example." },
+    { type: 1, data: "192.168.1.10" },
+  ],
+  "broken.rebind.test": "fail",
+  "public.rebind.test": [{ type: 1, data: "93.184.216.34" }],
+};
+
+/** The probe's upstream, and the names of the rebinding zone. */
+const probePermissions = () => ({
+  network: { hosts: [upstream.host, "*.rebind.test"] },
+  storage: { quotaBytes: 1024 * 1024 },
+});
 
 beforeAll(async () => {
   upstream = await startUpstream();
+  resolver = await startResolver(REBINDING_ZONE);
   stack = await startStack({
     pluginsBindings: {
+      OUTBOUND_DNS_RESOLVER: resolver.url,
       OUTBOUND_PRIVATE_HOSTS: upstream.host,
       ENGINE_DEADLINE_MS: String(DEADLINE_MS),
       ENGINE_MAX_RESPONSE_BYTES: String(MAX_RESPONSE_BYTES),
     },
   });
   cast = await mintCast(stack);
-  const permissions = { network: { hosts: [upstream.host] }, storage: { quotaBytes: 1024 * 1024 } };
+  const permissions = probePermissions();
   await publishServerPlugin(stack, cast.alice, { id: "probe", server: PROBE("1.0.0"), permissions });
   await installActive(stack, cast.alice, "acme", "probe", "probe");
   await installActive(stack, cast.bob, "globex", "probe", "probe");
@@ -135,6 +170,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   await upstream?.stop();
+  await resolver?.stop();
 });
 
 /** A 200 answer of the probe, as the shape its route writes (PROBE above). */
@@ -299,7 +335,7 @@ describe("a hot upgrade", () => {
       id: "probe",
       version: "1.1.0",
       server: PROBE("1.1.0"),
-      permissions: { network: { hosts: [upstream.host] }, storage: { quotaBytes: 1024 * 1024 } },
+      permissions: probePermissions(),
     });
     await installActive(stack, cast.alice, "acme", "probe", "probe-upgraded");
     const client = trpc(stack, cast.alice);
@@ -345,6 +381,34 @@ describe("a hostile plugin", () => {
       expect(answer.body, target).toContain("Refused by the plugin platform");
     }
     expect(upstream.requests.length).toBe(before);
+  });
+
+  it("cannot reach a private address through a public name it declares, whatever the name's records", async () => {
+    const before = upstream.requests.length;
+    const refusals: Record<string, string> = {
+      "loopback.rebind.test": "127.0.0.1 (loopback)",
+      "metadata.rebind.test": "169.254.169.254 (linkLocal)",
+      "mixed.rebind.test": "fd00::1 (uniqueLocal)",
+      "mapped.rebind.test": "::ffff:10.0.0.1 (private)",
+      "alias.rebind.test": "192.168.1.10 (private)",
+      "broken.rebind.test": "could not be resolved (the resolver answered 500)",
+      "nowhere.rebind.test": "resolves to no address",
+    };
+    for (const [name, reason] of Object.entries(refusals)) {
+      const answer = await fetchFromPlugin(`http://${name}/`);
+      expect(answer.status, name).toBe(403);
+      expect(answer.body, name).toContain(reason);
+    }
+    expect(upstream.requests.length).toBe(before);
+    // A name that leads to public addresses only is let through (and fails here, with no internet).
+    const passed = await callInstance(
+      stack,
+      cast.alice,
+      "probe",
+      `/fetch?url=${encodeURIComponent("https://public.rebind.test/")}`,
+    );
+    expect(await passed.json()).not.toMatchObject({ status: 403 });
+    expect(resolver.questions).toEqual(expect.arrayContaining(["public.rebind.test 1", "public.rebind.test 28"]));
   });
 
   it("finds no platform secret, binding or Node global in its env or globals", async () => {

@@ -84,3 +84,52 @@ export async function startUpstream(): Promise<Upstream> {
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** A DNS answer record as DNS-over-HTTPS JSON gives it: A is type 1, AAAA 28, CNAME 5. */
+export interface DnsRecord {
+  type: 1 | 5 | 28;
+  data: string;
+}
+
+export interface Resolver {
+  /** The endpoint, as OUTBOUND_DNS_RESOLVER names it. */
+  url: string;
+  /** `name type` of every question asked, in order. */
+  questions: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A DNS-over-HTTPS resolver (the JSON form) on 127.0.0.1 answering from `zone`: a name it
+ * lacks is NXDOMAIN, and a name whose records are "fail" makes it answer 500.
+ */
+export async function startResolver(zone: Record<string, DnsRecord[] | "fail">): Promise<Resolver> {
+  const questions: string[] = [];
+  const server: Server = createServer((request, response) => {
+    const query = new URL(request.url ?? "/", "http://resolver").searchParams;
+    const name = query.get("name") ?? "";
+    const type = Number(query.get("type"));
+    questions.push(`${name} ${type}`);
+    const records = zone[name];
+    if (records === "fail") {
+      response.statusCode = 500;
+      response.end("resolver down");
+      return;
+    }
+    response.setHeader("content-type", "application/dns-json");
+    const answer = (records ?? []).filter((record) => record.type === type || record.type === 5);
+    response.end(
+      JSON.stringify({
+        Status: records ? 0 : 3,
+        Answer: answer.map((record) => ({ name, type: record.type, TTL: 60, data: record.data })),
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/dns-query`,
+    questions,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -27,7 +27,10 @@ describe("readConfig (plugins worker)", () => {
         failAfterHook: false,
         limits: { cpuMs: 50, subRequests: 50 },
         maxResponseBytes: 10 * 1024 * 1024,
+        instanceTtlMs: 1000,
+        metricsWindowMs: 1000,
         privateHosts: [],
+        dnsResolver: "https://cloudflare-dns.com/dns-query",
       },
       upload: {
         maxUploadBytes: 10 * 1024 * 1024,
@@ -62,7 +65,10 @@ describe("readConfig (plugins worker)", () => {
         ENGINE_CPU_MS: "20",
         ENGINE_SUBREQUESTS: "5",
         ENGINE_MAX_RESPONSE_BYTES: "65536",
+        ENGINE_INSTANCE_TTL_MS: "0",
+        ENGINE_METRICS_WINDOW_MS: "250",
         OUTBOUND_PRIVATE_HOSTS: "localhost:8787, localhost:9000",
+        OUTBOUND_DNS_RESOLVER: "http://127.0.0.1:5353/dns-query",
       }),
     );
     expect(config).toEqual({
@@ -81,7 +87,10 @@ describe("readConfig (plugins worker)", () => {
         failAfterHook: true,
         limits: { cpuMs: 20, subRequests: 5 },
         maxResponseBytes: 65536,
+        instanceTtlMs: 0,
+        metricsWindowMs: 250,
         privateHosts: ["localhost:8787", "localhost:9000"],
+        dnsResolver: "http://127.0.0.1:5353/dns-query",
       },
       upload: {
         maxUploadBytes: 1024,
@@ -99,12 +108,18 @@ describe("readConfig (plugins worker)", () => {
     );
   });
 
-  it("refuses a hook deadline at or past the database deadline, and private outbound hosts in production", () => {
+  it("refuses a hook deadline at or past the database deadline, private outbound hosts or a plain-http resolver in production", () => {
     expect(refusal({ ENGINE_HOOK_DEADLINE_MS: "6000" })).toBe(
       "ENGINE_HOOK_DEADLINE_MS must be below DATABASE_DEADLINE_MS (6000): a hook runs inside the move's transaction",
     );
     expect(refusal({ ENVIRONMENT: "production", OUTBOUND_PRIVATE_HOSTS: "localhost:8787" })).toBe(
       "OUTBOUND_PRIVATE_HOSTS private hosts are for local development and tests, never in production",
+    );
+    expect(refusal({ ENVIRONMENT: "production", OUTBOUND_DNS_RESOLVER: "http://resolver.example/dns-query" })).toBe(
+      "OUTBOUND_DNS_RESOLVER must be https in production: its answers decide what plugins may reach",
+    );
+    expect(refusal({ OUTBOUND_DNS_RESOLVER: "dns.example" })).toContain(
+      "OUTBOUND_DNS_RESOLVER must be an absolute http(s) URL",
     );
   });
 

@@ -1,4 +1,4 @@
-import { configReader, integerVar, listVar, optionalSecret, requiredSecret, textVar } from "@plugins/runtime";
+import { configReader, integerVar, listVar, optionalSecret, requiredSecret, textVar, urlVar } from "@plugins/runtime";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { DEFAULT_BUNDLE_LIMITS } from "./bundles/limits";
@@ -41,6 +41,7 @@ const pluginsVars = z
     ENGINE_INSTANCE_TTL_MS: integerVar(1000, { orZero: true }),
     ENGINE_METRICS_WINDOW_MS: integerVar(1000, { orZero: true }),
     OUTBOUND_PRIVATE_HOSTS: listVar(),
+    OUTBOUND_DNS_RESOLVER: urlVar(),
   })
   .superRefine((vars, ctx) => {
     const unknown = vars.FAILPOINTS.filter((name) => !FAILPOINTS.includes(name));
@@ -56,6 +57,13 @@ const pluginsVars = z
         code: "custom",
         path: ["ENGINE_HOOK_DEADLINE_MS"],
         message: `must be below DATABASE_DEADLINE_MS (${vars.DATABASE_DEADLINE_MS}): a hook runs inside the move's transaction`,
+      });
+    }
+    if (vars.OUTBOUND_DNS_RESOLVER?.startsWith("http:") && vars.ENVIRONMENT === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OUTBOUND_DNS_RESOLVER"],
+        message: "must be https in production: its answers decide what plugins may reach",
       });
     }
     if (vars.OUTBOUND_PRIVATE_HOSTS.length > 0 && vars.ENVIRONMENT === "production") {
@@ -102,6 +110,8 @@ const pluginsVars = z
       metricsWindowMs: vars.ENGINE_METRICS_WINDOW_MS,
       /** `host:port` pairs a plugin may reach although they are private (a test's upstream on localhost). */
       privateHosts: vars.OUTBOUND_PRIVATE_HOSTS,
+      /** The DNS-over-HTTPS (JSON) endpoint that tells the outbound gateway where a declared host name leads. */
+      dnsResolver: vars.OUTBOUND_DNS_RESOLVER ?? "https://cloudflare-dns.com/dns-query",
     },
     upload: {
       /** Largest uploaded file (a JS bundle or an archive), in bytes. */
