@@ -364,7 +364,10 @@ async function compareEngine(platform: string, token: string, signedIn: Record<s
     const behindEdge = (await start({ workers: loaderHostBaseline({ behindEdge: true }) })).origin;
     const passthrough = { name: names.warm, subject: warmCall, baselineName: "edge → loader host" };
     comparisons.push(
-      await compare({ ...passthrough, baseline: () => measure(`${behindEdge}/warm`) }, "the loader host behind an edge worker"),
+      await compare(
+        { ...passthrough, baseline: () => measure(`${behindEdge}/warm`) },
+        "the loader host behind an edge worker",
+      ),
     );
   }
   if (chosen(names.cold)) {
