@@ -6,7 +6,12 @@ import type { Readable } from "node:stream";
 import { readCommandLine, refuseUsage, wholeNumber } from "./cli/command-line";
 import { LOCK_FILE, lockDataFolder } from "./dev/data-folder-lock";
 import { wranglerOutputFilter } from "./dev/wrangler-output";
-import { DEV_CONFIG_ENCRYPTION_KEY, DEV_INTERNAL_TOKEN_SECRET, DEV_JWT_SECRET } from "./local-stack/dev-token";
+import {
+  DEV_CONFIG_ENCRYPTION_KEY,
+  DEV_INTERNAL_TOKEN_SECRET,
+  DEV_JWT_SECRET,
+  DEV_SIGNING_KEYS,
+} from "./local-stack/dev-token";
 import { applyMigrations } from "./local-stack/migrate";
 import { type RunningBridge, startNeonBridge } from "./local-stack/neon-bridge";
 import { portInUse } from "./local-stack/ports";
@@ -28,6 +33,7 @@ Environment:
   JWT_SECRET            HS256 secret for bearer tokens                (default: built-in dev secret)
   INTERNAL_TOKEN_SECRET secret between the two workers                (default: built-in dev secret)
   CONFIG_ENCRYPTION_KEY 32 bytes, base64: seals secret config fields  (default: built-in dev key)
+  SIGNING_KEYS          Ed25519 keys signing versions (pnpm signing-key) (default: built-in dev key)
   JWT_MAX_LIFETIME_SECONDS
                         longest a bearer token may live, exp - iat    (default: 86400, 24 h)
 
@@ -49,6 +55,7 @@ const port = wholeNumber(portText, 1, 65_535) ?? refuseUsage(command, `PORT must
 const jwtSecret = process.env.JWT_SECRET ?? DEV_JWT_SECRET;
 const internalSecret = process.env.INTERNAL_TOKEN_SECRET ?? DEV_INTERNAL_TOKEN_SECRET;
 const configKey = process.env.CONFIG_ENCRYPTION_KEY ?? DEV_CONFIG_ENCRYPTION_KEY;
+const signingKeys = process.env.SIGNING_KEYS ?? DEV_SIGNING_KEYS;
 const tokenLifetime = process.env.JWT_MAX_LIFETIME_SECONDS;
 const step = (message: string) => console.info(`• ${message}`);
 
@@ -187,7 +194,7 @@ try {
   );
   writeFileSync(
     join(ROOT, "workers/plugins/.dev.vars"),
-    `${generated}DATABASE_URL=${databaseUrl}\n${proxyLine}INTERNAL_TOKEN_SECRET=${internalSecret}\nCONFIG_ENCRYPTION_KEY=${configKey}\nENVIRONMENT=development\n`,
+    `${generated}DATABASE_URL=${databaseUrl}\n${proxyLine}INTERNAL_TOKEN_SECRET=${internalSecret}\nCONFIG_ENCRYPTION_KEY=${configKey}\nSIGNING_KEYS='${signingKeys}'\nENVIRONMENT=development\n`,
   );
 
   step(`Starting both workers under wrangler dev on port ${port}`);

@@ -85,6 +85,13 @@ describe("publishing test-plugin 1.0.0", () => {
       bundleUrl: `${stack.url}${BUNDLE_URL_PATH}`,
       publishedAt: expect.any(String),
       publishedBy: "alice",
+      signature: {
+        keyid: "dev-2026",
+        statementVersion: 1,
+        files: expect.any(String),
+        sig: expect.any(String),
+        signedAt: expect.any(String),
+      },
     });
     expect(published.integrity).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/);
     expect(Date.now() - Date.parse(published.publishedAt)).toBeLessThan(60_000);

@@ -65,6 +65,15 @@ function bundleUrl(pluginId: string, version: string, path = "bundle.js"): strin
 }
 
 /** What the manifest lists for an active single-file widget instance. */
+/** A signature by the stacks' development key (signatures.test.ts checks that it verifies). */
+const devSignature = () => ({
+  keyid: "dev-2026",
+  statementVersion: 1,
+  files: expect.stringMatching(/^sha384-/),
+  sig: expect.any(String),
+  signedAt: expect.any(String),
+});
+
 function widgetEntry(
   instanceId: string,
   pluginId: string,
@@ -81,6 +90,7 @@ function widgetEntry(
     extensionPoints: EXTENSION_POINT_NAMES,
     config,
     deprecated,
+    signature: devSignature(),
   };
 }
 
@@ -271,6 +281,7 @@ describe("what the manifest lists", () => {
           extensionPoints: ["dashboard-widgets"],
           config: {},
           deprecated: null,
+          signature: devSignature(),
         },
       ],
       withheld: [],

@@ -5,6 +5,23 @@ export const DEV_JWT_SECRET = "local-development-secret-do-not-deploy";
 export const DEV_INTERNAL_TOKEN_SECRET = "local-internal-secret-do-not-deploy";
 /** 32 bytes, base64: the AES-GCM key for secret config fields in local development and tests. */
 export const DEV_CONFIG_ENCRYPTION_KEY = "bG9jYWwtY29uZmlnLWtleS1kby1ub3QtZGVwbG95ISE=";
+/**
+ * SIGNING_KEYS in local development and tests: one Ed25519 key that signs every version
+ * published locally, public in this repository, so never for a deployment (`pnpm signing-key`).
+ */
+export const DEV_SIGNING_KEYS = JSON.stringify([
+  {
+    keyid: "dev-2026",
+    created: "2026-01-01T00:00:00.000Z",
+    expires: null,
+    jwk: {
+      kty: "OKP",
+      crv: "Ed25519",
+      x: "qMcuzi32ghopfsItDyvCoTtS2CGJ80DV_VMksIjPbtY",
+      d: "WFbqmy85PjkfbnB2HhwTAboQCdT9fgOTSF2mzRhlkyw",
+    },
+  },
+]);
 export const DEV_JWT_ISSUER = "plugin-platform-dev";
 export const DEV_JWT_AUDIENCE = "plugin-platform";
 

@@ -7,6 +7,7 @@ import {
   DEV_JWT_AUDIENCE,
   DEV_JWT_ISSUER,
   DEV_JWT_SECRET,
+  DEV_SIGNING_KEYS,
 } from "./dev-token";
 import type { WorkerBundles } from "./worker-bundles";
 
@@ -73,6 +74,7 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         NEON_LOCAL_PROXY: options.bridgeAddress,
         INTERNAL_TOKEN_SECRET: DEV_INTERNAL_TOKEN_SECRET,
         CONFIG_ENCRYPTION_KEY: DEV_CONFIG_ENCRYPTION_KEY,
+        SIGNING_KEYS: DEV_SIGNING_KEYS,
         ENVIRONMENT: "test",
         ...options.pluginsBindings,
       },

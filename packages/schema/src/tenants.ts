@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ifNoneMatchSchema } from "./conditional-requests";
 import { tenantIdSchema } from "./identity";
 import { labelSchema, versionSchema } from "./plugins";
+import type { VersionSignature } from "./signatures";
 import { plainText } from "./text";
 
 export const registerHostInputSchema = z.object({
@@ -36,6 +37,11 @@ export interface ManifestPlugin {
   /** The public configuration; secret fields never appear here. */
   config: Record<string, unknown>;
   deprecated: { message: string; replacement: string | null } | null;
+  /**
+   * The registry's signature of the version (signatures.ts): a loader checks it against
+   * `GET /api/keys` with the statement `{ plugin: pluginId, version, entry: integrity, files: signature.files }`.
+   */
+  signature: VersionSignature | null;
 }
 
 /** The import-map form: a page can put it in `<script type="importmap">` as it is. */

@@ -10,6 +10,7 @@ import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
 import { registerHealth } from "./routes/health";
 import { registerInstallations } from "./routes/installations";
+import { registerKeys } from "./routes/keys";
 import { registerOperations } from "./routes/operations";
 import { registerPlugins } from "./routes/plugins";
 import { registerServiceIndex } from "./routes/service-index";
@@ -27,6 +28,7 @@ app.use("/trpc/*", apiCors, limitTrpcBatch, budgetTrpcCalls("client"), authentic
 
 registerServiceIndex(app);
 registerHealth(app);
+registerKeys(app);
 registerBundles(app);
 // Before the plugin routes: `/api/plugins/status/:instanceId` must win over `/api/plugins/:id/bundle`.
 registerInstallations(app);

@@ -7,6 +7,13 @@ const REQUIRED = { DATABASE_URL: "postgres://user:db-password@db.internal/plugin
 /** A fresh env object each time: readConfig caches per object. */
 const env = (vars: Record<string, unknown> = {}) => ({ ...REQUIRED, ...vars }) as unknown as Env;
 
+const PUBLIC_ONLY_KEY = {
+  keyid: "retired-2025",
+  created: "2025-01-01T00:00:00Z",
+  expires: "2027-01-01T00:00:00Z",
+  jwk: { kty: "OKP", crv: "Ed25519", x: "qMcuzi32ghopfsItDyvCoTtS2CGJ80DV_VMksIjPbtY" },
+};
+
 const refusal = (vars: Record<string, unknown>) => configRefusal(readConfig, env(vars));
 
 describe("readConfig (plugins worker)", () => {
@@ -19,6 +26,7 @@ describe("readConfig (plugins worker)", () => {
       },
       internalTokenSecret: "internal",
       configKeys: { current: undefined, retired: [] },
+      signingKeys: [],
       exposeErrors: false,
       readModels: { failAfterCommit: false },
       engine: {
@@ -69,6 +77,7 @@ describe("readConfig (plugins worker)", () => {
         ENGINE_METRICS_WINDOW_MS: "250",
         OUTBOUND_PRIVATE_HOSTS: "localhost:8787, localhost:9000",
         OUTBOUND_DNS_RESOLVER: "http://127.0.0.1:5353/dns-query",
+        SIGNING_KEYS: JSON.stringify([PUBLIC_ONLY_KEY]),
       }),
     );
     expect(config).toEqual({
@@ -79,6 +88,7 @@ describe("readConfig (plugins worker)", () => {
       },
       internalTokenSecret: "internal",
       configKeys: { current: "current-key", retired: ["old-a", "old-b"] },
+      signingKeys: [PUBLIC_ONLY_KEY],
       exposeErrors: true,
       readModels: { failAfterCommit: true },
       engine: {
@@ -118,6 +128,12 @@ describe("readConfig (plugins worker)", () => {
     expect(refusal({ ENVIRONMENT: "production", OUTBOUND_DNS_RESOLVER: "http://resolver.example/dns-query" })).toBe(
       "OUTBOUND_DNS_RESOLVER must be https in production: its answers decide what plugins may reach",
     );
+    expect(refusal({ SIGNING_KEYS: "not json" })).toBe(
+      "SIGNING_KEYS must be a JSON array of keys (see pnpm signing-key)",
+    );
+    expect(
+      refusal({ SIGNING_KEYS: '[{"keyid":"k","created":"2026-01-01T00:00:00Z","expires":null,"jwk":"d-secret"}]' }),
+    ).toBe("SIGNING_KEYS [0].jwk: Invalid input: expected object, received string");
     expect(refusal({ OUTBOUND_DNS_RESOLVER: "dns.example" })).toContain(
       "OUTBOUND_DNS_RESOLVER must be an absolute http(s) URL",
     );

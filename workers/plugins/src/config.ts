@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { DEFAULT_BUNDLE_LIMITS } from "./bundles/limits";
 import type { DatabaseConfig } from "./lib/database";
+import { readSigningKeys } from "./signatures/signing-keys";
 
 /**
  * Faults a test may inject (FAILPOINTS): `read-models-after-commit` fails every read-model
@@ -42,8 +43,11 @@ const pluginsVars = z
     ENGINE_METRICS_WINDOW_MS: integerVar(1000, { orZero: true }),
     OUTBOUND_PRIVATE_HOSTS: listVar(),
     OUTBOUND_DNS_RESOLVER: urlVar(),
+    SIGNING_KEYS: optionalSecret(),
   })
   .superRefine((vars, ctx) => {
+    const { problem } = readSigningKeys(vars.SIGNING_KEYS);
+    if (problem) ctx.addIssue({ code: "custom", path: ["SIGNING_KEYS"], message: problem });
     const unknown = vars.FAILPOINTS.filter((name) => !FAILPOINTS.includes(name));
     if (unknown.length > 0) {
       ctx.addIssue({ code: "custom", path: ["FAILPOINTS"], message: `unknown failpoint ${unknown.join(", ")}` });
@@ -90,6 +94,8 @@ const pluginsVars = z
     configKeys: { current: vars.CONFIG_ENCRYPTION_KEY, retired: vars.CONFIG_ENCRYPTION_RETIRED_KEYS },
     /** ENVIRONMENT "development" shows internal error messages in responses; anything else hides them. */
     exposeErrors: vars.ENVIRONMENT === "development",
+    /** The registry's Ed25519 keys: who signs new versions, what `GET /api/keys` lists (signatures/signing-keys.ts). */
+    signingKeys: readSigningKeys(vars.SIGNING_KEYS).keys,
     readModels: { failAfterCommit: vars.FAILPOINTS.includes("read-models-after-commit") },
     engine: {
       /** Longest a plugin's request handler or hook may take, wall clock, before the host gives up (504). */

@@ -1,4 +1,4 @@
-import { json, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, json, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import type { TenantManifest } from "../tenants";
 
 /** The host application a tenant runs, as it registered itself: its version, checked against `engines.host`. */
@@ -33,4 +33,13 @@ export const tenantManifests = pgTable("tenant_manifests", {
   document: json("document").$type<TenantManifest>().notNull(),
   etag: text("etag").notNull(),
   generatedAt: timestamp("generated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** What a tenant demands of the versions it runs; a tenant without a row demands nothing. */
+export const tenantPolicies = pgTable("tenant_policies", {
+  tenantId: text("tenant_id").primaryKey(),
+  /** Only versions signed by a listed, unexpired key may be installed, upgraded to or served. */
+  requireSignatures: boolean("require_signatures").notNull().default(false),
+  updatedBy: text("updated_by").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

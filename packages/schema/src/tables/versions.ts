@@ -1,5 +1,6 @@
 import { boolean, foreignKey, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import type { PluginManifest } from "../manifest";
+import type { VersionSignature } from "../signatures";
 import { versionStatuses } from "../versions";
 import { plugins } from "./plugins";
 
@@ -29,6 +30,8 @@ export const pluginVersions = pgTable(
     deprecationReplacement: text("deprecation_replacement"),
     publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
     publishedBy: text("published_by").notNull(),
+    /** The registry's Ed25519 signature of the version's statement (signatures.ts); null until signed. */
+    signature: jsonb("signature").$type<VersionSignature>(),
   },
   (table) => [primaryKey({ columns: [table.pluginId, table.version] })],
 );

@@ -56,6 +56,7 @@ export function registerPlugins(app: Hono<AppEnv>) {
         bundleUrl: `${publicOrigin(c)}${version.bundlePath}`,
         publishedAt: version.publishedAt,
         publishedBy: version.publishedBy,
+        signature: version.signature,
       },
       created ? 201 : 200,
     );

@@ -16,6 +16,7 @@ export function registerServiceIndex(app: Hono<AppEnv>) {
       links: {
         health: "/health",
         trpc: "/trpc",
+        keys: "/api/keys",
         bundles: "/plugins/bundles/{pluginId}@{ref}",
       },
       docs: "README.md of the repository: HTTP surface (API worker), tRPC for frontends",

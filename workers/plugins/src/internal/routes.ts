@@ -15,6 +15,7 @@ import { serveOperation } from "../engine/operations";
 import { type Database, onDemandDatabase, openDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { readPackageDocument, resolveFromDocument } from "../read-models/package-documents";
+import { publicKeySet } from "../signatures/signing-keys";
 import { redeemToken } from "../tokens/publish-tokens";
 import { type PluginsApp, requireInternalIdentity } from "./identity";
 
@@ -50,6 +51,9 @@ export function registerInternalRoutes(app: Hono<PluginsApp>): void {
       return c.json(await resolveFromDocument(ctx, input.data.pluginId, input.data.range));
     }),
   );
+
+  /** The registry's public signing keys (signatures/signing-keys.ts): public, like the bundles. */
+  app.get("/keys", async (c) => c.json(await publicKeySet(readConfig(c.env).signingKeys, new Date())));
 
   /** A call to an instance's server-side handler (engine/operations.ts), as the verified caller. */
   app.all("/engine/tenants/:tenantId/instances/:instanceId", requireInternalIdentity, serveOperation);

@@ -1,5 +1,5 @@
 import { strongEtag } from "@plugins/runtime";
-import { bundleUrlPath, LATEST_TAG, type VersionStatus } from "@plugins/schema";
+import { bundleUrlPath, LATEST_TAG, type VersionSignature, type VersionStatus } from "@plugins/schema";
 import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { asc, inArray } from "drizzle-orm";
 import type { Database } from "../lib/database";
@@ -28,6 +28,8 @@ export type DocumentVersion =
       fileCount: number;
       size: number;
       files: DocumentFile[];
+      /** The registry's signature (signatures.ts): verify it with `verifyVersionSignature` and GET /api/keys. */
+      signature: VersionSignature | null;
     };
 
 /**
@@ -54,7 +56,7 @@ export interface PackageDocument {
  * Bumped whenever the document's shape changes, so a client holding a 304 for the old shape
  * gets the new one.
  */
-const DOCUMENT_FORMAT = 1;
+const DOCUMENT_FORMAT = 2;
 
 /**
  * The package documents of `pluginIds` as Postgres holds them now, in four statements however
@@ -176,6 +178,7 @@ function packageDocument(
             fileCount: version.fileCount,
             size: version.size,
             files: filesOf.get(version.version) ?? [],
+            signature: version.signature,
           },
         ];
       }),

@@ -7,6 +7,7 @@ import {
   LATEST_TAG,
   type PluginManifest,
   quotePath,
+  type VersionSignature,
 } from "@plugins/schema";
 import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { and, eq, sql } from "drizzle-orm";
@@ -17,6 +18,7 @@ import type { PublishRequest } from "../bundles/upload";
 import type { Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { recordChange } from "../read-models/changes";
+import { signVersion } from "../signatures/sign-version";
 import type { Context } from "../trpc/context";
 import { moveLatest } from "../versions/tags";
 import { maySteward } from "./ownership";
@@ -44,6 +46,12 @@ export async function publishVersion(
 ): Promise<{ created: boolean; version: PublishedVersion }> {
   const { manifest, files, tag } = request;
   const content = await describeContent(request);
+  const signature = await signVersion(ctx.signingKeys, {
+    pluginId: manifest.id,
+    version: manifest.version,
+    integrity: content.entry.integrity,
+    files: content.files,
+  });
   let storedKeys: string[] = [];
 
   const outcome = await ctx.db
@@ -53,7 +61,7 @@ export async function publishVersion(
       // Equal digests mean equal paths and bytes, so the entry file's digests are these too.
       if (existing) return { created: false, row: existing };
 
-      const row = await insertVersion(tx, ctx.identity, request, content);
+      const row = await insertVersion(tx, ctx.identity, request, content, signature);
       recordChange(tx, "packages", manifest.id);
       if (await moveTags(tx, manifest, tag)) await updatePluginListing(tx, manifest);
       await recordAudit(tx, ctx, {
@@ -199,6 +207,7 @@ async function insertVersion(
   identity: Identity,
   { manifest, files, entry }: PublishRequest,
   content: DescribedContent,
+  signature: VersionSignature | null,
 ): Promise<PluginVersion> {
   const [row] = await tx
     .insert(pluginVersions)
@@ -212,6 +221,7 @@ async function insertVersion(
       contentDigest: content.contentDigest,
       integrity: content.entry.integrity,
       publishedBy: identity.sub,
+      signature,
     })
     .returning();
   if (!row) throw new Error("insert of a plugin version returned no row");

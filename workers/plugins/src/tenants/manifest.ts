@@ -110,6 +110,7 @@ async function buildManifest(tx: Transaction, tenantId: string): Promise<TenantM
     deprecated: version.deprecationMessage
       ? { message: version.deprecationMessage, replacement: version.deprecationReplacement }
       : null,
+    signature: version.signature,
   }));
   const imports: Record<string, string> = {};
   const integrity: Record<string, string> = {};
@@ -179,4 +180,4 @@ export function servedEtag(storedEtag: string, origin: string): Promise<string> 
  * Bumped whenever the served shape changes (what `publishedUnder` does to the stored copy):
  * stored manifests are only rebuilt on writes, and a client must not keep a 304 for the old shape.
  */
-const MANIFEST_FORMAT = 1;
+const MANIFEST_FORMAT = 2;

@@ -4,6 +4,7 @@ import type { UploadLimits } from "../bundles/limits";
 import type { Engine } from "../engine/lifecycle";
 import type { ConfigKeys } from "../installations/secrets";
 import type { Database } from "../lib/database";
+import type { SigningKey } from "../signatures/signing-keys";
 
 /** Everything a procedure may use. Built per request; tests build it directly for `createCaller`. */
 export interface Context {
@@ -27,4 +28,6 @@ export interface Context {
   configKeys: ConfigKeys;
   /** Runs instances' lifecycle hooks in their isolates (engine/hooks.ts). */
   engine: Engine;
+  /** The registry's Ed25519 keys (SIGNING_KEYS): what signs new versions and what verifies them. */
+  signingKeys: readonly SigningKey[];
 }

@@ -49,6 +49,7 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
           : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
       exposeErrors: config.exposeErrors,
       configKeys: config.configKeys,
+      signingKeys: config.signingKeys,
       engine: requestEngine(c.env, () => engineExports(c.executionCtx), config),
     }),
     // An outage answer says when to come back, and no cache keeps any error. A streamed
