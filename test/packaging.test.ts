@@ -99,10 +99,15 @@ describe("what a pack or a commit can carry", () => {
       const paths = packedPaths(join(clone, folder));
       expect(paths.filter((path) => LOCAL_PATH.test(path))).toEqual([]);
       expect(paths).toContain("package.json");
-      if (folder !== "") expect(paths.some((path) => path.startsWith("src/"))).toBe(true);
       // Not only .gitignore: a package folder without one of its own packs whatever lies in it.
-      const manifest = JSON.parse(readFileSync(join(clone, folder, "package.json"), "utf8")) as { files?: string[] };
+      const manifest = JSON.parse(readFileSync(join(clone, folder, "package.json"), "utf8")) as {
+        files?: string[];
+        private?: boolean;
+      };
       expect(manifest.files, "package.json needs a files list").toBeInstanceOf(Array);
+      // A workspace package ships its source; a published one (the CLI, the client) only what it built.
+      if (folder !== "" && manifest.private) expect(paths.some((path) => path.startsWith("src/"))).toBe(true);
+      if (!manifest.private) expect(manifest.files).toEqual(["dist"]);
     },
   );
 
