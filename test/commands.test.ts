@@ -19,11 +19,14 @@ function pnpm(args: string[], env: Record<string, string> = {}) {
 const STACK_LINE = /^\s+at /m;
 
 describe("the repository's commands answer --help and refuse bad flags in one line", () => {
-  it.each(["dev", "token", "bench", "db:migrate"])("pnpm %s --help prints the usage and exits 0", (script) => {
-    const result = pnpm([script, "--help"]);
-    expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^Usage: pnpm ${script}`));
-  });
+  it.each(["dev", "token", "bench", "db:migrate", "signing-key", "signatures"])(
+    "pnpm %s --help prints the usage and exits 0",
+    (script) => {
+      const result = pnpm([script, "--help"]);
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(new RegExp(`^Usage: pnpm ${script}`));
+    },
+  );
 
   it.each([
     [["dev", "--port", "8942"], "pnpm dev: unknown option --port", {}],
@@ -38,6 +41,16 @@ describe("the repository's commands answer --help and refuse bad flags in one li
     [["bench", "--duration", "4s"], "pnpm bench: --duration must be a whole number from 1 to 3600 (got '4s')", {}],
     [["bench", "fast"], "pnpm bench: unexpected argument 'fast'", {}],
     [["db:migrate", "--url", "postgres://x"], "pnpm db:migrate: unknown option --url", {}],
+    [
+      ["signing-key", "--expires", "2027-01-01"],
+      "pnpm signing-key: --keyid is required: 1 to 64 letters, digits, '.', '_' or '-'",
+      {},
+    ],
+    [
+      ["signatures", "--unsigned", "--signed-by", "k"],
+      "pnpm signatures: name either --signed-by <keyid> or --unsigned",
+      {},
+    ],
   ] as const)("pnpm %j: names the problem, shows the usage, exits 2", (args, problem, env) => {
     const result = pnpm([...args], env);
     expect(result.status).toBe(2);

@@ -146,3 +146,19 @@ export async function verifyVersionSignature(
 export async function publicKeyText(publicKey: CryptoKey): Promise<string> {
   return encodeBase64(new Uint8Array((await crypto.subtle.exportKey("spki", publicKey)) as ArrayBuffer));
 }
+
+/**
+ * A page of `signatures.resign`: the versions signed by `signedBy` (a key about to expire), or
+ * with `unsigned` those never signed (published before signing existed), in id order after
+ * `cursor` (the `next` of the previous page).
+ */
+export const resignInputSchema = z
+  .strictObject({
+    signedBy: z.string().min(1).max(64).optional(),
+    unsigned: z.literal(true).optional(),
+    cursor: z.strictObject({ pluginId: z.string().max(214), version: z.string().max(256) }).optional(),
+    limit: z.number().int().min(1).max(500).default(100),
+  })
+  .refine((input) => (input.signedBy === undefined) !== (input.unsigned === undefined), {
+    message: "name either signedBy (a key id) or unsigned: true",
+  });

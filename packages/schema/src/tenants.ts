@@ -55,7 +55,7 @@ export interface TenantManifest {
   tenantId: string;
   host: { version: string; extensionPoints: { name: string; contractVersion: string }[] } | null;
   plugins: ManifestPlugin[];
-  /** Active instances left out because their version was blocked. */
+  /** Active instances left out: their version was blocked, or fails the tenant's signature policy. */
   withheld: { instanceId: string; pluginId: string; version: string; reason: string }[];
   importMap: ImportMap;
 }
@@ -69,3 +69,10 @@ export const manifestInputSchema = z.object({
 export function importSpecifier(instanceId: string): string {
   return `@plugins/${instanceId}`;
 }
+
+/** `policies.set`: what a tenant demands of the versions it runs. */
+export const setTenantPolicyInputSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  /** Only versions signed by a key GET /api/keys lists, unexpired, may be installed, upgraded to or served. */
+  requireSignatures: z.boolean(),
+});

@@ -6,7 +6,14 @@ import type { Context } from "../trpc/context";
 
 export interface AuditEntry {
   action: string;
-  resourceType: "plugin" | "plugin_version" | "installation" | "publish_token" | "tenant_host";
+  resourceType:
+    | "plugin"
+    | "plugin_version"
+    | "installation"
+    | "publish_token"
+    | "tenant_host"
+    | "tenant_policy"
+    | "signing_key";
   resourceId: string;
   tenantId?: string | null;
   details?: Record<string, unknown>;

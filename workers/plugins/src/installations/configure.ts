@@ -32,7 +32,7 @@ export function configureInstance(ctx: Context, input: z.output<typeof configure
         secretsSet: stored.secretsSet,
       },
     });
-    await refreshTenantManifest(tx, current.tenantId);
+    await refreshTenantManifest(tx, ctx, current.tenantId);
     return view(updated);
   });
 }

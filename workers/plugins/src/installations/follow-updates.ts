@@ -9,6 +9,7 @@ import { RegistryError } from "../lib/errors";
 import { holdPlugin } from "../plugins/ownership";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifests } from "../tenants/manifest";
+import { policyRefusal } from "../tenants/policies";
 import type { Context } from "../trpc/context";
 import type { Host } from "./compatibility";
 import { changeInstance, loadInstance, planMove, view } from "./store";
@@ -60,7 +61,10 @@ export async function followUpdates(
     if (!version || !installed) continue;
     if (!hosts.has(instance.tenantId))
       hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId, { hold: true }));
-    const planned = await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
+    const unsigned = await policyRefusal(tx, ctx.signingKeys, instance.tenantId, version);
+    const planned = unsigned
+      ? ({ ok: false, problems: [unsigned] } as const)
+      : await planMove(ctx, instance, installed, version, hosts.get(instance.tenantId) ?? null);
     const plan = planned.ok ? await withUpdateHook(ctx, tx, instance, version.version, planned) : planned;
     const audit = { resourceType: "installation", resourceId: instance.id, tenantId: instance.tenantId } as const;
     if (!plan.ok) {
@@ -106,7 +110,7 @@ export function setUpdatePolicy(ctx: Context, input: z.output<typeof setUpdatePo
       tenantId: current.tenantId,
       details: { instanceId: current.instanceId, from: current.updatePolicy, to: input.updatePolicy },
     });
-    await refreshTenantManifests(tx, await followUpdates(tx, ctx, current.pluginId, { id: current.id }));
+    await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, current.pluginId, { id: current.id }));
     return view(await loadInstance(tx, { tenantId: updated.tenantId, instanceId: updated.instanceId }));
   });
 }

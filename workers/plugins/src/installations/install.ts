@@ -7,6 +7,7 @@ import { holdPlugin } from "../plugins/ownership";
 import { recordInstanceChange } from "../read-models/engine-instances";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
+import { assertSignedIfRequired } from "../tenants/policies";
 import type { Context } from "../trpc/context";
 import { resolveVersion } from "../versions/resolve";
 import { checkConfig } from "./config";
@@ -23,6 +24,7 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
     await holdPlugin(tx, input.pluginId);
     // Resolved and held inside the transaction, so a concurrent block cannot slip in between.
     const version = await resolveVersion(tx, input.pluginId, input.version, { lock: true, refuseYanked: true });
+    await assertSignedIfRequired(tx, ctx.signingKeys, input.tenantId, version);
     // A config the schema refuses is the caller's mistake (400); a host that cannot run the version is not (409).
     const checked = checkConfig(version.manifest.config, input.config);
     if (!checked.ok) throw new RegistryError("BAD_REQUEST", checked.problems.join("; "));
@@ -70,7 +72,7 @@ export function installPlugin(ctx: Context, input: z.output<typeof installInputS
     if (following) await followUpdates(tx, ctx, installation.pluginId, { id: installation.id });
     const installed = following ? await loadInstance(tx, { tenantId: input.tenantId, instanceId }) : installation;
     await ctx.engine.syncSchedules(tx, installed);
-    await refreshTenantManifest(tx, input.tenantId);
+    await refreshTenantManifest(tx, ctx, input.tenantId);
     return view(installed);
   });
 }

@@ -51,7 +51,7 @@ export async function changeStatus(
       tenantId: current.tenantId,
       details: { instanceId: current.instanceId, from: current.status, to: next.to, revision: updated.revision },
     });
-    await refreshTenantManifest(tx, current.tenantId);
+    await refreshTenantManifest(tx, ctx, current.tenantId);
     return view(updated);
   });
   // Its data goes once the uninstall committed; a reinstall under the same id starts empty either way.

@@ -7,6 +7,7 @@ import { RegistryError } from "../lib/errors";
 import { holdPlugin } from "../plugins/ownership";
 import { loadHost } from "../tenants/hosts";
 import { refreshTenantManifest } from "../tenants/manifest";
+import { assertSignedIfRequired } from "../tenants/policies";
 import type { Context } from "../trpc/context";
 import { resolveVersion } from "../versions/resolve";
 import { changeInstance, installedVersion, loadInstance, planMove, refused, view } from "./store";
@@ -53,6 +54,7 @@ async function moveToVersion(
   if (target.version === current.version) {
     throw new RegistryError("CONFLICT", `Instance '${current.instanceId}' already runs ${target.version}`);
   }
+  await assertSignedIfRequired(tx, ctx.signingKeys, current.tenantId, target);
   const installed = await installedVersion(tx, current);
   const plan = await planMove(
     ctx,
@@ -85,6 +87,6 @@ async function moveToVersion(
       ...(config ? { fields: Object.keys(plan.change.config).sort(), secretsSet: plan.change.secretsSet } : {}),
     },
   });
-  await refreshTenantManifest(tx, current.tenantId);
+  await refreshTenantManifest(tx, ctx, current.tenantId);
   return view(updated);
 }

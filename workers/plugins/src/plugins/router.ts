@@ -42,7 +42,7 @@ export const pluginsRouter = router({
       if (published.created) {
         const { id, version } = upload.manifest;
         await ctx.db
-          .transaction(async (tx) => refreshTenantManifests(tx, await followUpdates(tx, ctx, id)))
+          .transaction(async (tx) => refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, id)))
           .catch(async (error: unknown) => {
             logEvent("error", "follow_updates_failed", {
               requestId: ctx.request.requestId,

@@ -72,9 +72,18 @@ export function privateKeyOf(key: SigningKey): Promise<CryptoKey> {
   return cryptoKey;
 }
 
-/** The public key set at `now`: every key not yet expired, newest first. */
-export async function publicKeySet(keys: readonly SigningKey[], now: Date): Promise<KeySet> {
-  const listed = keys.filter((key) => !expired(key, now)).sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
+/**
+ * The public key set at `now`: every key not yet expired, newest first. `withExpired` keeps the
+ * expired ones too, for the platform's own checks, which then say "expired" rather than "unknown".
+ */
+export async function publicKeySet(
+  keys: readonly SigningKey[],
+  now: Date,
+  { withExpired = false } = {},
+): Promise<KeySet> {
+  const listed = keys
+    .filter((key) => withExpired || !expired(key, now))
+    .sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
   return {
     keys: await Promise.all(
       listed.map(async (key) => {

@@ -37,7 +37,7 @@ export const hostsRouter = router({
           tenantId: input.tenantId,
           details: { version: input.version, extensionPoints: input.extensionPoints.map((point) => point.name) },
         });
-        await refreshTenantManifest(tx, input.tenantId);
+        await refreshTenantManifest(tx, ctx, input.tenantId);
         return loadHost(tx, input.tenantId);
       });
     }),

@@ -10,7 +10,14 @@ import { installations, liveInstallation, pluginVersions, tenantManifests, versi
 import { and, asc, eq, inArray, like, or, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../lib/database";
 import { recordChange } from "../read-models/changes";
+import type { SigningKey } from "../signatures/signing-keys";
 import { loadHost } from "./hosts";
+import { signatureProblem, tenantPolicy } from "./policies";
+
+/** What building a manifest needs besides the transaction: the keys its tenant's policy checks signatures with. */
+export interface ManifestContext {
+  signingKeys: readonly SigningKey[];
+}
 
 /**
  * Regenerates a tenant's manifest inside the transaction that changed it, and has the
@@ -19,13 +26,13 @@ import { loadHost } from "./hosts";
  * writers for one tenant regenerate one after the other, and each reads what the previous one
  * committed.
  */
-export async function refreshTenantManifest(tx: Transaction, tenantId: string): Promise<void> {
+export async function refreshTenantManifest(tx: Transaction, ctx: ManifestContext, tenantId: string): Promise<void> {
   recordChange(tx, "tenant-manifests", tenantId);
   await tx
     .insert(tenantManifests)
     .values({ tenantId, document: emptyManifest(tenantId), etag: "" })
     .onConflictDoUpdate({ target: tenantManifests.tenantId, set: { tenantId: sql`excluded.tenant_id` } });
-  const document = await buildManifest(tx, tenantId);
+  const document = await buildManifest(tx, ctx, tenantId);
   await tx
     .update(tenantManifests)
     .set({ document, etag: await etagOf(document), generatedAt: sql`now()` })
@@ -33,8 +40,12 @@ export async function refreshTenantManifest(tx: Transaction, tenantId: string): 
 }
 
 /** Regenerates the manifests of `tenantIds`, in tenant order: two transactions refreshing overlapping sets cannot deadlock. */
-export async function refreshTenantManifests(tx: Transaction, tenantIds: Iterable<string>): Promise<void> {
-  for (const tenantId of [...new Set(tenantIds)].sort()) await refreshTenantManifest(tx, tenantId);
+export async function refreshTenantManifests(
+  tx: Transaction,
+  ctx: ManifestContext,
+  tenantIds: Iterable<string>,
+): Promise<void> {
+  for (const tenantId of [...new Set(tenantIds)].sort()) await refreshTenantManifest(tx, ctx, tenantId);
 }
 
 /** The tenants with a live instance of `pluginId` at `version`. */
@@ -82,8 +93,9 @@ function emptyManifest(tenantId: string): TenantManifest {
   return { tenantId, host: null, plugins: [], withheld: [], importMap: { imports: {}, integrity: {} } };
 }
 
-async function buildManifest(tx: Transaction, tenantId: string): Promise<TenantManifest> {
+async function buildManifest(tx: Transaction, ctx: ManifestContext, tenantId: string): Promise<TenantManifest> {
   const host = await loadHost(tx, tenantId);
+  const policy = await tenantPolicy(tx, tenantId);
   const active = await tx
     .select({ instance: installations, version: pluginVersions })
     .from(installations)
@@ -93,7 +105,20 @@ async function buildManifest(tx: Transaction, tenantId: string): Promise<TenantM
     )
     .where(and(eq(installations.tenantId, tenantId), eq(installations.status, "active")))
     .orderBy(asc(installations.instanceId));
-  const served = active.filter(({ version }) => version.status !== "blocked");
+  const withheld: TenantManifest["withheld"] = [];
+  const served: typeof active = [];
+  for (const entry of active) {
+    const { instance, version } = entry;
+    const facts = { instanceId: instance.instanceId, pluginId: instance.pluginId, version: instance.version };
+    if (version.status === "blocked") {
+      withheld.push({ ...facts, reason: "this version was blocked by the registry" });
+      continue;
+    }
+    // A tenant that requires signatures is never served a version that fails them, however it got there.
+    const problem = policy.requireSignatures ? await signatureProblem(tx, ctx.signingKeys, version) : null;
+    if (problem) withheld.push({ ...facts, reason: `the tenant requires signed plugins: ${problem.message}` });
+    else served.push(entry);
+  }
   const modules = await moduleFiles(
     tx,
     served.map(({ version }) => version),
@@ -131,14 +156,7 @@ async function buildManifest(tx: Transaction, tenantId: string): Promise<TenantM
       extensionPoints: host.extensionPoints.map(({ name, contractVersion }) => ({ name, contractVersion })),
     },
     plugins,
-    withheld: active
-      .filter(({ version }) => version.status === "blocked")
-      .map(({ instance }) => ({
-        instanceId: instance.instanceId,
-        pluginId: instance.pluginId,
-        version: instance.version,
-        reason: "this version was blocked by the registry",
-      })),
+    withheld,
     importMap: { imports, integrity },
   };
 }

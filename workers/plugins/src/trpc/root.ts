@@ -5,8 +5,10 @@ import { installationsRouter } from "../installations/router";
 import { maintainersRouter } from "../maintainers/router";
 import { pluginsRouter } from "../plugins/router";
 import { readModelsRouter } from "../read-models/router";
+import { signaturesRouter } from "../signatures/router";
 import { hostsRouter } from "../tenants/hosts-router";
 import { manifestsRouter } from "../tenants/manifests-router";
+import { policiesRouter } from "../tenants/policies-router";
 import { tokensRouter } from "../tokens/router";
 import { versionsRouter } from "../versions/router";
 import { tagsRouter } from "../versions/tags-router";
@@ -25,6 +27,8 @@ export const appRouter = router({
   hosts: hostsRouter,
   manifests: manifestsRouter,
   readModels: readModelsRouter,
+  signatures: signaturesRouter,
+  policies: policiesRouter,
 });
 
 /** The registry's typed API; the API worker and frontends type their clients with it. */

@@ -87,7 +87,7 @@ export const versionsRouter = router({
           .update(pluginVersions)
           .set({ deprecationMessage: message, deprecationReplacement: message ? (input.replacement ?? null) : null })
           .where(and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)));
-        await refreshTenantManifests(tx, await tenantsRunning(tx, input.pluginId, input.version));
+        await refreshTenantManifests(tx, ctx, await tenantsRunning(tx, input.pluginId, input.version));
         return {
           result: { pluginId: input.pluginId, version: input.version, deprecated: message !== null },
           audit: {
@@ -117,7 +117,7 @@ export const versionsRouter = router({
         // Before the instances move off it: whichever stay, the engine stops running it at once.
         await recordInstancesOfVersion(tx, input.pluginId, input.version);
         // `latest` may have moved on; instances following it move with it.
-        await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
+        await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, input.pluginId));
         return {
           result: { pluginId: input.pluginId, version: input.version, status: "yanked" as const, removedTags },
           audit: {
@@ -162,7 +162,7 @@ export const versionsRouter = router({
         // Instances whose policy admits a newer version leave it; the manifests of tenants still
         // running it stop loading it at once and list it as withheld.
         const moved = await followUpdates(tx, ctx, input.pluginId);
-        await refreshTenantManifests(tx, [...moved, ...(await tenantsRunning(tx, input.pluginId, input.version))]);
+        await refreshTenantManifests(tx, ctx, [...moved, ...(await tenantsRunning(tx, input.pluginId, input.version))]);
         // Inside the transaction on purpose: if the commit then fails, the bytes are already
         // gone and an admin blocks again; for malware, removal errs on the side of removing.
         // The marker goes first, so the bundle path answers 410 even before the deletes finish.

@@ -38,7 +38,8 @@ export const tagsRouter = router({
             set: { version: input.version, explicit: true, updatedAt: sql`now()` },
           });
         recordChange(tx, "packages", input.pluginId);
-        if (input.tag === LATEST_TAG) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
+        if (input.tag === LATEST_TAG)
+          await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, input.pluginId));
         await recordAudit(tx, ctx, {
           action: "dist_tag.set",
           resourceType: "plugin",
@@ -64,7 +65,7 @@ export const tagsRouter = router({
         }
         recordChange(tx, "packages", input.pluginId);
         const latest = input.tag === LATEST_TAG ? await moveLatest(tx, input.pluginId) : undefined;
-        if (latest) await refreshTenantManifests(tx, await followUpdates(tx, ctx, input.pluginId));
+        if (latest) await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, input.pluginId));
         await recordAudit(tx, ctx, {
           action: "dist_tag.remove",
           resourceType: "plugin",
