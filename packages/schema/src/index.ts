@@ -20,6 +20,7 @@ export * from "./publish-tokens";
 export * from "./read-models";
 export * from "./scheduled-tasks";
 export * from "./server-permissions";
+export * from "./signature-schemas";
 export * from "./signatures";
 export * from "./tenants";
 export * from "./text";

@@ -1,6 +1,5 @@
 import { decodeBase64, encodeBase64 } from "@plugins/runtime";
 import canonicalize from "canonicalize";
-import { z } from "zod";
 
 /*
  * Version signatures, like npm's registry signatures: at publish the plugins worker signs,
@@ -30,14 +29,6 @@ export interface VersionSignature {
   signedAt: string;
 }
 
-export const versionSignatureSchema = z.object({
-  keyid: z.string().min(1).max(100),
-  statementVersion: z.number().int(),
-  files: z.string().max(200),
-  sig: z.string().max(200),
-  signedAt: z.string().max(40),
-});
-
 /** One public key of `GET /api/keys`, in npm's shape: `key` is the base64 SPKI (DER). */
 export interface SigningPublicKey {
   keyid: string;
@@ -52,19 +43,6 @@ export interface SigningPublicKey {
 export interface KeySet {
   keys: SigningPublicKey[];
 }
-
-export const keySetSchema = z.object({
-  keys: z.array(
-    z.object({
-      keyid: z.string().min(1),
-      keytype: z.literal("ed25519"),
-      scheme: z.literal("ed25519"),
-      key: z.string().min(1),
-      created: z.string(),
-      expires: z.string().nullable(),
-    }),
-  ),
-});
 
 /** What a statement says of a version. */
 export interface StatedVersion {
@@ -146,19 +124,3 @@ export async function verifyVersionSignature(
 export async function publicKeyText(publicKey: CryptoKey): Promise<string> {
   return encodeBase64(new Uint8Array((await crypto.subtle.exportKey("spki", publicKey)) as ArrayBuffer));
 }
-
-/**
- * A page of `signatures.resign`: the versions signed by `signedBy` (a key about to expire), or
- * with `unsigned` those never signed (published before signing existed), in id order after
- * `cursor` (the `next` of the previous page).
- */
-export const resignInputSchema = z
-  .strictObject({
-    signedBy: z.string().min(1).max(64).optional(),
-    unsigned: z.literal(true).optional(),
-    cursor: z.strictObject({ pluginId: z.string().max(214), version: z.string().max(256) }).optional(),
-    limit: z.number().int().min(1).max(500).default(100),
-  })
-  .refine((input) => (input.signedBy === undefined) !== (input.unsigned === undefined), {
-    message: "name either signedBy (a key id) or unsigned: true",
-  });
