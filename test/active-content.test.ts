@@ -1,11 +1,11 @@
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pluginFolder, publishFields, tarGz, uploadFields, utf8 } from "./archive-fixtures";
 import { expectNothingChanged } from "./attack-helpers";
 import { mintCast } from "./cast";
+import { inBrowser, launchChromium } from "./chromium";
 import { expectError, pluginMetadata, publish, trpc, upload } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -18,20 +18,7 @@ import { type Stack, startStack } from "./stack";
  * original types from another server, proving each payload does run when served as such.
  */
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--no-first-run",
-];
-const haveChromium = existsSync(CHROMIUM);
-// Under CI a missing browser must fail these tests (launching it throws), never skip them.
-const inBrowser = haveChromium || process.env.CI ? describe : describe.skip;
-if (!haveChromium && !process.env.CI) {
-  console.warn(`active-content: ${CHROMIUM} is missing, so the browser tests are skipped (apt-get install chromium)`);
-}
+const inBrowserSuite = inBrowser("active-content");
 
 const RAN = "active-content: script ran";
 
@@ -187,11 +174,11 @@ describe("the content type and policy of each kind of bundle file", () => {
   });
 });
 
-inBrowser("headless Chromium opening each bundle URL", () => {
+inBrowserSuite("headless Chromium opening each bundle URL", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
     for (const file of activeFiles(recorderUrl)) served.set(`/${file.path}`, [file.originalType, file.body]);
   }, 60_000);
   afterAll(() => browser?.close());

@@ -5,12 +5,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { loadTenantPlugins, PluginLoadReport } from "../packages/client/src/loader";
 import { ROOT } from "../scripts/local-stack/worker-bundles";
 import { pluginFolder, publishFields, tarGz } from "./archive-fixtures";
 import { mintCast } from "./cast";
+import { inBrowser, launchChromium } from "./chromium";
 import { install, pluginMetadata, publish, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
 
@@ -23,21 +24,7 @@ import { type Stack, startStack } from "./stack";
  * one whose activation throws.
  */
 
-// As test/active-content.test.ts launches it (ENVIRONMENT.md).
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--no-first-run",
-];
-const haveChromium = existsSync(CHROMIUM);
-// Under CI a missing browser must fail these tests (launching it throws), never skip them.
-const inBrowser = haveChromium || process.env.CI ? describe : describe.skip;
-if (!haveChromium && !process.env.CI) {
-  console.warn(`browser-loader: ${CHROMIUM} is missing, so the browser tests are skipped (apt-get install chromium)`);
-}
+const inBrowserSuite = inBrowser("browser-loader");
 
 const run = promisify(execFile);
 
@@ -158,11 +145,11 @@ afterAll(async () => {
   if (built) rmSync(built, { recursive: true, force: true });
 });
 
-inBrowser("loadTenantPlugins in headless Chromium", () => {
+inBrowserSuite("loadTenantPlugins in headless Chromium", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(() => browser?.close());
 

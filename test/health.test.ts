@@ -15,7 +15,7 @@ const INDEX = {
   name: "@plugins/api",
   version: "0.0.0",
   description: "Plugin registry and bundle CDN",
-  links: { health: "/health", trpc: "/trpc", bundles: "/plugins/bundles/{pluginId}@{ref}" },
+  links: { health: "/health", trpc: "/trpc", keys: "/api/keys", bundles: "/plugins/bundles/{pluginId}@{ref}" },
   docs: "README.md of the repository: HTTP surface (API worker), tRPC for frontends",
 };
 
@@ -45,6 +45,7 @@ describe("a healthy stack", () => {
     expect({ status, body }).toEqual({ status: 200, body: INDEX });
     expect((await fetch(`${stack.url}${body.links.health}`)).status).toBe(200);
     expect((await fetch(`${stack.url}${body.links.trpc}/health.check`)).status).toBe(200);
+    expect((await fetch(`${stack.url}${body.links.keys}`)).status).toBe(200);
   });
 
   it("answers health.check over tRPC to any caller, guests included", async () => {

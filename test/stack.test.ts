@@ -24,7 +24,7 @@ const declared = Object.values(schema)
 
 describe("stack.snapshot() and storedState()", () => {
   it("count every table the schema declares, and one a migration added, beside the R2 objects", async () => {
-    expect(declared).toHaveLength(13);
+    expect(declared).toHaveLength(14);
     const expected = [...declared, "newcomer"].sort();
     expect(await stack.tables()).toEqual(expected);
     expect(Object.keys(await stack.snapshot({ except: [] })).sort()).toEqual([...expected, "r2Objects"].sort());
