@@ -1,12 +1,12 @@
 import { resignInputSchema } from "@plugins/schema";
-import { pluginVersions, versionFiles } from "@plugins/schema/tables";
-import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { pluginVersions } from "@plugins/schema/tables";
+import { and, asc, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
 import { RegistryError } from "../lib/errors";
 import { recordChange } from "../read-models/changes";
 import { refreshTenantManifests, tenantsRunning } from "../tenants/manifest";
 import { roleProcedure, router } from "../trpc/init";
-import { signVersion } from "./sign-version";
+import { signedFiles, signVersion } from "./sign-version";
 import { currentSigningKey } from "./signing-keys";
 
 export const signaturesRouter = router({
@@ -52,19 +52,10 @@ export const signaturesRouter = router({
           .orderBy(asc(pluginVersions.pluginId), asc(pluginVersions.version))
           .limit(input.limit)
           .for("update");
-        const files = await tx
-          .select({
-            pluginId: versionFiles.pluginId,
-            version: versionFiles.version,
-            path: versionFiles.path,
-            integrity: versionFiles.integrity,
-          })
-          .from(versionFiles)
-          .where(inArray(versionFiles.pluginId, [...new Set(page.map((row) => row.pluginId))]));
         const tenants: string[] = [];
         for (const row of page) {
-          const ofVersion = files.filter((file) => file.pluginId === row.pluginId && file.version === row.version);
-          const signature = await signVersion(ctx.signingKeys, { ...row, files: ofVersion }, now);
+          const files = await signedFiles(tx, row.pluginId, row.version);
+          const signature = await signVersion(ctx.signingKeys, { ...row, files }, now);
           await tx
             .update(pluginVersions)
             .set({ signature })

@@ -1,4 +1,7 @@
 import { filesDigest, STATEMENT_VERSION, signStatement, type VersionSignature } from "@plugins/schema";
+import { versionFiles } from "@plugins/schema/tables";
+import { and, eq } from "drizzle-orm";
+import type { Database, Transaction } from "../lib/database";
 import { currentSigningKey, privateKeyOf, type SigningKey } from "./signing-keys";
 
 /** What a version's statement is made of: its id, number, entry SRI and every file's SRI. */
@@ -26,4 +29,12 @@ export async function signVersion(
     files,
   });
   return { keyid: key.keyid, statementVersion: STATEMENT_VERSION, files, sig, signedAt: now.toISOString() };
+}
+
+/** The paths and SRIs of a stored version's files: what its statement's files digest covers. */
+export function signedFiles(db: Database | Transaction, pluginId: string, version: string) {
+  return db
+    .select({ path: versionFiles.path, integrity: versionFiles.integrity })
+    .from(versionFiles)
+    .where(and(eq(versionFiles.pluginId, pluginId), eq(versionFiles.version, version)));
 }

@@ -1,8 +1,9 @@
 import { filesDigest, type SignatureProblem, type VersionSignature, verifyVersionSignature } from "@plugins/schema";
-import { tenantPolicies, versionFiles } from "@plugins/schema/tables";
-import { and, asc, eq } from "drizzle-orm";
+import { tenantPolicies } from "@plugins/schema/tables";
+import { eq } from "drizzle-orm";
 import type { Database, Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import { signedFiles } from "../signatures/sign-version";
 import { publicKeySet, type SigningKey } from "../signatures/signing-keys";
 
 /** What a tenant demands of the versions it runs (tenant_policies); a tenant without a row demands nothing. */
@@ -37,16 +38,11 @@ export async function signatureProblem(
   version: SignedVersion,
   now = new Date(),
 ): Promise<SignatureProblem | null> {
-  const files = await db
-    .select({ path: versionFiles.path, integrity: versionFiles.integrity })
-    .from(versionFiles)
-    .where(and(eq(versionFiles.pluginId, version.pluginId), eq(versionFiles.version, version.version)))
-    .orderBy(asc(versionFiles.path));
   const stated = {
     plugin: version.pluginId,
     version: version.version,
     entry: version.integrity,
-    files: await filesDigest(files),
+    files: await filesDigest(await signedFiles(db, version.pluginId, version.version)),
   };
   return verifyVersionSignature(stated, version.signature, await publicKeySet(keys, now, { withExpired: true }), now);
 }
