@@ -16,7 +16,7 @@ import { applyMigrations } from "./local-stack/migrate";
 import { type RunningBridge, startNeonBridge } from "./local-stack/neon-bridge";
 import { portInUse } from "./local-stack/ports";
 import { type RunningPostgres, startPglite } from "./local-stack/postgres";
-import { ROOT } from "./local-stack/worker-bundles";
+import { buildWebApp, ROOT } from "./local-stack/worker-bundles";
 
 const HELP = `Usage: pnpm dev
 
@@ -24,8 +24,10 @@ Runs the whole platform locally, with no cloud account and no Docker:
   1. Postgres: an embedded PGlite persisted in .data/pglite, or DATABASE_URL when set
   2. migrations from drizzle/ applied to it
   3. a WebSocket bridge so the Neon driver in the workers reaches a local Postgres
-  4. both workers under \`wrangler dev\` (local R2 and cache persisted in .data/wrangler)
-and prints the URL once /health answers.
+  4. the marketplace and console (packages/web) built into packages/web/dist
+  5. both workers under \`wrangler dev\` (local R2 and cache persisted in .data/wrangler)
+and prints the URL once /health answers: open it in a browser for the marketplace.
+For hot reload of the web app, run \`pnpm --filter @plugins/web dev\` beside it.
 
 Environment:
   PORT                  port of the API worker                        (default 8787)
@@ -196,6 +198,9 @@ try {
     join(ROOT, "workers/plugins/.dev.vars"),
     `${generated}DATABASE_URL=${databaseUrl}\n${proxyLine}INTERNAL_TOKEN_SECRET=${internalSecret}\nCONFIG_ENCRYPTION_KEY=${configKey}\nSIGNING_KEYS='${signingKeys}'\nENVIRONMENT=development\n`,
   );
+
+  step("Building the marketplace and console (packages/web/dist)");
+  buildWebApp(join(ROOT, "packages/web/dist"));
 
   step(`Starting both workers under wrangler dev on port ${port}`);
   wrangler = spawn(

@@ -17,12 +17,14 @@ declare module "vitest" {
     bridgeAddress: string;
     apiBundle: string;
     pluginsBundle: string;
+    webApp: string;
   }
 }
 
 /**
  * Once per run: a real PostgreSQL server (PGlite where no server is installed) with a
- * migrated template database, the Neon WebSocket bridge, and both workers built.
+ * migrated template database, the Neon WebSocket bridge, and both workers and
+ * the web app built.
  * Each test file clones the template into a database of its own.
  */
 export default async function setup(project: TestProject) {
@@ -41,6 +43,7 @@ export default async function setup(project: TestProject) {
   project.provide("bridgeAddress", bridge.address);
   project.provide("apiBundle", bundles.api);
   project.provide("pluginsBundle", bundles.plugins);
+  project.provide("webApp", bundles.webApp);
 
   return async () => {
     await bridge.stop();

@@ -61,7 +61,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     host: "127.0.0.1",
     port: 0,
     workers: platformWorkers({
-      bundles: { api: inject("apiBundle"), plugins: inject("pluginsBundle") },
+      bundles: { api: inject("apiBundle"), plugins: inject("pluginsBundle"), webApp: inject("webApp") },
       databaseUrl: options.databaseUrl ?? databaseUrl,
       bridgeAddress: inject("bridgeAddress"),
       apiBindings: options.apiBindings,

@@ -1,4 +1,4 @@
-import { SignJWT } from "jose";
+import { type BearerClaims, signBearerToken } from "../../workers/api/src/bearer-tokens";
 
 /** The HS256 secret of local development and tests. Never used by a deployed worker. */
 export const DEV_JWT_SECRET = "local-development-secret-do-not-deploy";
@@ -25,12 +25,7 @@ export const DEV_SIGNING_KEYS = JSON.stringify([
 export const DEV_JWT_ISSUER = "plugin-platform-dev";
 export const DEV_JWT_AUDIENCE = "plugin-platform";
 
-export interface DevTokenClaims {
-  sub: string;
-  role?: string;
-  tenant?: string;
-  email?: string;
-}
+export type DevTokenClaims = BearerClaims;
 
 export interface DevTokenOptions {
   secret?: string;
@@ -43,13 +38,11 @@ export interface DevTokenOptions {
 
 /** Signs a bearer token the way the local stack and the tests expect one. */
 export function signDevToken(claims: DevTokenClaims, options: DevTokenOptions = {}): Promise<string> {
-  const jwt = new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(claims.sub)
-    .setIssuer(options.issuer ?? DEV_JWT_ISSUER)
-    .setAudience(options.audience ?? DEV_JWT_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresAt ?? "12h");
-  if (options.notBefore !== undefined) jwt.setNotBefore(options.notBefore);
-  return jwt.sign(new TextEncoder().encode(options.secret ?? DEV_JWT_SECRET));
+  return signBearerToken(claims, {
+    secret: options.secret ?? DEV_JWT_SECRET,
+    issuer: options.issuer ?? DEV_JWT_ISSUER,
+    audience: options.audience ?? DEV_JWT_AUDIENCE,
+    expiresAt: options.expiresAt ?? "12h",
+    notBefore: options.notBefore,
+  });
 }

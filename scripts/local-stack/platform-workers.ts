@@ -57,7 +57,8 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         ENVIRONMENT: "test",
         ...options.apiBindings,
       },
-      serviceBindings: { PLUGINS: "plugins" },
+      // ASSETS, as `[assets]` in wrangler.toml gives it: see webAppAssets below.
+      serviceBindings: { PLUGINS: "plugins", ASSETS: WEB_APP_WORKER },
       ratelimits: {
         WRITE_LIMITER: { simple: { limit: options.rateLimits?.write ?? UNREACHABLE_LIMIT, period: 60 } },
         READ_LIMITER: { simple: { limit: options.rateLimits?.read ?? UNREACHABLE_LIMIT, period: 60 } },
@@ -83,5 +84,35 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
       workerLoaders: { LOADER: {} },
       durableObjects: { INSTANCE_STORES: { className: "InstanceStore", useSQLite: true } },
     },
+    webAppAssets(options.bundles.webApp),
   ];
+}
+
+const WEB_APP_WORKER = "web-app-assets";
+
+/**
+ * The API worker's static assets (the marketplace and console), as a worker of their own that
+ * the API worker's ASSETS binding reaches. Deployed, `[assets]` with `run_worker_first` gives
+ * the API worker every request and an ASSETS binding to the same files; Miniflare would put
+ * its asset router in front of the API worker instead, a hop on every platform request (the
+ * benchmark's included) that also cuts the connection when a refusal leaves a request body
+ * unread. So the API worker stays the entry, and only ASSETS calls reach the router.
+ */
+function webAppAssets(directory: string): WorkerOptions {
+  return {
+    name: WEB_APP_WORKER,
+    modules: [
+      {
+        type: "ESModule",
+        path: "web-app-assets.js",
+        contents: "export default { fetch: (request, env) => env.ASSETS.fetch(request) };",
+      },
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    assets: {
+      directory,
+      binding: "ASSETS",
+      routerConfig: { has_user_worker: false },
+    },
+  };
 }

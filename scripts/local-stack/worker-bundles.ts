@@ -8,10 +8,39 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export interface WorkerBundles {
   api: string;
   plugins: string;
+  /** The API worker's static assets: the marketplace and console (packages/web). */
+  webApp: string;
 }
 
-/** Builds both workers exactly as `wrangler deploy` would, without uploading them. */
+/** `vite build` of packages/web into `outDir` (what `pnpm run deploy` ships from packages/web/dist). */
+export function buildWebApp(outDir: string): string {
+  try {
+    execFileSync(
+      join(ROOT, "packages/web/node_modules/.bin/vite"),
+      ["build", "--outDir", outDir, "--emptyOutDir", "--logLevel", "warn"],
+      {
+        cwd: join(ROOT, "packages/web"),
+        stdio: "pipe",
+      },
+    );
+  } catch (error) {
+    const output = error as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(
+      `Building the web app (packages/web) failed:\n${output.stdout ?? ""}${output.stderr ?? String(error)}`,
+    );
+  }
+  return outDir;
+}
+
+/**
+ * Builds both workers exactly as `wrangler deploy` would, without uploading them, and the web
+ * app into a folder of this build, so that parallel runs never share one.
+ */
 export function buildWorkerBundles(outDir: string): WorkerBundles {
+  const webApp = buildWebApp(join(outDir, "web"));
+  // `wrangler deploy --dry-run` only checks that the `[assets]` folder exists: the build
+  // above is the one Miniflare serves.
+  mkdirSync(join(ROOT, "packages/web/dist"), { recursive: true });
   const build = (config: string, name: string) => {
     const dir = join(outDir, name);
     mkdirSync(dir, { recursive: true });
@@ -27,5 +56,5 @@ export function buildWorkerBundles(outDir: string): WorkerBundles {
     }
     return join(dir, "index.js");
   };
-  return { api: build("wrangler.toml", "api"), plugins: build("workers/plugins/wrangler.toml", "plugins") };
+  return { api: build("wrangler.toml", "api"), plugins: build("workers/plugins/wrangler.toml", "plugins"), webApp };
 }

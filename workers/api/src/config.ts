@@ -58,6 +58,11 @@ const apiVars = z
     pluginsTimeoutMs: vars.PLUGINS_TIMEOUT_MS,
     /** ENVIRONMENT "development" shows internal error messages in responses; anything else hides them. */
     exposeErrors: vars.ENVIRONMENT === "development",
+    /**
+     * The console's dev sign-in (routes/dev-sign-in.ts): only on a local stack, where the API
+     * worker holds the HS256 secret tokens are signed with.
+     */
+    devSignIn: vars.ENVIRONMENT === "development" && vars.JWT_SECRET !== undefined,
     /** False where no Cloudflare edge sets CF-Connecting-IP (`pnpm dev`): see client-ip.ts. */
     trustCfConnectingIp: vars.TRUST_CF_CONNECTING_IP,
   }));

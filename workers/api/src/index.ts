@@ -8,6 +8,7 @@ import type { AppEnv } from "./env";
 import { ApiError, errorResponse, onError } from "./errors";
 import { rateLimitApi } from "./rate-limits";
 import { requestContext } from "./request-context";
+import { registerDevSignIn } from "./routes/dev-sign-in";
 import { registerHealth } from "./routes/health";
 import { registerInstallations } from "./routes/installations";
 import { registerKeys } from "./routes/keys";
@@ -16,6 +17,7 @@ import { registerPlugins } from "./routes/plugins";
 import { registerServiceIndex } from "./routes/service-index";
 import { registerTenants } from "./routes/tenants";
 import { budgetTrpcCalls, limitTrpcBatch, registerTrpc } from "./routes/trpc";
+import { registerWebApp } from "./web-app/routes";
 
 const app = new Hono<AppEnv>();
 
@@ -29,6 +31,7 @@ app.use("/trpc/*", apiCors, limitTrpcBatch, budgetTrpcCalls("client"), authentic
 registerServiceIndex(app);
 registerHealth(app);
 registerKeys(app);
+registerDevSignIn(app);
 registerBundles(app);
 // Before the plugin routes: `/api/plugins/status/:instanceId` must win over `/api/plugins/:id/bundle`.
 registerInstallations(app);
@@ -36,6 +39,8 @@ registerOperations(app);
 registerPlugins(app);
 registerTenants(app);
 registerTrpc(app);
+// Last: the marketplace and console answer the GETs no route above did.
+registerWebApp(app);
 
 app.notFound((c) => errorResponse(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${c.req.path}`)));
 app.onError(onError);

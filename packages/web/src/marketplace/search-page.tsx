@@ -1,0 +1,172 @@
+import type { RouterInputs } from "@plugins/client";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { type FormEvent, useId } from "react";
+import { Link, useSearch } from "wouter";
+import { navigate } from "wouter/use-browser-location";
+import { EmptyState, LoadingRows } from "../layout/placeholders";
+import { ProblemNotice } from "../layout/problem-notice";
+import { platform } from "../platform";
+
+type SearchInput = RouterInputs["plugins"]["search"];
+const KINDS = ["source", "agent", "integration"] as const;
+const PAGE_SIZE = 20;
+
+/** The search as the address bar holds it, so a result page can be linked and reloaded. */
+function searchFromAddress(search: string): SearchInput & { previous: string[] } {
+  const params = new URLSearchParams(search);
+  const text = (name: string) => params.get(name)?.trim() || undefined;
+  const kind = KINDS.find((candidate) => candidate === params.get("kind"));
+  return {
+    query: text("q"),
+    category: text("category"),
+    extensionPoint: text("extensionPoint"),
+    kind,
+    cursor: text("cursor"),
+    limit: PAGE_SIZE,
+    previous: params.getAll("previous"),
+  };
+}
+
+function addressOf(search: Omit<ReturnType<typeof searchFromAddress>, "limit">): string {
+  const params = new URLSearchParams();
+  if (search.query) params.set("q", search.query);
+  if (search.category) params.set("category", search.category);
+  if (search.extensionPoint) params.set("extensionPoint", search.extensionPoint);
+  if (search.kind) params.set("kind", search.kind);
+  if (search.cursor) params.set("cursor", search.cursor);
+  for (const cursor of search.previous) params.append("previous", cursor);
+  const query = params.toString();
+  return query ? `/?${query}` : "/";
+}
+
+/** The marketplace's front page: search, filters and pages of results. */
+export function SearchPage() {
+  const search = searchFromAddress(useSearch());
+  const { previous, ...input } = search;
+  const results = useQuery({
+    queryKey: ["plugins.search", input],
+    queryFn: () => platform.plugins.search.query(input),
+    placeholderData: keepPreviousData,
+  });
+  const ids = { query: useId(), category: useId(), extensionPoint: useId(), kind: useId() };
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const field = (name: string) => String(form.get(name) ?? "").trim() || undefined;
+    navigate(
+      addressOf({
+        query: field("q"),
+        category: field("category"),
+        extensionPoint: field("extensionPoint"),
+        kind: KINDS.find((kind) => kind === form.get("kind")),
+        previous: [],
+      }),
+    );
+  }
+
+  return (
+    <section aria-labelledby="marketplace-title">
+      <h1 id="marketplace-title">Marketplace</h1>
+      <search>
+        <form className="search-form" onSubmit={submit} key={addressOf({ ...search, cursor: undefined, previous: [] })}>
+          <div className="field field-wide">
+            <label htmlFor={ids.query}>Search plugins</label>
+            <input
+              id={ids.query}
+              name="q"
+              type="search"
+              defaultValue={search.query}
+              placeholder="charts, sync, -beta"
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.category}>Category</label>
+            <input id={ids.category} name="category" defaultValue={search.category} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.extensionPoint}>Extension point</label>
+            <input id={ids.extensionPoint} name="extensionPoint" defaultValue={search.extensionPoint} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.kind}>Kind</label>
+            <select id={ids.kind} name="kind" defaultValue={search.kind ?? ""}>
+              <option value="">Any</option>
+              {KINDS.map((kind) => (
+                <option key={kind} value={kind}>
+                  {kind}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" className="button">
+            Search
+          </button>
+        </form>
+      </search>
+
+      {results.isError && <ProblemNotice error={results.error} title="The search failed" />}
+      {results.isPending && <LoadingRows rows={5} label="Loading plugins" />}
+      {results.data && (
+        <>
+          <p className="result-count" aria-live="polite">
+            {results.data.items.length === 0
+              ? ""
+              : `Showing ${results.data.items.length} plugin${results.data.items.length === 1 ? "" : "s"}`}
+          </p>
+          {results.data.items.length === 0 ? (
+            <EmptyState>No plugin matches this search.</EmptyState>
+          ) : (
+            <ul className="result-list" aria-busy={results.isFetching}>
+              {results.data.items.map((plugin) => (
+                <li key={plugin.id} className="result">
+                  <h2 className="result-title">
+                    <Link href={`/plugin/${plugin.id}`}>{plugin.name}</Link>
+                  </h2>
+                  <p className="result-id">
+                    {plugin.id}
+                    {plugin.latestVersion && ` · ${plugin.latestVersion}`}
+                  </p>
+                  <p>{plugin.description}</p>
+                  <p className="tags">
+                    <span className="tag">{plugin.category}</span>
+                    {plugin.kind && <span className="tag tag-kind">{plugin.kind}</span>}
+                    {plugin.extensionPoints.map((point) => (
+                      <span key={point} className="tag tag-point">
+                        {point}
+                      </span>
+                    ))}
+                  </p>
+                </li>
+              ))}
+            </ul>
+          )}
+          <nav aria-label="Result pages" className="pager">
+            {search.cursor !== undefined && (
+              <Link
+                href={addressOf({
+                  ...search,
+                  cursor: search.previous.at(-1) || undefined,
+                  previous: search.previous.slice(0, -1),
+                })}
+              >
+                Previous page
+              </Link>
+            )}
+            {results.data.nextCursor && (
+              <Link
+                href={addressOf({
+                  ...search,
+                  cursor: results.data.nextCursor,
+                  previous: [...search.previous, search.cursor ?? ""],
+                })}
+              >
+                Next page
+              </Link>
+            )}
+          </nav>
+        </>
+      )}
+    </section>
+  );
+}
