@@ -144,7 +144,7 @@ describe("refuses an upload it cannot accept", () => {
       pluginMetadata({ id: "fresh", extensionPoints: ["ok", "Not OK"] }),
       /(^|; )metadata\.extensionPoints\.1: /,
     ],
-    ["an unknown extra field", pluginMetadata({ id: "fresh", homepage: "https://x" }), /(^|; )metadata: .*"homepage"/],
+    ["an unknown extra field", pluginMetadata({ id: "fresh", website: "https://x" }), /(^|; )metadata: .*"website"/],
   ];
 
   it.each(fieldCases)("with %s (400 naming the field)", async (_, metadata, expected) => {

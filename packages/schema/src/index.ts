@@ -10,6 +10,7 @@ export * from "./installations";
 export * from "./instance-metrics";
 export * from "./issues";
 export * from "./json-depth";
+export * from "./listing-fields";
 export * from "./maintainers";
 export * from "./manifest";
 export * from "./multipart";

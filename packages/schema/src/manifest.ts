@@ -2,6 +2,7 @@ import { z } from "zod";
 import { configSchemaProblem } from "./config-schema";
 import { isJavaScriptModulePath } from "./content-policy";
 import { isTooDeepInput, jsonDepthIssue } from "./json-depth";
+import { listingFieldsShape } from "./listing-fields";
 import {
   bundleFilePathSchema,
   labelSchema,
@@ -96,6 +97,8 @@ const manifestFieldsSchema = z.strictObject({
     .record(pluginIdSchema, semverRangeSchema)
     .refine((dependencies) => Object.keys(dependencies).length <= 50, { message: "must list at most 50 plugins" })
     .default({}),
+  /** What a marketplace listing shows: displayName, readme, icon, homepage, repository, bugs, keywords. */
+  ...listingFieldsShape,
 });
 
 /**

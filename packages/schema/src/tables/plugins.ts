@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { customType, index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { customType, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 const tsvector = customType<{ data: string }>({
   dataType: () => "tsvector",
@@ -13,15 +13,19 @@ export const plugins = pgTable(
     description: text("description").notNull().default(""),
     category: text("category").notNull(),
     extensionPoints: text("extension_points").array().notNull().default(sql`'{}'::text[]`),
+    /** Like name and description, the display name and keywords of the version `latest` names: search matches them. */
+    displayName: text("display_name"),
+    /** jsonb rather than text[]: to_tsvector reads a jsonb immutably, as a generated column needs. */
+    keywords: jsonb("keywords").$type<string[]>().notNull().default([]),
     ownerId: text("owner_id").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-    /** Ranked text search: id and name weigh more than the description. */
+    /** Ranked text search: id, name, display name and keywords weigh more than the description. */
     searchVector: tsvector("search_vector")
       .notNull()
       .generatedAlwaysAs(
         (): SQL =>
-          sql`setweight(to_tsvector('simple', ${plugins.id}), 'A') || setweight(to_tsvector('english', ${plugins.name}), 'A') || setweight(to_tsvector('english', ${plugins.description}), 'B')`,
+          sql`setweight(to_tsvector('simple', ${plugins.id}), 'A') || setweight(to_tsvector('english', ${plugins.name}), 'A') || setweight(to_tsvector('english', coalesce(${plugins.displayName}, '')), 'A') || setweight(to_tsvector('english', ${plugins.keywords}), 'A') || setweight(to_tsvector('english', ${plugins.description}), 'B')`,
       ),
   },
   (table) => [

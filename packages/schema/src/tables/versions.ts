@@ -30,6 +30,8 @@ export const pluginVersions = pgTable(
     deprecationReplacement: text("deprecation_replacement"),
     publishedAt: timestamp("published_at", { withTimezone: true }).notNull().defaultNow(),
     publishedBy: text("published_by").notNull(),
+    /** The readme's Markdown (from its file or given inline), so a listing shows it without the bundle. */
+    readme: text("readme"),
     /** The registry's Ed25519 signature of the version's statement (signatures.ts); null until signed. */
     signature: jsonb("signature").$type<VersionSignature>(),
   },

@@ -8,6 +8,7 @@ import {
   type PluginManifest,
   pluginManifestJsonSchema,
   pluginManifestSchema,
+  quotePath,
   SINGLE_FILE_ENTRY,
   tagSchema,
   uploadPartsIssue,
@@ -70,6 +71,7 @@ export async function readUpload(form: FormData, limits: UploadLimits): Promise<
     if (metadata === null) throw new RegistryError("BAD_REQUEST", "metadata: required beside a single-file bundle");
     const manifest = parseManifest(metadata, "metadata");
     const entry = manifest.entry ?? SINGLE_FILE_ENTRY;
+    refuseListingFilesBeside(manifest, entry);
     return { manifest, files: [{ path: entry, bytes }], entry, tag };
   }
 
@@ -87,6 +89,24 @@ export async function readUpload(form: FormData, limits: UploadLimits): Promise<
     }
   }
   return { manifest, files, entry: manifest.entry ?? ARCHIVE_DEFAULT_ENTRY, tag };
+}
+
+/**
+ * A single-file bundle holds its entry and nothing else, so a readme or icon file it names
+ * cannot be there: said as such, with what to do instead, rather than "not a file of the bundle".
+ */
+function refuseListingFilesBeside(manifest: PluginManifest, entry: string): void {
+  const named: Array<[field: string, path: string | undefined]> = [
+    ["readme", typeof manifest.readme === "string" ? manifest.readme : undefined],
+    ["icon", manifest.icon],
+  ];
+  for (const [field, path] of named) {
+    if (path === undefined) continue;
+    throw new RegistryError(
+      "BAD_REQUEST",
+      `${field}: a single-file bundle holds only its entry (${quotePath(entry)}), not ${quotePath(path)}; publish an archive with the file${field === "readme" ? ', or give the readme inline as {"text": "…"}' : ""}`,
+    );
+  }
 }
 
 /**

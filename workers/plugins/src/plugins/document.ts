@@ -3,6 +3,7 @@ import { bundleUrlPath, LATEST_TAG, type VersionSignature, type VersionStatus } 
 import { distTags, type PluginVersion, plugins, pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { asc, inArray } from "drizzle-orm";
 import type { Database } from "../lib/database";
+import { versionColumnsWithoutReadme } from "./listing";
 
 /** One file of a version, as a browser or a mirror verifies it. */
 export interface DocumentFile {
@@ -84,7 +85,7 @@ export async function buildPackageDocuments(
   if (rows.length === 0) return new Map();
   const versions = groupBy(
     await db
-      .select()
+      .select(versionColumnsWithoutReadme)
       .from(pluginVersions)
       .where(inArray(pluginVersions.pluginId, ids))
       .orderBy(asc(pluginVersions.publishedAt), asc(pluginVersions.version)),
@@ -137,7 +138,7 @@ function packageDocument(
     extensionPoints: string[];
     createdAt: Date;
   },
-  versions: readonly PluginVersion[],
+  versions: readonly Omit<PluginVersion, "readme">[],
   tags: readonly { tag: string; version: string }[],
   files: readonly ({ version: string } & DocumentFile)[],
 ): PackageDocument {

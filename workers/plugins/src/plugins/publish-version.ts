@@ -2,6 +2,7 @@ import { createLogger } from "@plugins/runtime";
 import {
   bundleObjectKey,
   bundleUrlPath,
+  checkListingFiles,
   extensionPointNames,
   type Identity,
   LATEST_TAG,
@@ -113,6 +114,8 @@ interface DescribedContent {
   contentDigest: string;
   entry: FileDigests;
   totalSize: number;
+  /** The readme's text, stored beside the version. */
+  readme: string | null;
 }
 
 /** Digests every file and the version as a whole, before any database work. */
@@ -121,6 +124,8 @@ async function describeContent({ manifest, files, entry }: PublishRequest): Prom
     throw new RegistryError("BAD_REQUEST", `entry: the bundle has no file "${entry}"`);
   }
   checkServerModule(manifest.server, entry, files);
+  const listing = checkListingFiles(manifest, files);
+  if (!listing.ok) throw new RegistryError("BAD_REQUEST", listing.problem);
   const described = await Promise.all(
     files.map(async (file) => ({ ...file, ...(await digestFile(file.bytes)), contentType: contentTypeFor(file.path) })),
   );
@@ -128,7 +133,7 @@ async function describeContent({ manifest, files, entry }: PublishRequest): Prom
   const entryDigests = described.find((file) => file.path === entry);
   if (!entryDigests) throw new Error("the entry file lost its digests");
   const totalSize = files.reduce((sum, file) => sum + file.bytes.byteLength, 0);
-  return { files: described, contentDigest, entry: entryDigests, totalSize };
+  return { files: described, contentDigest, entry: entryDigests, totalSize, readme: listing.readme };
 }
 
 /**
@@ -162,6 +167,8 @@ async function claimPlugin(tx: Transaction, identity: Identity, manifest: Plugin
       description: manifest.description,
       category: manifest.category,
       extensionPoints: extensionPointNames(manifest),
+      displayName: manifest.displayName ?? null,
+      keywords: manifest.keywords ?? [],
       ownerId: identity.sub,
     })
     .onConflictDoNothing();
@@ -221,6 +228,7 @@ async function insertVersion(
       contentDigest: content.contentDigest,
       integrity: content.entry.integrity,
       publishedBy: identity.sub,
+      readme: content.readme,
       signature,
     })
     .returning();
@@ -262,7 +270,10 @@ async function moveTags(tx: Transaction, manifest: PluginManifest, tag: string |
   return false;
 }
 
-/** The plugin takes the name, description, category and extension points of the version `latest` now names. */
+/**
+ * The plugin takes the name, description, category, extension points, display name and keywords
+ * of the version `latest` now names: what search matches and lists.
+ */
 async function updatePluginListing(tx: Transaction, manifest: PluginManifest): Promise<void> {
   await tx
     .update(plugins)
@@ -271,6 +282,8 @@ async function updatePluginListing(tx: Transaction, manifest: PluginManifest): P
       description: manifest.description,
       category: manifest.category,
       extensionPoints: extensionPointNames(manifest),
+      displayName: manifest.displayName ?? null,
+      keywords: manifest.keywords ?? [],
       updatedAt: sql`now()`,
     })
     .where(eq(plugins.id, manifest.id));

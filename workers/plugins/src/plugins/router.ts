@@ -1,13 +1,14 @@
 import { createLogger } from "@plugins/runtime";
 import {
   bundleUrlPath,
+  LATEST_TAG,
   packageDocumentInputSchema,
   pluginRefSchema,
   resolveInputSchema,
   searchInputSchema,
 } from "@plugins/schema";
 import { distTags, plugins, pluginVersions } from "@plugins/schema/tables";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import fresh from "fresh";
 import { z } from "zod";
 import { recordAudit } from "../audit/record";
@@ -19,6 +20,7 @@ import { refreshTenantManifests } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import { grantableProcedure, publicProcedure, router } from "../trpc/init";
 import type { PackageDocument } from "./document";
+import { EMPTY_LISTING, versionColumnsWithoutReadme, versionListing } from "./listing";
 import { publishVersion } from "./publish-version";
 import { searchPlugins } from "./search";
 
@@ -67,7 +69,10 @@ export const pluginsRouter = router({
   /** Browse or search the registry: ranked full-text search, filters, cursor pagination. */
   search: publicProcedure.input(searchInputSchema).query(({ ctx, input }) => searchPlugins(ctx.db, input)),
 
-  /** A plugin with its versions (status, deprecation), dist-tags and owner. */
+  /**
+   * A plugin with its versions (status, deprecation), dist-tags and owner, and the listing fields
+   * (display name, readme, icon, links, keywords) of the version `latest` names.
+   */
   get: publicProcedure.input(pluginRefSchema).query(async ({ ctx, input }) => {
     const plugin = await ctx.db.query.plugins.findFirst({
       where: eq(plugins.id, input.pluginId),
@@ -75,9 +80,22 @@ export const pluginsRouter = router({
     });
     if (!plugin) throw new RegistryError("NOT_FOUND", `Plugin '${input.pluginId}' does not exist`);
     const [versions, tags] = await Promise.all([
+      // Only the readme of the version `latest` names is read: the others can be many and large.
       ctx.db
-        .select()
+        .select({
+          ...versionColumnsWithoutReadme,
+          isLatest: sql<boolean>`${distTags.version} is not null`,
+          readme: sql<string | null>`case when ${distTags.version} is not null then ${pluginVersions.readme} end`,
+        })
         .from(pluginVersions)
+        .leftJoin(
+          distTags,
+          and(
+            eq(distTags.pluginId, pluginVersions.pluginId),
+            eq(distTags.version, pluginVersions.version),
+            eq(distTags.tag, LATEST_TAG),
+          ),
+        )
         .where(eq(pluginVersions.pluginId, input.pluginId))
         .orderBy(asc(pluginVersions.publishedAt)),
       ctx.db
@@ -85,10 +103,12 @@ export const pluginsRouter = router({
         .from(distTags)
         .where(eq(distTags.pluginId, input.pluginId)),
     ]);
+    const latest = versions.find((version) => version.isLatest);
     return {
       ...plugin,
+      ...(latest ? versionListing(latest) : EMPTY_LISTING),
       distTags: Object.fromEntries(tags.map((row) => [row.tag, row.version])),
-      versions: versions.map((version) => ({
+      versions: versions.map(({ readme: _readme, isLatest: _isLatest, ...version }) => ({
         ...version,
         bundlePath:
           version.status === "blocked" ? null : bundleUrlPath(version.pluginId, version.version, version.entry),

@@ -1,5 +1,5 @@
 import { decodeBase64, encodeBase64url } from "@plugins/runtime";
-import { LATEST_TAG, pluginIdSchema, type searchInputSchema } from "@plugins/schema";
+import { bundleUrlPath, LATEST_TAG, pluginIdSchema, type searchInputSchema } from "@plugins/schema";
 import { distTags, plugins, pluginVersions } from "@plugins/schema/tables";
 import { and, arrayContains, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -32,14 +32,17 @@ function decodeCursor(text: string): Cursor {
 
 /**
  * Lists plugins page by page. Without words, in id order; with words, by full-text rank
- * (id and name above description). `kind` is the `latest` version's: what an install gets. Pages are keyset-paginated, so page N costs the same as
- * page 1 and rows inserted meanwhile neither repeat nor vanish.
+ * (id, name, display name and keywords above description). Each item carries what a
+ * marketplace list shows: display name, keywords and the icon's bundle URL path. `kind` and
+ * the icon are the `latest` version's: what an install gets. Pages are keyset-paginated, so
+ * page N costs the same as page 1 and rows inserted meanwhile neither repeat nor vanish.
  */
 export async function searchPlugins(db: Database, input: SearchInput) {
   const query = input.query ? sql`websearch_to_tsquery('english', ${input.query})` : null;
   const rank = query ? sql<number>`ts_rank_cd(${plugins.searchVector}, ${query})` : null;
   const cursor = input.cursor ? decodeCursor(input.cursor) : null;
   const kind = sql<string | null>`${pluginVersions.manifest}->>'kind'`;
+  const icon = sql<string | null>`${pluginVersions.manifest}->>'icon'`;
 
   const filters: (SQL | undefined)[] = [
     query ? sql`${plugins.searchVector} @@ ${query}` : undefined,
@@ -62,7 +65,10 @@ export async function searchPlugins(db: Database, input: SearchInput) {
       description: plugins.description,
       category: plugins.category,
       extensionPoints: plugins.extensionPoints,
+      displayName: plugins.displayName,
+      keywords: plugins.keywords,
       latestVersion: distTags.version,
+      icon,
       kind,
       updatedAt: plugins.updatedAt,
       rank: rank ?? sql<number>`0`,
@@ -80,7 +86,10 @@ export async function searchPlugins(db: Database, input: SearchInput) {
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return {
-    items: page.map(({ rank: _rank, ...item }) => item),
+    items: page.map(({ rank: _rank, icon: iconPath, ...item }) => ({
+      ...item,
+      iconUrl: iconPath && item.latestVersion ? bundleUrlPath(item.id, item.latestVersion, iconPath) : null,
+    })),
     nextCursor:
       rows.length > input.limit && last ? encodeCursor({ id: last.id, ...(rank ? { rank: last.rank } : {}) }) : null,
   };

@@ -13,6 +13,7 @@ import { type AuditEntry, recordAudit } from "../audit/record";
 import { followUpdates } from "../installations/follow-updates";
 import type { Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
+import { versionListing } from "../plugins/listing";
 import { lockManagedPlugin } from "../plugins/ownership";
 import { recordChange } from "../read-models/changes";
 import { recordInstancesOfVersion } from "../read-models/engine-instances";
@@ -52,7 +53,10 @@ function changeVersion<T>(
 }
 
 export const versionsRouter = router({
-  /** One version with every file and its integrity, as a mirror or an import map needs them. */
+  /**
+   * One version with every file and its integrity, as a mirror or an import map needs them, and
+   * its listing fields (display name, readme, icon, links, keywords).
+   */
   get: publicProcedure.input(versionRefSchema).query(async ({ ctx, input }) => {
     const version = await ctx.db.query.pluginVersions.findFirst({
       where: and(eq(pluginVersions.pluginId, input.pluginId), eq(pluginVersions.version, input.version)),
@@ -68,6 +72,7 @@ export const versionsRouter = router({
       .orderBy(asc(versionFiles.path));
     return {
       ...version,
+      ...versionListing(version),
       bundlePath: bundleUrlPath(version.pluginId, version.version, version.entry),
       files: files.map(({ pluginId: _p, version: _v, ...file }) => ({
         ...file,
