@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { EmptyState, LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
+import { TableScroll } from "../layout/table-scroll";
 import { platform } from "../platform";
 import { DownloadsChart, downloadsPerDay } from "./downloads-chart";
 import { InstallButton } from "./install-button";
@@ -39,10 +40,10 @@ export function PluginPage({ pluginId }: { pluginId: string }) {
         <div className="plugin-main">
           <section aria-labelledby="readme-title">
             <h2 id="readme-title">Readme</h2>
-            {plugin.data.description ? (
-              <Readme markdown={plugin.data.description} />
+            {plugin.data.readme ? (
+              <Readme markdown={plugin.data.readme} />
             ) : (
-              <EmptyState>No readme.</EmptyState>
+              <EmptyState>This plugin has no readme.</EmptyState>
             )}
           </section>
           <VersionsSection plugin={plugin.data} />
@@ -52,7 +53,6 @@ export function PluginPage({ pluginId }: { pluginId: string }) {
           {document.isError && <ProblemNotice error={document.error} title="Files" />}
         </div>
         <aside className="plugin-side" aria-label="About this plugin">
-          {latest && <InstallButton pluginId={pluginId} version={latest} />}
           <DownloadsSection pluginId={pluginId} />
           <MaintainersSection pluginId={pluginId} />
         </aside>
@@ -62,21 +62,49 @@ export function PluginPage({ pluginId }: { pluginId: string }) {
 }
 
 function PluginHeader({ plugin }: { plugin: Plugin }) {
+  const links = [
+    ["Homepage", plugin.homepage],
+    ["Repository", plugin.repository],
+    ["Report a bug", plugin.bugs],
+  ] as const;
+  const license = plugin.versions.find((version) => version.version === plugin.distTags.latest)?.manifest.license;
   return (
     <header className="plugin-header">
-      <h1 id="plugin-title">{plugin.name}</h1>
-      <p className="result-id">
-        {plugin.id}
-        {plugin.distTags.latest && ` · latest ${plugin.distTags.latest}`}
-      </p>
-      <p className="tags">
-        <span className="tag">{plugin.category}</span>
-        {plugin.extensionPoints.map((point) => (
-          <span key={point} className="tag tag-point">
-            {point}
-          </span>
-        ))}
-      </p>
+      {/* A fixed box whether or not there is an icon: nothing moves when it loads. */}
+      <div className="plugin-icon">{plugin.iconUrl && <img src={plugin.iconUrl} alt="" width={64} height={64} />}</div>
+      <div>
+        <h1 id="plugin-title">{plugin.displayName ?? plugin.name}</h1>
+        <p className="result-id">
+          {plugin.id}
+          {plugin.distTags.latest && ` · latest ${plugin.distTags.latest}`}
+          {license && ` · ${license}`}
+        </p>
+        <p>{plugin.description}</p>
+        <p className="tags">
+          <span className="tag">{plugin.category}</span>
+          {plugin.extensionPoints.map((point) => (
+            <span key={point} className="tag tag-point">
+              {point}
+            </span>
+          ))}
+          {plugin.keywords.map((keyword) => (
+            <span key={keyword} className="tag tag-keyword">
+              {keyword}
+            </span>
+          ))}
+        </p>
+        {plugin.distTags.latest && <InstallButton pluginId={plugin.id} version={plugin.distTags.latest} />}
+        <p className="plugin-links">
+          {links.map(
+            ([label, url]) =>
+              url && (
+                <a key={label} href={url} rel="noopener noreferrer nofollow">
+                  {label}
+                </a>
+              ),
+          )}
+        </p>
+      </div>
     </header>
   );
 }
@@ -89,7 +117,7 @@ function VersionsSection({ plugin }: { plugin: Plugin }) {
   return (
     <section aria-labelledby="versions-title">
       <h2 id="versions-title">Versions</h2>
-      <div className="table-scroll">
+      <TableScroll label="Versions">
         <table>
           <thead>
             <tr>
@@ -105,7 +133,13 @@ function VersionsSection({ plugin }: { plugin: Plugin }) {
                 <th scope="row">{version.version}</th>
                 <td>
                   <span className={`status status-${version.status}`}>{version.status}</span>
-                  {version.deprecationMessage && <span className="deprecation"> {version.deprecationMessage}</span>}
+                  {version.deprecationMessage && (
+                    <>
+                      {" "}
+                      <span className="status status-deprecated">deprecated</span>{" "}
+                      <span className="deprecation">{version.deprecationMessage}</span>
+                    </>
+                  )}
                 </td>
                 <td>
                   {tagsOf(version.version).map((tag) => (
@@ -121,7 +155,7 @@ function VersionsSection({ plugin }: { plugin: Plugin }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
@@ -144,7 +178,7 @@ function FilesSection({ pluginId, version, entry }: { pluginId: string; version:
         {shown ? "Hide the files" : "Show the files"}
       </button>
       {shown && (
-        <div className="table-scroll">
+        <TableScroll label={`Files of ${version}`}>
           <table>
             <thead>
               <tr>
@@ -167,7 +201,7 @@ function FilesSection({ pluginId, version, entry }: { pluginId: string; version:
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );
