@@ -236,6 +236,7 @@ try {
     console.info(`
 The plugin platform is running at ${url}
   health:  ${JSON.stringify(health)}
+  web:     ${url}/ (the marketplace; sign in at ${url}/sign-in)
   token:   pnpm -s token --sub alice --role admin --tenant acme
   tRPC:    ${url}/trpc
 Press Ctrl-C to stop.
