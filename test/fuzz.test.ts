@@ -21,6 +21,7 @@ import {
   resealInputSchema,
   resignInputSchema,
   resolveInputSchema,
+  SEARCH_SORTS,
   searchInputSchema,
   setTagInputSchema,
   setTenantPolicyInputSchema,
@@ -344,8 +345,15 @@ const day = fc
 const cursor = fc
   .record(
     {
+      sort: fc.constantFrom(...SEARCH_SORTS),
+      query: fc.constantFrom("plugin", "other"),
       id: fc.oneof(knownOrUnknownId, nastyStrings),
-      rank: fc.oneof(fc.double(), fc.constantFrom(1e39, -1e39, 1e-50, 3.4e38, 5e-324, 0, -0.5)),
+      key: fc.oneof(
+        fc.double(),
+        fc.constantFrom(1e39, -1e39, 1e-50, 3.4e38, 5e-324, 0, -0.5, 2 ** 53, 2 ** 63, -(2 ** 53)),
+        fc.integer(),
+        fc.maxSafeInteger(),
+      ),
     },
     { requiredKeys: ["id"] },
   )
@@ -396,6 +404,7 @@ const PROCEDURES: Procedure[] = [
       query: { plausible: fc.constant("plugin"), wellFormed: hostileText, optional: true },
       category: { plausible: fc.constant("payment"), wellFormed: label, optional: true },
       extensionPoint: { plausible: fc.constant("payment-methods"), wellFormed: label, optional: true },
+      sort: { plausible: fc.constant("name"), wellFormed: fc.constantFrom(...SEARCH_SORTS), optional: true },
       cursor: { plausible: cursor, wellFormed: cursor, optional: true },
       limit: { plausible: fc.constant(5), wellFormed: fc.integer({ min: 1, max: 100 }), optional: true },
     },
@@ -857,7 +866,12 @@ describe("found by fuzzing", () => {
   const searchPage = (query: string, rank: number) =>
     fetch(
       `${stack.url}/trpc/plugins.search?input=${encodeURIComponent(
-        JSON.stringify({ query, cursor: Buffer.from(JSON.stringify({ id: "target", rank })).toString("base64url") }),
+        JSON.stringify({
+          query,
+          cursor: Buffer.from(JSON.stringify({ sort: "relevance", query, key: rank, id: "target" })).toString(
+            "base64url",
+          ),
+        }),
       )}`,
     );
 

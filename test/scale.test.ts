@@ -1,7 +1,7 @@
 /**
- * At scale: with 10,000 plugins, listing, filtering, deep keyset pages, ranked
- * search and the package document resolve reads are answered by index, never by reading the
- * whole table.
+ * At scale: with 10,000 plugins, listing, filtering, deep keyset pages (by id, by latest
+ * change, by downloads), ranked search and the package document resolve reads are answered by
+ * index, never by reading the whole table.
  *
  * Approach: the Postgres statistics of the real queries the worker sends. Each call below
  * goes through the gateway and the plugins worker as in production; before and after a
@@ -24,18 +24,21 @@ type Counters = Record<Table, { seqScan: number; seqTupRead: number; idxScan: nu
 
 beforeAll(async () => {
   stack = await startStack();
-  // One statement: 10,000 plugins in 50 categories and 20 extension points; every second
-  // one with a published 1.0.0 and its latest tag; one in a thousand mentions "needle".
+  // One statement: 10,000 plugins in 50 categories and 20 extension points, each changed a
+  // second after the one before and downloaded (i % 100) * 10 times; every second one with a
+  // published 1.0.0 and its latest tag; one in a thousand mentions "needle".
   await stack.db.query(`
     with seeded as (
-      insert into plugins (id, name, description, category, extension_points, owner_id)
+      insert into plugins (id, name, description, category, extension_points, owner_id, updated_at, downloads)
       select 'bulk-' || lpad(i::text, 5, '0'),
              'Bulk plugin ' || i,
              case when i % 1000 = 0 then 'Carries the rare needle keyword'
                   else 'Generated filler plugin number ' || i end,
              'cat-' || (i % 50),
              array['ep-' || (i % 20)],
-             'seeder'
+             'seeder',
+             timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second',
+             (i % 100) * 10
         from generate_series(1, ${PLUGINS}) as i
       returning id
     ), versions as (
@@ -160,13 +163,13 @@ describe(`with ${PLUGINS.toLocaleString("en")} plugins`, () => {
     // A cursor of the shape the first page returned, pointing 9,000 rows in.
     const first = await api().plugins.search.query({ limit: 1 });
     const real = JSON.parse(Buffer.from(present(first.nextCursor), "base64url").toString()) as unknown;
-    expect(real).toEqual({ id: "bulk-00001" });
-    const deep = Buffer.from(JSON.stringify({ id: "bulk-09000" })).toString("base64url");
+    expect(real).toEqual({ sort: "name", id: "bulk-00001" });
+    const deep = Buffer.from(JSON.stringify({ sort: "name", id: "bulk-09000" })).toString("base64url");
     const page = await api().plugins.search.query({ cursor: deep, limit: 20 });
     expect(page.items[0]?.id).toBe("bulk-09001");
     expect(page.items).toHaveLength(20);
     await measure(() => api().plugins.search.query({ cursor: deep, limit: 20 }), ["plugins"]);
-    const deepInCategory = Buffer.from(JSON.stringify({ id: "bulk-09007" })).toString("base64url");
+    const deepInCategory = Buffer.from(JSON.stringify({ sort: "name", id: "bulk-09007" })).toString("base64url");
     const categoryPage = await api().plugins.search.query({ category: "cat-7", cursor: deepInCategory, limit: 5 });
     expect(categoryPage.items.map((item) => item.id)).toEqual([
       "bulk-09057",
@@ -180,6 +183,35 @@ describe(`with ${PLUGINS.toLocaleString("en")} plugins`, () => {
       ["plugins"],
     );
   }, 30_000);
+
+  it("lists the latest changed first, first page and deep pages, by index", async () => {
+    const first = await api().plugins.search.query({ sort: "updated", limit: 2 });
+    expect(first.items.map((item) => item.id)).toEqual(["bulk-10000", "bulk-09999"]);
+    await measure(() => api().plugins.search.query({ sort: "updated", limit: 20 }), ["plugins"]);
+    // A cursor of the shape pages hand out, 9,000 rows in: bulk-01000, changed at 00:16:40.
+    const real = JSON.parse(Buffer.from(present(first.nextCursor), "base64url").toString()) as { key: number };
+    expect(real).toEqual({ sort: "updated", key: Date.parse("2026-01-01T02:46:39Z") * 1000, id: "bulk-09999" });
+    const deep = Buffer.from(
+      JSON.stringify({ sort: "updated", key: Date.parse("2026-01-01T00:16:40Z") * 1000, id: "bulk-01000" }),
+    ).toString("base64url");
+    const page = await api().plugins.search.query({ sort: "updated", cursor: deep, limit: 20 });
+    expect(page.items.map((item) => item.id).slice(0, 2)).toEqual(["bulk-00999", "bulk-00998"]);
+    await measure(() => api().plugins.search.query({ sort: "updated", cursor: deep, limit: 20 }), ["plugins"]);
+  }, 60_000);
+
+  it("lists the most downloaded first, first page and deep pages, by index", async () => {
+    const first = await api().plugins.search.query({ sort: "downloads", limit: 2 });
+    expect(first.items.map((item) => [item.id, item.downloads])).toEqual([
+      ["bulk-00099", 990],
+      ["bulk-00199", 990],
+    ]);
+    await measure(() => api().plugins.search.query({ sort: "downloads", limit: 20 }), ["plugins"]);
+    // Deep in the ties of 500 downloads (i % 100 = 50), past bulk-05050.
+    const deep = Buffer.from(JSON.stringify({ sort: "downloads", key: 500, id: "bulk-05050" })).toString("base64url");
+    const page = await api().plugins.search.query({ sort: "downloads", cursor: deep, limit: 20 });
+    expect(page.items.map((item) => item.id).slice(0, 2)).toEqual(["bulk-05150", "bulk-05250"]);
+    await measure(() => api().plugins.search.query({ sort: "downloads", cursor: deep, limit: 20 }), ["plugins"]);
+  }, 60_000);
 
   it("answers a ranked text search by index", async () => {
     const page = await api().plugins.search.query({ query: "needle" });

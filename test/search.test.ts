@@ -174,6 +174,7 @@ describe("ranking", () => {
           kind: null,
           iconUrl: null,
           updatedAt: expect.any(String),
+          downloads: 0,
         },
       ],
       nextCursor: null,
@@ -274,7 +275,7 @@ describe("cursor pagination", () => {
     ["base64 of a JSON array", Buffer.from("[]").toString("base64url")],
     ["a cursor whose id is a number", Buffer.from('{"id":5}').toString("base64url")],
     ["a cursor whose rank is a string", Buffer.from('{"id":"a","rank":"high"}').toString("base64url")],
-    ["an over-long cursor", "a".repeat(600)],
+    ["an over-long cursor", "a".repeat(2100)],
   ])("refuses a malformed cursor: %s (400)", async (_, cursor) => {
     const message = await expectTrpcError(trpc(stack).plugins.search.query({ cursor }), "BAD_REQUEST", 400);
     expect(message).toMatch(/cursor/);

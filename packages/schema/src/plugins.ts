@@ -133,15 +133,36 @@ export const pluginRefSchema = z.object({ pluginId: pluginIdSchema });
 
 export const packageDocumentInputSchema = z.object({ pluginId: pluginIdSchema, ifNoneMatch: ifNoneMatchSchema });
 
-const cursorSchema = z.string().max(512);
+/** Room for a cursor that carries a query of 200 characters (search.ts), base64url-encoded. */
+const cursorSchema = z.string().max(2048);
 
-export const searchInputSchema = z.object({
-  /** Words to look for in id, name and description (web-search syntax: quotes, `-word`, `or`). */
-  query: plainText().trim().max(200).optional(),
-  category: labelSchema.optional(),
-  extensionPoint: labelSchema.optional(),
-  /** Only server-side plugins of this kind, by their `latest` version. */
-  kind: pluginKindSchema.optional(),
-  cursor: cursorSchema.optional(),
-  limit: z.number().int().min(1).max(100).default(20),
-});
+/**
+ * The orders of a listing: full-text rank (with words only), id, the latest listing change
+ * first, the most downloaded (all time) first. Ties are broken by id.
+ */
+export const SEARCH_SORTS = ["relevance", "name", "updated", "downloads"] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
+
+export const searchInputSchema = z
+  .object({
+    /** Words to look for in id, name and description (web-search syntax: quotes, `-word`, `or`). */
+    query: plainText().trim().max(200).optional(),
+    category: labelSchema.optional(),
+    extensionPoint: labelSchema.optional(),
+    /** Only server-side plugins of this kind, by their `latest` version. */
+    kind: pluginKindSchema.optional(),
+    /** `relevance` with words, `name` without them, if absent. */
+    sort: z.enum(SEARCH_SORTS).optional(),
+    cursor: cursorSchema.optional(),
+    limit: z.number().int().min(1).max(100).default(20),
+  })
+  .transform((input, ctx) => {
+    // An empty query (blank once trimmed) is no query, as it always was.
+    const query = input.query || undefined;
+    if (input.sort === "relevance" && !query) {
+      ctx.addIssue({ code: "custom", path: ["sort"], message: '"relevance" ranks matches of a query: give one' });
+      return z.NEVER;
+    }
+    const sort: SearchSort = input.sort ?? (query ? "relevance" : "name");
+    return { ...input, query, sort };
+  });

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { customType, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, customType, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 const tsvector = customType<{ data: string }>({
   dataType: () => "tsvector",
@@ -20,6 +20,11 @@ export const plugins = pgTable(
     ownerId: text("owner_id").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Downloads of all versions, all time: the sum of the plugin's download_counts, kept here so
+     * that search sorts by it by index. downloads/record.ts adds each batch to both in one transaction.
+     */
+    downloads: bigint("downloads", { mode: "number" }).notNull().default(0),
     /** Ranked text search: id, name, display name and keywords weigh more than the description. */
     searchVector: tsvector("search_vector")
       .notNull()
@@ -32,5 +37,8 @@ export const plugins = pgTable(
     index("plugins_category_idx").on(table.category, table.id),
     index("plugins_extension_points_idx").using("gin", table.extensionPoints),
     index("plugins_search_idx").using("gin", table.searchVector),
+    // The keyset orders of search (plugins/search.ts): `updated` and `downloads`, ties by id.
+    index("plugins_updated_idx").on(table.updatedAt.desc().nullsFirst(), table.id),
+    index("plugins_downloads_idx").on(table.downloads.desc().nullsFirst(), table.id),
   ],
 );
