@@ -123,6 +123,8 @@ inBrowser("web-marketplace")("the marketplace in Chromium", () => {
        values ('charts', '1.0.0', $1, 40), ('charts', '1.1.0', $1, 2), ('charts', '1.1.0', $2, 17), ('charts', '1.1.0', $3, 5)`,
       [day(10), day(3), day(0)],
     );
+    // The all-time total the flush of those counts would have added (downloads/record.ts).
+    await stack.db.query("update plugins set downloads = 64 where id = 'charts'");
   }, 120_000);
 
   afterAll(async () => {
@@ -143,7 +145,7 @@ inBrowser("web-marketplace")("the marketplace in Chromium", () => {
 
     await page.getByLabel("Search plugins").fill("charts");
     await page.getByLabel("Search plugins").press("Enter");
-    await expect.poll(() => page.locator(".result-title").allTextContents()).toEqual(["Charts"]);
+    await expect.poll(() => page.locator(".result-title").allTextContents()).toEqual(["Charts for dashboards"]);
     expect(new URL(page.url()).searchParams.get("q")).toBe("charts");
 
     await page.getByLabel("Search plugins").fill("");
@@ -152,6 +154,15 @@ inBrowser("web-marketplace")("the marketplace in Chromium", () => {
     await expect.poll(() => page.locator(".result-title").allTextContents()).toEqual(["Stripe payments"]);
 
     await page.getByLabel("Category").fill("");
+    await page.getByLabel("Sort by").selectOption("downloads");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.locator(".result-title").first().textContent()).toBe("Charts for dashboards");
+    expect(await page.locator(".result-id").first().textContent()).toContain("64 downloads");
+    expect(new URL(page.url()).searchParams.get("sort")).toBe("downloads");
+    await page.getByLabel("Sort by").selectOption("updated");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.locator(".result-title").first().textContent()).toBe("Filler 21");
+
     await page.getByLabel("Kind").selectOption("agent");
     await page.getByRole("button", { name: "Search" }).click();
     await expect.poll(() => page.locator(".empty-state").textContent()).toContain("No plugin matches");

@@ -9,6 +9,19 @@ import { platform } from "../platform";
 
 type SearchInput = RouterInputs["plugins"]["search"];
 const KINDS = ["source", "agent", "integration"] as const;
+const SORTS = [
+  ["relevance", "Best match"],
+  ["name", "Name"],
+  ["updated", "Recently updated"],
+  ["downloads", "Most downloaded"],
+] as const;
+type Sort = (typeof SORTS)[number][0];
+
+/** A sort the registry accepts for this search: ranking needs words to rank by. */
+function sortFor(value: string | null | undefined, query: string | undefined): Sort | undefined {
+  const sort = SORTS.find(([candidate]) => candidate === value)?.[0];
+  return sort === "relevance" && !query ? undefined : sort;
+}
 const PAGE_SIZE = 20;
 
 /** The search as the address bar holds it, so a result page can be linked and reloaded. */
@@ -16,8 +29,10 @@ function searchFromAddress(search: string): SearchInput & { previous: string[] }
   const params = new URLSearchParams(search);
   const text = (name: string) => params.get(name)?.trim() || undefined;
   const kind = KINDS.find((candidate) => candidate === params.get("kind"));
+  const query = text("q");
   return {
-    query: text("q"),
+    query,
+    sort: sortFor(params.get("sort"), query),
     category: text("category"),
     extensionPoint: text("extensionPoint"),
     kind,
@@ -33,6 +48,7 @@ function addressOf(search: Omit<ReturnType<typeof searchFromAddress>, "limit">):
   if (search.category) params.set("category", search.category);
   if (search.extensionPoint) params.set("extensionPoint", search.extensionPoint);
   if (search.kind) params.set("kind", search.kind);
+  if (search.sort) params.set("sort", search.sort);
   if (search.cursor) params.set("cursor", search.cursor);
   for (const cursor of search.previous) params.append("previous", cursor);
   const query = params.toString();
@@ -48,7 +64,7 @@ export function SearchPage() {
     queryFn: () => platform.plugins.search.query(input),
     placeholderData: keepPreviousData,
   });
-  const ids = { query: useId(), category: useId(), extensionPoint: useId(), kind: useId() };
+  const ids = { query: useId(), category: useId(), extensionPoint: useId(), kind: useId(), sort: useId() };
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -57,6 +73,7 @@ export function SearchPage() {
     navigate(
       addressOf({
         query: field("q"),
+        sort: sortFor(field("sort"), field("q")),
         category: field("category"),
         extensionPoint: field("extensionPoint"),
         kind: KINDS.find((kind) => kind === form.get("kind")),
@@ -99,6 +116,17 @@ export function SearchPage() {
               ))}
             </select>
           </div>
+          <div className="field">
+            <label htmlFor={ids.sort}>Sort by</label>
+            <select id={ids.sort} name="sort" defaultValue={search.sort ?? ""}>
+              <option value="">{search.query ? "Best match" : "Name"}</option>
+              {SORTS.filter(([sort]) => sort !== "relevance" || search.query).map(([sort, label]) => (
+                <option key={sort} value={sort}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </div>
           <button type="submit" className="button">
             Search
           </button>
@@ -121,11 +149,12 @@ export function SearchPage() {
               {results.data.items.map((plugin) => (
                 <li key={plugin.id} className="result">
                   <h2 className="result-title">
-                    <Link href={`/plugin/${plugin.id}`}>{plugin.name}</Link>
+                    <Link href={`/plugin/${plugin.id}`}>{plugin.displayName ?? plugin.name}</Link>
                   </h2>
                   <p className="result-id">
                     {plugin.id}
                     {plugin.latestVersion && ` · ${plugin.latestVersion}`}
+                    {` · ${plugin.downloads.toLocaleString("en")} download${plugin.downloads === 1 ? "" : "s"}`}
                   </p>
                   <p>{plugin.description}</p>
                   <p className="tags">
