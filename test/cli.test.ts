@@ -233,6 +233,25 @@ describe("plugins publish", () => {
     expect(await stack.snapshot()).toEqual(before);
   });
 
+  it("refuses locally a readme or an icon the folder does not hold, as the registry would, sending nothing", async () => {
+    const before = await stack.snapshot();
+    const port = await closedPort();
+    const offline = { env: { PLUGINS_REGISTRY: `http://127.0.0.1:${port}` } };
+    const noReadme = writeFolder(pluginFolder({ id: "cli-readme", readme: "README.md" }));
+    expectOneLineFailure(
+      await plugins(["publish", noReadme], offline),
+      1,
+      /^plugins publish: plugin\.json: readme: "README\.md" is not a file of the bundle \(BAD_REQUEST\)$/,
+    );
+    const noIcon = writeFolder(pluginFolder({ id: "cli-icon", icon: "icons/missing.png" }));
+    expectOneLineFailure(
+      await plugins(["publish", noIcon], offline),
+      1,
+      /icon: "icons\/missing\.png" is not a file of the bundle/,
+    );
+    expect(await stack.snapshot()).toEqual(before);
+  });
+
   it("refuses locally what the registry's archive reader refuses: a folder without plugin.json, a symbolic link", async () => {
     const before = await stack.snapshot();
     const bare = writeFolder(pluginFolder().filter((file) => file.path !== "plugin.json"));

@@ -9,6 +9,7 @@ import { join, relative, sep } from "node:path";
 import { gzipSync } from "node:zlib";
 import {
   ARCHIVE_DEFAULT_ENTRY,
+  checkListingFiles,
   describeIssues,
   MANIFEST_FILE,
   type PluginManifest,
@@ -115,6 +116,8 @@ export async function readBundle(archive: Uint8Array<ArrayBuffer>, format: Archi
       `${MANIFEST_FILE}: server: ${quotePath(manifest.server)} must be a file of the bundle other than the entry`,
     );
   }
+  const listing = checkListingFiles(manifest, files);
+  if (!listing.ok) throw CliFailure.refused("BAD_REQUEST", `${MANIFEST_FILE}: ${listing.problem}`);
   const digested = files
     .map((file) => ({ path: file.path, size: file.bytes.byteLength, ...digestsOf(file.bytes) }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
