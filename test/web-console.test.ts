@@ -14,7 +14,7 @@ import { inBrowser, launchChromium } from "./chromium";
 import { eventually, pluginMetadata, publish, trpc } from "./helpers";
 import { callInstance, installActive, publishServerPlugin } from "./server-plugins";
 import { type Stack, startStack } from "./stack";
-import { expectNoSidewaysScroll, type OpenedPage, openPage, WIDTHS } from "./web-pages";
+import { expectAccessible, expectNoSidewaysScroll, type OpenedPage, openPage, screenshot, WIDTHS } from "./web-pages";
 
 /** An optional secret (so the plugin installs without config), an enum and a default. */
 const CONFIG = {
@@ -270,26 +270,31 @@ inBrowser("web-console")("the tenant console", () => {
       await opened.close();
     }
   });
-  it("reads at 390 px: no page of the console scrolls sideways", async () => {
-    const opened = await openPage(browser, stack, { token: admin, width: WIDTHS.phone });
-    const { page } = opened;
-    try {
-      for (const [path, title] of [
-        ["/console", "Instances of acme"],
-        ["/console/instances/vault-main", "vault-main"],
-        ["/console/audit", "Audit log of acme"],
-        ["/console/tokens", "Publish tokens"],
-      ] as const) {
-        await page.goto(`${stack.url}${path}`);
-        await expect.poll(() => heading(page).textContent()).toBe(title);
-        await expect.poll(() => page.locator(".loading").count()).toBe(0);
-        await expectNoSidewaysScroll(page);
+  it.each(Object.values(WIDTHS))(
+    "reads well at %i px: no page of the console scrolls sideways or has a serious accessibility violation; screenshots",
+    async (width) => {
+      const opened = await openPage(browser, stack, { token: admin, width });
+      const { page } = opened;
+      try {
+        for (const [name, path, title] of [
+          ["console-instances", "/console", "Instances of acme"],
+          ["console-instance", "/console/instances/vault-main", "vault-main"],
+          ["console-audit", "/console/audit", "Audit log of acme"],
+          ["console-tokens", "/console/tokens", "Publish tokens"],
+        ] as const) {
+          await page.goto(`${stack.url}${path}`);
+          await expect.poll(() => heading(page).textContent()).toBe(title);
+          await expect.poll(() => page.locator(".loading").count()).toBe(0);
+          await expectNoSidewaysScroll(page);
+          await expectAccessible(page, `${name} at ${width} px`);
+          await screenshot(page, name);
+        }
+        expect(opened.problems).toEqual([]);
+      } finally {
+        await opened.close();
       }
-      expect(opened.problems).toEqual([]);
-    } finally {
-      await opened.close();
-    }
-  });
+    },
+  );
 
   it("uninstalls only once confirmed in the page, by keyboard, and a cancel changes nothing", async () => {
     const opened = await openPage(browser, stack, { token: admin });
