@@ -23,6 +23,27 @@ export { ConfigSchemaTooCostlyError } from "./config-schema-cost";
 export const CONFIG_SCHEMA_DRAFT = "2020-12";
 
 /**
+ * Keywords whose failure (in @cfworker/json-schema's output) only says that something below them
+ * failed, which is reported on its own: left out of what a user is told, here and in the console.
+ */
+export const AGGREGATE_KEYWORDS: ReadonlySet<string> = new Set([
+  "properties",
+  "patternProperties",
+  "items",
+  "prefixItems",
+  "additionalItems",
+  "allOf",
+  "$ref",
+  "$dynamicRef",
+  "$recursiveRef",
+  "if",
+  "then",
+  "else",
+  "dependentSchemas",
+  "false",
+]);
+
+/**
  * Formats the validator checks with a regular expression that backtracks super-linearly
  * (`url`'s nested `(?:[a-z…0-9]+-?)*` takes exponential time on a long host name), with what
  * to use instead. Refused at publish, and refusing to check at install, so they never run.

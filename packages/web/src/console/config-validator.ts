@@ -1,5 +1,5 @@
 import type { OutputUnit } from "@cfworker/json-schema";
-import { ConfigSchemaTooCostlyError, configValidator, linearTimeRefusal } from "@plugins/schema";
+import { AGGREGATE_KEYWORDS, ConfigSchemaTooCostlyError, configValidator, linearTimeRefusal } from "@plugins/schema";
 import {
   createErrorHandler,
   type RJSFSchema,
@@ -84,29 +84,11 @@ export function problemsOf(schema: RJSFSchema, value: unknown): RJSFValidationEr
       },
     ];
   }
-  const errors = units.filter((unit) => !AGGREGATES.has(unit.keyword)).map(errorOf);
+  const errors = units.filter((unit) => !AGGREGATE_KEYWORDS.has(unit.keyword)).map(errorOf);
   return errors.length > 0
     ? errors
     : [{ name: "schema", property: ".", message: "does not match the schema", stack: "does not match the schema" }];
 }
-
-/** Keywords whose failure only says that something below them failed, which is reported on its own. */
-const AGGREGATES = new Set([
-  "properties",
-  "patternProperties",
-  "items",
-  "prefixItems",
-  "additionalItems",
-  "allOf",
-  "$ref",
-  "$dynamicRef",
-  "$recursiveRef",
-  "if",
-  "then",
-  "else",
-  "dependentSchemas",
-  "false",
-]);
 
 function errorOf(unit: OutputUnit): RJSFValidationError {
   const at = propertyPath(unit.instanceLocation);

@@ -1,5 +1,11 @@
 import { deepCompareStrict, type OutputUnit, type Validator } from "@cfworker/json-schema";
-import { ConfigSchemaTooCostlyError, configValidator, linearTimeRefusal, secretFields } from "@plugins/schema";
+import {
+  AGGREGATE_KEYWORDS,
+  ConfigSchemaTooCostlyError,
+  configValidator,
+  linearTimeRefusal,
+  secretFields,
+} from "@plugins/schema";
 
 type ConfigObject = Record<string, unknown>;
 type ConfigSchema = Record<string, unknown> | undefined;
@@ -95,26 +101,8 @@ function applyDefaults(schema: unknown, value: unknown): unknown {
   return filled;
 }
 
-/** Keywords whose failure only says that something below them failed, which is reported on its own. */
-const AGGREGATES = new Set([
-  "properties",
-  "patternProperties",
-  "items",
-  "prefixItems",
-  "additionalItems",
-  "allOf",
-  "$ref",
-  "$dynamicRef",
-  "$recursiveRef",
-  "if",
-  "then",
-  "else",
-  "dependentSchemas",
-  "false",
-]);
-
 function describe(unit: OutputUnit, secrets: ReadonlySet<string>): string[] {
-  if (AGGREGATES.has(unit.keyword)) return [];
+  if (AGGREGATE_KEYWORDS.has(unit.keyword)) return [];
   const at = fieldPath(unit.instanceLocation);
   // The validator's messages quote numbers and lengths: about a secret, say only where.
   const field = /^#\/([^/]+)/.exec(unit.instanceLocation)?.[1];
