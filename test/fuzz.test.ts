@@ -1,5 +1,6 @@
 import { appRouter } from "@plugins/plugins-worker/router";
 import {
+  AUDIT_RESOURCE_TYPES,
   auditListInputSchema,
   blockInputSchema,
   configureInputSchema,
@@ -359,6 +360,31 @@ const cursor = fc
   )
   .map((value) => Buffer.from(JSON.stringify(value)).toString("base64url"));
 
+const auditAction = fc.oneof(
+  fc.constantFrom("installation.", "installation.install", "plugin_version.publish", "a_b.", "a%b.", "x.y.z."),
+  fc.stringMatching(/^[a-z][a-z0-9_]{0,12}(?:\.[a-z][a-z0-9_]{0,12}){0,2}\.?$/),
+);
+/** Instants Postgres must read as zod does: the first and last years, offsets that cross them, microseconds. */
+const instant = fc.oneof(
+  fc
+    .date({ min: new Date("0001-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z"), noInvalidDate: true })
+    .map((date) => date.toISOString()),
+  fc.constantFrom(
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-14:00",
+    "2026-01-01T00:00:00.123456789+14:00",
+    "2024-02-29T23:59:59.999999Z",
+  ),
+);
+const auditCursor = fc
+  .oneof(
+    fc.record({ id: fc.oneof(fc.integer(), fc.double(), fc.maxSafeInteger()), of: fc.string({ maxLength: 30 }) }),
+    fc.constant({ id: 2 ** 53, of: "" }),
+    fc.jsonValue(),
+  )
+  .map((value) => Buffer.from(JSON.stringify(value) ?? "").toString("base64url"))
+  .filter((cursor) => cursor.length <= 200);
+
 function validOnly(procedure: Pick<Procedure, "schema">, record: fc.Arbitrary<Record<string, unknown>>) {
   return record.filter((value) => procedure.schema.safeParse(value).success);
 }
@@ -648,10 +674,21 @@ const PROCEDURES: Procedure[] = [
     auditListInputSchema,
     {
       tenantId: { plausible: fc.constant("acme"), wellFormed: tenantId, optional: true },
-      cursor: { plausible: fc.constant(1), wellFormed: fc.integer({ min: 1 }), optional: true },
+      action: { plausible: fc.constant("installation."), wellFormed: auditAction, optional: true },
+      resourceType: {
+        plausible: fc.constant("installation"),
+        wellFormed: fc.constantFrom(...AUDIT_RESOURCE_TYPES),
+        optional: true,
+      },
+      resourceId: { plausible: fc.constant("target"), wellFormed: hostileText, optional: true },
+      actor: { plausible: fc.constant("root"), wellFormed: hostileText, optional: true },
+      since: { plausible: fc.constant("2026-01-01T00:00:00Z"), wellFormed: instant, optional: true },
+      until: { plausible: fc.constant("2026-01-02T00:00:00Z"), wellFormed: instant, optional: true },
+      cursor: { plausible: auditCursor, wellFormed: auditCursor, optional: true },
       limit: { plausible: fc.constant(5), wellFormed: fc.integer({ min: 1, max: 200 }), optional: true },
     },
-    [200],
+    // A forged cursor, or one of other filters, is a 400 naming it.
+    [200, 400],
   ),
   procedure(
     "tokens.create",

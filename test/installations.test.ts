@@ -59,6 +59,7 @@ describe("installing for a tenant", () => {
       revision: 1,
       config: {},
       secretsSet: [],
+      heldUpdate: null,
       installedBy: "alice",
       installedAt: expect.any(String),
       updatedAt: expect.any(String),

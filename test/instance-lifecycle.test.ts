@@ -177,6 +177,7 @@ describe("the lifecycle over tRPC", () => {
       revision: 1,
       config: {},
       secretsSet: [],
+      heldUpdate: null,
       installedBy: "alice",
       installedAt: expect.any(String),
       updatedAt: expect.any(String),

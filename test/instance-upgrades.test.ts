@@ -28,6 +28,7 @@ const tokens = {
   sam: "",
   /** Editor of policy, whose instances follow updates. */
   pia: "",
+  policyViewer: "",
 };
 
 beforeAll(async () => {
@@ -37,6 +38,7 @@ beforeAll(async () => {
   tokens.hostedViewer = await stack.token({ sub: "hugo", role: "viewer", tenant: "hosted" });
   tokens.sam = await stack.token({ sub: "sam", role: "editor", tenant: "shifting" });
   tokens.pia = await stack.token({ sub: "pia", role: "editor", tenant: "policy" });
+  tokens.policyViewer = await stack.token({ sub: "paul", role: "viewer", tenant: "policy" });
 });
 afterAll(() => stack?.stop());
 
@@ -1032,6 +1034,117 @@ describe("update policies follow new versions", () => {
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.1.0");
     await alice.tags.remove.mutate({ pluginId: "handpicked", tag: "latest" });
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.2.0");
+  });
+});
+
+describe("a held update is part of the instance", () => {
+  const pia = () => trpc(stack, tokens.pia);
+  const labelOnly = { type: "object", properties: { label: { type: "string" } }, additionalProperties: false };
+  const needsRegion = {
+    ...labelOnly,
+    properties: { ...labelOnly.properties, region: { type: "string" } },
+    required: ["region"],
+  };
+  const ref = (instanceId: string) => ({ tenantId: "policy", instanceId });
+  const heldOf = async (instanceId: string) => (await pia().installations.get.query(ref(instanceId))).heldUpdate;
+  let firstHeldAt = "";
+
+  beforeAll(async () => {
+    await release("waiting", "1.0.0", { config: labelOnly });
+    for (const [instanceId, updatePolicy] of [
+      ["waits-latest", "latest"],
+      ["waits-upgrade", "latest"],
+      ["waits-minor", "minor"],
+      ["waits-gone", "latest"],
+    ] as const) {
+      await pia().installations.install.mutate({
+        ...ref(instanceId),
+        pluginId: "waiting",
+        updatePolicy,
+        config: { label: "x" },
+      });
+    }
+  });
+
+  it("is shown by get, list and REST status, with its reasons, for a viewer too; the instance stays as it was", async () => {
+    const before = await row("policy", "waits-latest");
+    const publishedFrom = Date.now();
+    await release("waiting", "1.1.0", { config: needsRegion });
+    const held = { version: "1.1.0", reasons: ["config.region: is required"], heldAt: expect.any(String) };
+    const got = await pia().installations.get.query(ref("waits-latest"));
+    expect(got).toMatchObject({ version: "1.0.0", revision: before.revision, heldUpdate: held });
+    firstHeldAt = present(got.heldUpdate).heldAt;
+    expect(Date.parse(firstHeldAt)).toBeGreaterThanOrEqual(publishedFrom - 5_000);
+    expect(Date.parse(firstHeldAt)).toBeLessThanOrEqual(Date.now() + 5_000);
+    expect(await row("policy", "waits-latest")).toEqual(before);
+
+    const listed = await trpc(stack, tokens.policyViewer).installations.list.query({ tenantId: "policy" });
+    const byId = new Map(listed.map((instance) => [instance.instanceId, instance.heldUpdate]));
+    for (const instanceId of ["waits-latest", "waits-upgrade", "waits-minor"]) {
+      expect(byId.get(instanceId), instanceId).toEqual({ ...held, heldAt: expect.any(String) });
+    }
+
+    const status = await fetch(`${stack.url}/api/plugins/status/waits-latest`, {
+      headers: { authorization: `Bearer ${tokens.policyViewer}`, "x-tenant-id": "policy" },
+    });
+    expect(status.status).toBe(200);
+    expect(((await status.json()) as { heldUpdate: unknown }).heldUpdate).toEqual({ ...held, heldAt: firstHeldAt });
+  });
+
+  it("is replaced by the hold of a newer version, from the time that one was held", async () => {
+    await release("waiting", "1.2.0", { config: needsRegion });
+    const held = await heldOf("waits-latest");
+    expect(held).toMatchObject({ version: "1.2.0", reasons: ["config.region: is required"] });
+    expect(Date.parse(present(held).heldAt)).toBeGreaterThanOrEqual(Date.parse(firstHeldAt));
+    expect(await heldOf("waits-minor")).toMatchObject({ version: "1.2.0" });
+  });
+
+  it("is settled anew by a policy change: kept for a policy that still admits it, cleared for one that does not", async () => {
+    const minorHold = present(await heldOf("waits-minor"));
+    const toLatest = await pia().installations.setUpdatePolicy.mutate({
+      ...ref("waits-minor"),
+      updatePolicy: "latest",
+    });
+    // latest admits 1.2.0 as well: the same hold, since the same time.
+    expect(toLatest.heldUpdate).toEqual(minorHold);
+    const toPatch = await pia().installations.setUpdatePolicy.mutate({ ...ref("waits-minor"), updatePolicy: "patch" });
+    expect(toPatch).toMatchObject({ version: "1.0.0", updatePolicy: "patch", heldUpdate: null });
+    await pia().installations.setUpdatePolicy.mutate({ ...ref("waits-minor"), updatePolicy: "minor" });
+    expect(await heldOf("waits-minor")).toMatchObject({ version: "1.2.0" });
+    const pinned = await pia().installations.setUpdatePolicy.mutate({ ...ref("waits-minor"), updatePolicy: "pinned" });
+    expect(pinned).toMatchObject({ version: "1.0.0", heldUpdate: null });
+    expect(await heldOf("waits-minor")).toBeNull();
+  });
+
+  it("ends when the instance is upgraded by hand", async () => {
+    expect(await heldOf("waits-upgrade")).toMatchObject({ version: "1.2.0" });
+    const moved = await pia().installations.upgrade.mutate({
+      ...ref("waits-upgrade"),
+      version: "1.2.0",
+      config: { label: "x", region: "eu" },
+    });
+    expect(moved).toMatchObject({ version: "1.2.0", heldUpdate: null });
+    expect(await heldOf("waits-upgrade")).toBeNull();
+  });
+
+  it("ends with an uninstall: the history keeps no hold", async () => {
+    expect(await heldOf("waits-gone")).toMatchObject({ version: "1.2.0" });
+    await pia().installations.uninstall.mutate(ref("waits-gone"));
+    const history = await pia().installations.list.query({ tenantId: "policy", includeUninstalled: true });
+    expect(history.find((instance) => instance.instanceId === "waits-gone")).toMatchObject({
+      status: "uninstalled",
+      heldUpdate: null,
+    });
+  });
+
+  it("ends when a later publish the instance can take moves it", async () => {
+    expect(await heldOf("waits-latest")).toMatchObject({ version: "1.2.0" });
+    await release("waiting", "1.3.0", { config: labelOnly });
+    expect(await pia().installations.get.query(ref("waits-latest"))).toMatchObject({
+      version: "1.3.0",
+      previousVersion: "1.0.0",
+      heldUpdate: null,
+    });
   });
 });
 

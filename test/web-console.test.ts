@@ -251,6 +251,12 @@ inBrowser("web-console")("the tenant console", () => {
   }, 120_000);
 
   it("shows a viewer the instances, the instance and its configuration without a button that changes anything", async () => {
+    // Following latest, vault-main is held below 1.2.0, which the tenant's signature policy refuses.
+    await trpc(stack, admin).installations.setUpdatePolicy.mutate({
+      tenantId: "acme",
+      instanceId: "vault-main",
+      updatePolicy: "latest",
+    });
     const opened = await openPage(browser, stack, { token: cast.vera, width: WIDTHS.phone });
     const { page } = opened;
     try {
@@ -258,7 +264,17 @@ inBrowser("web-console")("the tenant console", () => {
       await expect.poll(() => page.getByRole("link", { name: "vault-main" }).count()).toBe(1);
       expect(await page.getByText("You are a viewer of this tenant").count()).toBe(1);
       expect(await page.getByRole("button", { name: "Install" }).count()).toBe(0);
+      // The hold is part of the instance: a viewer, who may not read the audit log, sees it too.
+      const held = page.getByRole("row").filter({ hasText: "vault-main" }).locator(".held-update");
+      await expect
+        .poll(() => held.textContent())
+        .toBe("1.2.0 held Tenant 'acme' requires signed plugins: vault@1.2.0 is not signed");
       await page.getByRole("link", { name: "vault-main" }).click();
+      await expect
+        .poll(() => page.getByRole("status").filter({ hasText: "Update to 1.2.0 held" }).textContent())
+        .toMatch(
+          /^Update to 1\.2\.0 held \(\d{4}-\d{2}-\d{2}\): Tenant 'acme' requires signed plugins: vault@1\.2\.0 is not signed$/,
+        );
       await expect.poll(() => page.locator('[data-secret="apiToken"] .secret-state').textContent()).toBe("set");
       await expect.poll(() => page.getByLabel("port").inputValue()).toBe("9000");
       expect(await page.getByLabel("port").isDisabled()).toBe(true);

@@ -18,6 +18,17 @@ export type InstallationStatus = (typeof installationStatuses)[number];
 export const updatePolicies = ["pinned", "patch", "minor", "latest"] as const;
 export type UpdatePolicy = (typeof updatePolicies)[number];
 
+/**
+ * A version the instance's update policy admits but that it could not move to (its config,
+ * the host, the `onUpdate` hook or the tenant's signature policy refused it): which, why, and
+ * since when that version has been held (an ISO timestamp).
+ */
+export interface HeldUpdate {
+  version: string;
+  reasons: string[];
+  heldAt: string;
+}
+
 const instanceIdSchema = pluginIdSchema;
 
 /**

@@ -17,6 +17,16 @@ export const auditLog = pgTable(
     ip: text("ip"),
     userAgent: text("user_agent"),
   },
-  // Pages are read newest first by id, per tenant.
-  (table) => [index("audit_log_tenant_id_idx").on(table.tenantId, table.id)],
+  // Pages are read newest first by id, per tenant; each filter of `audit.list` has an index
+  // that finds its entries within the tenant, in id order where it is an equality, so that a
+  // rare action or actor does not walk the whole tenant's log. `text_pattern_ops` lets the
+  // action's index serve a kind (`installation.%`) whatever the database's collation.
+  (table) => [
+    index("audit_log_tenant_id_idx").on(table.tenantId, table.id),
+    index("audit_log_tenant_action_idx").on(table.tenantId, table.action.op("text_pattern_ops"), table.id),
+    index("audit_log_tenant_resource_type_idx").on(table.tenantId, table.resourceType, table.id),
+    index("audit_log_tenant_resource_id_idx").on(table.tenantId, table.resourceId, table.id),
+    index("audit_log_tenant_actor_idx").on(table.tenantId, table.actorId, table.id),
+    index("audit_log_tenant_occurred_at_idx").on(table.tenantId, table.occurredAt),
+  ],
 );

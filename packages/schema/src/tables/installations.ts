@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { installationStatuses, updatePolicies } from "../installations";
+import { type HeldUpdate, installationStatuses, updatePolicies } from "../installations";
 import { plugins } from "./plugins";
 
 export const installationStatus = pgEnum("installation_status", installationStatuses);
@@ -29,6 +29,11 @@ export const installations = pgTable(
     sealedSecrets: text("sealed_secrets"),
     /** The names of the secret fields that hold a value, so callers can tell without reading them. */
     secretsSet: text("secrets_set").array().notNull().default(sql`'{}'::text[]`),
+    /**
+     * The update the policy admits and the instance could not take, as the latest pass that
+     * tried found it (installations/follow-updates.ts); null when none is held.
+     */
+    heldUpdate: jsonb("held_update").$type<HeldUpdate>(),
     installedBy: text("installed_by").notNull(),
     installedAt: timestamp("installed_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

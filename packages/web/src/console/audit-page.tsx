@@ -1,7 +1,9 @@
 import type { RouterOutputs } from "@plugins/client";
+import { AUDIT_RESOURCE_TYPES } from "@plugins/schema";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId } from "react";
 import { Link, useLocation, useSearch } from "wouter";
+import { CursorPager } from "../layout/cursor-pager";
 import { EmptyState, LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
 import { TableScroll } from "../layout/table-scroll";
@@ -11,15 +13,22 @@ import type { Membership } from "./membership";
 type AuditEntry = RouterOutputs["audit"]["list"]["items"][number];
 
 const PAGE_SIZE = 50;
-/** A filtered page reads more entries, so that a filter does not leave pages nearly empty. */
-const FILTERED_PAGE_SIZE = 200;
 
-interface AuditView {
+/** The filters `audit.list` applies on the server; every one narrows the others. */
+interface AuditFilters {
   action?: string;
-  resource?: string;
+  resourceType?: string;
+  resourceId?: string;
   actor?: string;
-  cursor?: number;
-  /** The cursors of the pages before this one, for "Previous page". */
+  /** ISO timestamps: entries at or after `since` and before `until`. */
+  since?: string;
+  until?: string;
+}
+const FILTERS = ["action", "resourceType", "resourceId", "actor", "since", "until"] as const;
+
+interface AuditView extends AuditFilters {
+  cursor?: string;
+  /** The cursors of the pages before this one, for "Newer entries" ("" for the first page). */
   previous: string[];
 }
 
@@ -27,66 +36,72 @@ interface AuditView {
 function viewFromAddress(search: string): AuditView {
   const params = new URLSearchParams(search);
   const text = (name: string) => params.get(name)?.trim() || undefined;
-  const cursor = Number(params.get("cursor"));
-  return {
-    action: text("action"),
-    resource: text("resource"),
-    actor: text("actor"),
-    cursor: Number.isInteger(cursor) && cursor > 0 ? cursor : undefined,
-    previous: params.getAll("previous"),
-  };
+  const view: AuditView = { cursor: text("cursor"), previous: params.getAll("previous") };
+  for (const name of FILTERS) view[name] = text(name);
+  return view;
 }
 
 function addressOf(view: AuditView): string {
   const params = new URLSearchParams();
-  if (view.action) params.set("action", view.action);
-  if (view.resource) params.set("resource", view.resource);
-  if (view.actor) params.set("actor", view.actor);
-  if (view.cursor !== undefined) params.set("cursor", String(view.cursor));
+  for (const name of FILTERS) {
+    const value = view[name];
+    if (value) params.set(name, value);
+  }
+  if (view.cursor !== undefined) params.set("cursor", view.cursor);
   for (const cursor of view.previous) params.append("previous", cursor);
   const query = params.toString();
   return query ? `/audit?${query}` : "/audit";
 }
 
-/**
- * Whether an entry passes the filters: the action starts with the one given (`installation.`
- * finds them all), the resource is its type or id, the actor its id. `audit.list` pages the
- * tenant's log by cursor and filters nothing else, so the filters apply to each page read.
- */
-function matches(entry: AuditEntry, view: AuditView): boolean {
-  return (
-    (!view.action || entry.action.startsWith(view.action)) &&
-    (!view.resource ||
-      entry.resourceType === view.resource ||
-      entry.resourceId === view.resource ||
-      entry.details.instanceId === view.resource) &&
-    (!view.actor || entry.actorId === view.actor)
-  );
+/** A `datetime-local` field's value (the browser's time zone) as an ISO timestamp, and back. */
+function isoFromLocal(value: string): string | undefined {
+  const time = new Date(value);
+  return value && !Number.isNaN(time.getTime()) ? time.toISOString() : undefined;
+}
+function localFromIso(value: string | undefined): string | undefined {
+  const time = value ? new Date(value) : undefined;
+  if (!time || Number.isNaN(time.getTime())) return undefined;
+  const local = new Date(time.getTime() - time.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 16);
 }
 
-/** The tenant's audit log, newest first, a page at a time, with filters. */
+/** The tenant's audit log, newest first, a page at a time, filtered by the server. */
 export function AuditPage({ membership }: { membership: Membership }) {
   const view = viewFromAddress(useSearch());
   const [, navigate] = useLocation();
-  const filtered = Boolean(view.action || view.resource || view.actor);
-  const input = {
-    tenantId: membership.tenantId,
-    cursor: view.cursor,
-    limit: filtered ? FILTERED_PAGE_SIZE : PAGE_SIZE,
-  };
+  const filters: AuditFilters = Object.fromEntries(FILTERS.map((name) => [name, view[name]]));
+  const filtered = FILTERS.some((name) => view[name] !== undefined);
+  const input = { tenantId: membership.tenantId, ...filters, cursor: view.cursor, limit: PAGE_SIZE };
   const page = useQuery({
     queryKey: ["audit.list", input],
-    queryFn: () => platform.audit.list.query(input),
+    // The address bar may hold anything: the server checks every filter and says which it refuses.
+    queryFn: () => platform.audit.list.query(input as Parameters<typeof platform.audit.list.query>[0]),
     placeholderData: keepPreviousData,
   });
-  const ids = { action: useId(), resource: useId(), actor: useId() };
-  const shown = page.data?.items.filter((entry) => matches(entry, view)) ?? [];
+  const ids = {
+    action: useId(),
+    resourceType: useId(),
+    resourceId: useId(),
+    actor: useId(),
+    since: useId(),
+    until: useId(),
+  };
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const field = (name: string) => String(form.get(name) ?? "").trim() || undefined;
-    navigate(addressOf({ action: field("action"), resource: field("resource"), actor: field("actor"), previous: [] }));
+    navigate(
+      addressOf({
+        action: field("action"),
+        resourceType: field("resourceType"),
+        resourceId: field("resourceId"),
+        actor: field("actor"),
+        since: isoFromLocal(field("since") ?? ""),
+        until: isoFromLocal(field("until") ?? ""),
+        previous: [],
+      }),
+    );
   }
 
   return (
@@ -107,6 +122,7 @@ export function AuditPage({ membership }: { membership: Membership }) {
               placeholder="installation.upgrade"
               list={`${ids.action}-actions`}
               autoComplete="off"
+              aria-describedby={`${ids.action}-hint`}
             />
             <datalist id={`${ids.action}-actions`}>
               {KNOWN_ACTIONS.map((action) => (
@@ -115,35 +131,50 @@ export function AuditPage({ membership }: { membership: Membership }) {
             </datalist>
           </div>
           <div className="field">
-            <label htmlFor={ids.resource}>Resource (type or id)</label>
-            <input
-              id={ids.resource}
-              name="resource"
-              defaultValue={view.resource}
-              placeholder="installation"
-              autoComplete="off"
-            />
+            <label htmlFor={ids.resourceType}>Resource type</label>
+            <select id={ids.resourceType} name="resourceType" defaultValue={view.resourceType ?? ""}>
+              <option value="">Any</option>
+              {AUDIT_RESOURCE_TYPES.map((type) => (
+                <option key={type} value={type}>
+                  {type}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.resourceId}>Resource id</label>
+            <input id={ids.resourceId} name="resourceId" defaultValue={view.resourceId} autoComplete="off" />
           </div>
           <div className="field">
             <label htmlFor={ids.actor}>Actor</label>
             <input id={ids.actor} name="actor" defaultValue={view.actor} autoComplete="off" />
           </div>
+          <div className="field">
+            <label htmlFor={ids.since}>Since</label>
+            <input id={ids.since} name="since" type="datetime-local" defaultValue={localFromIso(view.since)} />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.until}>Until</label>
+            <input id={ids.until} name="until" type="datetime-local" defaultValue={localFromIso(view.until)} />
+          </div>
           <button type="submit" className="button">
             Filter
           </button>
         </form>
+        <p className="muted" id={`${ids.action}-hint`}>
+          An action ending with a dot (<code>installation.</code>) finds every action of its kind; times are in your
+          time zone.
+        </p>
       </search>
       {page.isError && <ProblemNotice error={page.error} title="The audit log could not be read" />}
       {page.isPending && <LoadingRows rows={5} label="Loading the audit log" />}
       {page.data && (
         <>
           <p className="result-count" aria-live="polite">
-            {filtered
-              ? `${shown.length} of the ${page.data.items.length} entries of this page match`
-              : `${page.data.items.length} entries`}
+            {`${page.data.items.length} entries${filtered ? " matching the filters" : ""}${view.cursor ? " on this page" : ""}`}
           </p>
-          {shown.length === 0 ? (
-            <EmptyState>{filtered ? "No entry of this page matches the filters." : "The log is empty."}</EmptyState>
+          {page.data.items.length === 0 ? (
+            <EmptyState>{filtered ? "No entry matches the filters." : "The log is empty."}</EmptyState>
           ) : (
             <TableScroll label="Audit log entries">
               <table aria-busy={page.isFetching} className="audit-table">
@@ -158,7 +189,7 @@ export function AuditPage({ membership }: { membership: Membership }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {shown.map((entry) => (
+                  {page.data.items.map((entry) => (
                     <tr key={entry.id}>
                       <td>
                         <time dateTime={String(entry.occurredAt)}>
@@ -169,10 +200,7 @@ export function AuditPage({ membership }: { membership: Membership }) {
                         <code>{entry.action}</code>
                       </td>
                       <td>
-                        {entry.resourceType}{" "}
-                        <code className="sri">
-                          {typeof entry.details.instanceId === "string" ? entry.details.instanceId : entry.resourceId}
-                        </code>
+                        <ResourceLink entry={entry} />
                       </td>
                       <td>
                         {entry.actorId} <small>({entry.actorRole})</small>
@@ -189,33 +217,36 @@ export function AuditPage({ membership }: { membership: Membership }) {
               </table>
             </TableScroll>
           )}
-          <nav aria-label="Audit log pages" className="pager">
-            {view.cursor !== undefined && (
-              <Link
-                href={addressOf({
-                  ...view,
-                  cursor: Number(view.previous.at(-1)) || undefined,
-                  previous: view.previous.slice(0, -1),
-                })}
-              >
-                Newer entries
-              </Link>
-            )}
-            {page.data.nextCursor !== null && (
-              <Link
-                href={addressOf({
-                  ...view,
-                  cursor: page.data.nextCursor,
-                  previous: [...view.previous, String(view.cursor ?? "")],
-                })}
-              >
-                Older entries
-              </Link>
-            )}
-          </nav>
+          <CursorPager
+            label="Audit log pages"
+            position={view}
+            nextCursor={page.data.nextCursor}
+            addressOf={(position) => addressOf({ ...view, ...position })}
+            labels={["Newer entries", "Older entries"]}
+          />
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * An entry's resource, as a link to that resource's entries. An installation is shown by its
+ * instance id (what the console names it by) but filtered by its own id, which a later
+ * instance of the same name does not share.
+ */
+function ResourceLink({ entry }: { entry: AuditEntry }) {
+  const shown = typeof entry.details.instanceId === "string" ? entry.details.instanceId : entry.resourceId;
+  return (
+    <>
+      {entry.resourceType}{" "}
+      <Link
+        href={addressOf({ resourceType: entry.resourceType, resourceId: entry.resourceId, previous: [] })}
+        title={`Every entry of ${entry.resourceType} ${shown}`}
+      >
+        <code className="sri">{shown}</code>
+      </Link>
+    </>
   );
 }
 

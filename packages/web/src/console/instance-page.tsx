@@ -2,7 +2,6 @@ import { Link } from "wouter";
 import { LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
 import { ConfigForm } from "./config-form";
-import { useHeldUpdates } from "./held-updates";
 import { type Instance, useInstance } from "./instance-queries";
 import { LifecycleActions } from "./lifecycle-actions";
 import { type Membership, READ_ONLY_NOTE } from "./membership";
@@ -40,7 +39,7 @@ export function InstancePage({ membership, instanceId }: { membership: Membershi
 }
 
 function InstanceDetails({ membership, instance }: { membership: Membership; instance: Instance }) {
-  const held = useHeldUpdates(membership, [instance]).get(instance.instanceId);
+  const held = instance.heldUpdate;
   return (
     <>
       <dl className="facts">
@@ -83,7 +82,7 @@ function InstanceDetails({ membership, instance }: { membership: Membership; ins
       </dl>
       {held && (
         <div className="notice" role="status">
-          <strong>Update to {held.to} held</strong> ({day(held.at)}): {held.problems.join("; ")}
+          <strong>Update to {held.version} held</strong> ({day(held.heldAt)}): {held.reasons.join("; ")}
         </div>
       )}
       {membership.canManage ? (

@@ -19,7 +19,7 @@ export function useInstance(tenantId: string, instanceId: string) {
 
 /**
  * After a change to an instance: its new state at once, and everything derived from it read
- * again (the list, the held updates of the audit log, the metrics).
+ * again (the list, the audit log, the metrics).
  */
 export function afterInstanceChange(queries: QueryClient, instance: Instance) {
   queries.setQueryData(instanceKeys.one(instance.tenantId, instance.instanceId), instance);

@@ -4,7 +4,6 @@ import { EmptyState, LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
 import { TableScroll } from "../layout/table-scroll";
 import { platform } from "../platform";
-import { useHeldUpdates } from "./held-updates";
 import { InstallForm } from "./install-form";
 import { instanceKeys } from "./instance-queries";
 import { type Membership, READ_ONLY_NOTE } from "./membership";
@@ -17,7 +16,6 @@ export function InstancesPage({ membership }: { membership: Membership }) {
     queryKey: instanceKeys.list(tenantId),
     queryFn: () => platform.installations.list.query({ tenantId }),
   });
-  const held = useHeldUpdates(membership, instances.data);
   return (
     <section aria-labelledby="instances-title">
       <h1 id="instances-title">Instances of {tenantId}</h1>
@@ -40,12 +38,12 @@ export function InstancesPage({ membership }: { membership: Membership }) {
                   <th scope="col">State</th>
                   <th scope="col">Version</th>
                   <th scope="col">Update policy</th>
-                  {membership.canAudit && <th scope="col">Held update</th>}
+                  <th scope="col">Held update</th>
                 </tr>
               </thead>
               <tbody>
                 {instances.data.map((instance) => {
-                  const update = held.get(instance.instanceId);
+                  const update = instance.heldUpdate;
                   return (
                     <tr key={instance.id}>
                       <th scope="row">
@@ -59,18 +57,16 @@ export function InstancesPage({ membership }: { membership: Membership }) {
                       </td>
                       <td>{instance.version}</td>
                       <td>{instance.updatePolicy}</td>
-                      {membership.canAudit && (
-                        <td>
-                          {update ? (
-                            <span className="held-update">
-                              <span className="status status-warning">{update.to} held</span>{" "}
-                              {update.problems.join("; ")}
-                            </span>
-                          ) : (
-                            <span className="muted">none</span>
-                          )}
-                        </td>
-                      )}
+                      <td>
+                        {update ? (
+                          <span className="held-update">
+                            <span className="status status-warning">{update.version} held</span>{" "}
+                            {update.reasons.join("; ")}
+                          </span>
+                        ) : (
+                          <span className="muted">none</span>
+                        )}
+                      </td>
                     </tr>
                   );
                 })}

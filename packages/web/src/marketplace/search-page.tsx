@@ -3,6 +3,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId } from "react";
 import { Link, useSearch } from "wouter";
 import { navigate } from "wouter/use-browser-location";
+import { CursorPager } from "../layout/cursor-pager";
 import { EmptyState, LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
 import { platform } from "../platform";
@@ -170,30 +171,12 @@ export function SearchPage() {
               ))}
             </ul>
           )}
-          <nav aria-label="Result pages" className="pager">
-            {search.cursor !== undefined && (
-              <Link
-                href={addressOf({
-                  ...search,
-                  cursor: search.previous.at(-1) || undefined,
-                  previous: search.previous.slice(0, -1),
-                })}
-              >
-                Previous page
-              </Link>
-            )}
-            {results.data.nextCursor && (
-              <Link
-                href={addressOf({
-                  ...search,
-                  cursor: results.data.nextCursor,
-                  previous: [...search.previous, search.cursor ?? ""],
-                })}
-              >
-                Next page
-              </Link>
-            )}
-          </nav>
+          <CursorPager
+            label="Result pages"
+            position={search}
+            nextCursor={results.data.nextCursor}
+            addressOf={(position) => addressOf({ ...search, ...position })}
+          />
         </>
       )}
     </section>

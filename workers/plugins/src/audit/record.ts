@@ -1,4 +1,4 @@
-import type { Grant } from "@plugins/schema";
+import type { AuditResourceType, Grant } from "@plugins/schema";
 import { auditLog, publishTokens } from "@plugins/schema/tables";
 import { eq } from "drizzle-orm";
 import type { Transaction } from "../lib/database";
@@ -6,14 +6,7 @@ import type { Context } from "../trpc/context";
 
 export interface AuditEntry {
   action: string;
-  resourceType:
-    | "plugin"
-    | "plugin_version"
-    | "installation"
-    | "publish_token"
-    | "tenant_host"
-    | "tenant_policy"
-    | "signing_key";
+  resourceType: AuditResourceType;
   resourceId: string;
   tenantId?: string | null;
   details?: Record<string, unknown>;

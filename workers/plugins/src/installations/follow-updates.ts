@@ -12,16 +12,20 @@ import { refreshTenantManifests } from "../tenants/manifest";
 import { policyRefusal } from "../tenants/policies";
 import type { Context } from "../trpc/context";
 import type { Host } from "./compatibility";
-import { changeInstance, loadInstance, planMove, view } from "./store";
-import { followTarget } from "./update-policies";
+import { changeInstance, loadInstance, planMove, storeHold, view } from "./store";
+import { followTarget, nextHold } from "./update-policies";
 
 /**
  * Moves every live instance of `pluginId` whose update policy admits a newer version to it,
  * when its config and its tenant's host fit that version; one that does not fit stays
- * where it is, with an `installation.update_held` audit entry saying why. `only` restricts
- * the pass to one instance (just installed, or its policy just changed). Returns the
- * tenants whose instances moved: the caller refreshes their manifests, with any others it
- * changed, in one sorted pass (so that two transactions cannot lock them in opposite orders).
+ * where it is, with an `installation.update_held` audit entry saying why, and the hold on
+ * its row (`heldUpdate`). The pass settles the hold of each instance it visits: the move
+ * ends it, a refusal sets or replaces it, and a policy that admits nothing newer any more
+ * (the held version yanked, `latest` moved back, the policy changed) clears it. `only`
+ * restricts the pass to one instance (just installed, or its policy just changed: pinned
+ * too, so that pinning it clears its hold). Returns the tenants whose instances moved: the
+ * caller refreshes their manifests, with any others it changed, in one sorted pass (so that
+ * two transactions cannot lock them in opposite orders).
  */
 export async function followUpdates(
   tx: Transaction,
@@ -38,8 +42,7 @@ export async function followUpdates(
       and(
         eq(installations.pluginId, pluginId),
         liveInstallation,
-        ne(installations.updatePolicy, "pinned"),
-        only ? eq(installations.id, only.id) : undefined,
+        only ? eq(installations.id, only.id) : ne(installations.updatePolicy, "pinned"),
       ),
     )
     .orderBy(asc(installations.id))
@@ -58,7 +61,10 @@ export async function followUpdates(
     const installed = versions.find((candidate) => candidate.version === instance.version);
     // Held until this transaction ends, so a concurrent block cannot slip in after the choice.
     const version = target && installed ? await holdPublished(tx, pluginId, target) : null;
-    if (!version || !installed) continue;
+    if (!version || !installed) {
+      if (instance.heldUpdate) await storeHold(tx, instance, null);
+      continue;
+    }
     if (!hosts.has(instance.tenantId))
       hosts.set(instance.tenantId, await loadHost(tx, instance.tenantId, { hold: true }));
     const unsigned = await policyRefusal(tx, ctx.signingKeys, instance.tenantId, version);
@@ -78,6 +84,8 @@ export async function followUpdates(
           problems: plan.problems,
         },
       });
+      const held = nextHold(instance.heldUpdate, version.version, plan.problems, new Date());
+      if (held !== instance.heldUpdate) await storeHold(tx, instance, held);
       continue;
     }
     await ctx.engine.syncSchedules(tx, await changeInstance(tx, instance, plan.change));
@@ -96,7 +104,10 @@ export async function followUpdates(
   return moved;
 }
 
-/** Sets which new versions an instance follows, and catches it up to the newest of them now. */
+/**
+ * Sets which new versions an instance follows, and catches it up to the newest of them now;
+ * that pass settles its held update for the new policy (see `followUpdates`).
+ */
 export function setUpdatePolicy(ctx: Context, input: z.output<typeof setUpdatePolicyInputSchema>) {
   return ctx.db.transaction(async (tx) => {
     const current = await loadInstance(tx, input);

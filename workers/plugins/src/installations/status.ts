@@ -36,12 +36,13 @@ export async function changeStatus(
       if (problems.length > 0) throw refused(`Cannot activate '${current.instanceId}'`, problems);
     }
     await ctx.engine.runHook(tx, current, HOOKS[action], { type: action });
-    // History keeps no credentials: an uninstalled instance's secrets are dropped with it.
+    // History keeps no credentials: an uninstalled instance's secrets are dropped with it, and
+    // a held update with it (nothing follows updates for it any more).
     const uninstalled = next.to === "uninstalled";
     const updated = await changeInstance(tx, current, {
       status: next.to,
       uninstalled,
-      ...(uninstalled ? { sealedSecrets: null, secretsSet: [] } : {}),
+      ...(uninstalled ? { sealedSecrets: null, secretsSet: [], heldUpdate: null } : {}),
     });
     await ctx.engine.syncSchedules(tx, updated);
     await recordAudit(tx, ctx, {

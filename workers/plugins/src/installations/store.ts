@@ -1,4 +1,4 @@
-import { type listInstancesInputSchema, type PluginManifest, secretFields } from "@plugins/schema";
+import { type HeldUpdate, type listInstancesInputSchema, type PluginManifest, secretFields } from "@plugins/schema";
 import {
   type Installation,
   type InstanceView,
@@ -74,7 +74,14 @@ export async function changeInstance(
   change: Partial<
     Pick<
       Installation,
-      "status" | "version" | "previousVersion" | "updatePolicy" | "config" | "sealedSecrets" | "secretsSet"
+      | "status"
+      | "version"
+      | "previousVersion"
+      | "updatePolicy"
+      | "config"
+      | "sealedSecrets"
+      | "secretsSet"
+      | "heldUpdate"
     >
   > & {
     uninstalled?: boolean;
@@ -100,6 +107,15 @@ export async function changeInstance(
   }
   recordInstanceChange(tx, updated);
   return updated;
+}
+
+/**
+ * Stores the held update the latest follow pass found for `instance`, which that pass holds
+ * locked. It is not a change of the instance (revision and updatedAt stay): the pass comes of
+ * someone else's publish, and it must not make the tenant's own If-Match changes fail.
+ */
+export async function storeHold(tx: Transaction, instance: Installation, heldUpdate: HeldUpdate | null) {
+  await tx.update(installations).set({ heldUpdate }).where(eq(installations.id, instance.id));
 }
 
 function staleRevision(instanceId: string, expected: number, actual: number): RegistryError {
@@ -160,12 +176,19 @@ export function fitVersion(
 }
 
 export type MovePlan =
-  | { ok: true; change: Pick<Installation, "version" | "previousVersion" | "config" | "sealedSecrets" | "secretsSet"> }
+  | {
+      ok: true;
+      change: Pick<
+        Installation,
+        "version" | "previousVersion" | "config" | "sealedSecrets" | "secretsSet" | "heldUpdate"
+      >;
+    }
   | { ok: false; problems: string[] };
 
 /**
  * What moving `instance` from its `installed` version to `target` would store, or why it
- * cannot move. The config is the stored one carried over (see `carriedConfig`), or `sent`
+ * cannot move. Any move (an automatic update, an upgrade, a rollback) ends a held update:
+ * it was held against the version the instance leaves. The config is the stored one carried over (see `carriedConfig`), or `sent`
  * when the caller gives the config the target needs, its secrets merged as in a configure.
  * Secrets that cannot be opened (a rotated key) are a reason not to move, never a throw.
  */
@@ -193,6 +216,7 @@ export async function planMove(
     change: {
       version: target.version,
       previousVersion: instance.version,
+      heldUpdate: null,
       ...(await storableConfig(ctx, target.manifest, instance.id, fit.config)),
     },
   };

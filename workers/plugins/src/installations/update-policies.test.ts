@@ -1,7 +1,7 @@
 import type { UpdatePolicy } from "@plugins/schema";
 import { describe, expect, it } from "vitest";
 import type { VersionCandidate } from "../versions/ranges";
-import { followTarget } from "./update-policies";
+import { followTarget, nextHold } from "./update-policies";
 
 const published = (...versions: string[]): VersionCandidate[] =>
   versions.map((version) => ({ version, status: "published" }));
@@ -154,6 +154,42 @@ describe("followTarget", () => {
 
     it.each<UpdatePolicy>(["patch", "minor", "latest"])("%s stays when it already runs the best match", (policy) => {
       expect(followTarget(policy, "1.0.1", published("1.0.0", "1.0.1"), "1.0.1")).toBeNull();
+    });
+  });
+});
+
+describe("nextHold", () => {
+  const first = new Date("2026-01-01T00:00:00.000Z");
+  const later = new Date("2026-02-01T00:00:00.000Z");
+
+  it("holds a version, with its reasons and when, where nothing was held", () => {
+    expect(nextHold(null, "2.0.0", ["config.url: is required"], first)).toEqual({
+      version: "2.0.0",
+      reasons: ["config.url: is required"],
+      heldAt: "2026-01-01T00:00:00.000Z",
+    });
+  });
+
+  it("answers the hold itself when the same version is held for the same reasons, so nothing is written", () => {
+    const held = nextHold(null, "2.0.0", ["a", "b"], first);
+    expect(nextHold(held, "2.0.0", ["a", "b"], later)).toBe(held);
+  });
+
+  it("keeps when the same version was first held, with the latest reasons", () => {
+    const held = nextHold(null, "2.0.0", ["a"], first);
+    expect(nextHold(held, "2.0.0", ["b"], later)).toEqual({
+      version: "2.0.0",
+      reasons: ["b"],
+      heldAt: first.toISOString(),
+    });
+  });
+
+  it("replaces the hold of an older version by the newer one, from now", () => {
+    const held = nextHold(null, "2.0.0", ["a"], first);
+    expect(nextHold(held, "2.1.0", ["a"], later)).toEqual({
+      version: "2.1.0",
+      reasons: ["a"],
+      heldAt: later.toISOString(),
     });
   });
 });

@@ -1,4 +1,4 @@
-import type { UpdatePolicy } from "@plugins/schema";
+import type { HeldUpdate, UpdatePolicy } from "@plugins/schema";
 import semver from "semver";
 import type { VersionCandidate } from "../versions/ranges";
 
@@ -24,4 +24,21 @@ export function followTarget(
           ? latestTag
           : null;
   return target && semver.gt(target, current) ? target : null;
+}
+
+/**
+ * An instance's hold once `version` was refused for `reasons` at `now`, given its hold
+ * `current`: `current` itself when it already says exactly that, so a pass that finds nothing
+ * new writes nothing. The same version held again keeps the time it was first held, with the
+ * latest reasons; another version replaces the hold.
+ */
+export function nextHold(
+  current: HeldUpdate | null,
+  version: string,
+  reasons: readonly string[],
+  now: Date,
+): HeldUpdate {
+  if (current?.version !== version) return { version, reasons: [...reasons], heldAt: now.toISOString() };
+  const same = current.reasons.length === reasons.length && current.reasons.every((r, i) => r === reasons[i]);
+  return same ? current : { ...current, reasons: [...reasons] };
 }
