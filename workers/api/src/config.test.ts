@@ -22,6 +22,7 @@ describe("readConfig (API worker)", () => {
       hotCacheMaxBytes: 16 * 1024 * 1024,
       pluginsTimeoutMs: 8000,
       exposeErrors: false,
+      devSignIn: false,
       trustCfConnectingIp: true,
     });
   });
@@ -56,6 +57,7 @@ describe("readConfig (API worker)", () => {
       hotCacheMaxBytes: 0,
       pluginsTimeoutMs: 9000,
       exposeErrors: true,
+      devSignIn: true,
       trustCfConnectingIp: false,
     });
   });
@@ -69,6 +71,13 @@ describe("readConfig (API worker)", () => {
   it("hides internal errors for any ENVIRONMENT but development", () => {
     expect(readConfig(env({ ENVIRONMENT: "production" })).exposeErrors).toBe(false);
     expect(readConfig(env({ ENVIRONMENT: "test" })).exposeErrors).toBe(false);
+  });
+
+  it("offers the dev sign-in only in development and with an HS256 secret to sign with", () => {
+    expect(readConfig(env({ ENVIRONMENT: "development", JWT_SECRET: "hs256-key" })).devSignIn).toBe(true);
+    expect(readConfig(env({ ENVIRONMENT: "development" })).devSignIn).toBe(false);
+    expect(readConfig(env({ ENVIRONMENT: "production", JWT_SECRET: "hs256-key" })).devSignIn).toBe(false);
+    expect(readConfig(env({ JWT_SECRET: "hs256-key" })).devSignIn).toBe(false);
   });
 
   it.each([

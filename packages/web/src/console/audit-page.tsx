@@ -4,6 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId } from "react";
 import { Link, useLocation, useSearch } from "wouter";
 import { CursorPager } from "../layout/cursor-pager";
+import { SelectField, TextField } from "../layout/form-fields";
 import { EmptyState, LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
 import { TableScroll } from "../layout/table-scroll";
@@ -78,14 +79,7 @@ export function AuditPage({ membership }: { membership: Membership }) {
     queryFn: () => platform.audit.list.query(input as Parameters<typeof platform.audit.list.query>[0]),
     placeholderData: keepPreviousData,
   });
-  const ids = {
-    action: useId(),
-    resourceType: useId(),
-    resourceId: useId(),
-    actor: useId(),
-    since: useId(),
-    until: useId(),
-  };
+  const actionId = useId();
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -114,54 +108,38 @@ export function AuditPage({ membership }: { membership: Membership }) {
           key={addressOf({ ...view, cursor: undefined, previous: [] })}
         >
           <div className="field">
-            <label htmlFor={ids.action}>Action</label>
+            <label htmlFor={actionId}>Action</label>
             <input
-              id={ids.action}
+              id={actionId}
               name="action"
               defaultValue={view.action}
               placeholder="installation.upgrade"
-              list={`${ids.action}-actions`}
+              list={`${actionId}-actions`}
               autoComplete="off"
-              aria-describedby={`${ids.action}-hint`}
+              aria-describedby={`${actionId}-hint`}
             />
-            <datalist id={`${ids.action}-actions`}>
+            <datalist id={`${actionId}-actions`}>
               {KNOWN_ACTIONS.map((action) => (
                 <option key={action} value={action} />
               ))}
             </datalist>
           </div>
-          <div className="field">
-            <label htmlFor={ids.resourceType}>Resource type</label>
-            <select id={ids.resourceType} name="resourceType" defaultValue={view.resourceType ?? ""}>
-              <option value="">Any</option>
-              {AUDIT_RESOURCE_TYPES.map((type) => (
-                <option key={type} value={type}>
-                  {type}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={ids.resourceId}>Resource id</label>
-            <input id={ids.resourceId} name="resourceId" defaultValue={view.resourceId} autoComplete="off" />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.actor}>Actor</label>
-            <input id={ids.actor} name="actor" defaultValue={view.actor} autoComplete="off" />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.since}>Since</label>
-            <input id={ids.since} name="since" type="datetime-local" defaultValue={localFromIso(view.since)} />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.until}>Until</label>
-            <input id={ids.until} name="until" type="datetime-local" defaultValue={localFromIso(view.until)} />
-          </div>
+          <SelectField
+            label="Resource type"
+            name="resourceType"
+            defaultValue={view.resourceType}
+            anyLabel="Any"
+            options={AUDIT_RESOURCE_TYPES.map((type) => [type, type] as const)}
+          />
+          <TextField label="Resource id" name="resourceId" defaultValue={view.resourceId} autoComplete="off" />
+          <TextField label="Actor" name="actor" defaultValue={view.actor} autoComplete="off" />
+          <TextField label="Since" name="since" type="datetime-local" defaultValue={localFromIso(view.since)} />
+          <TextField label="Until" name="until" type="datetime-local" defaultValue={localFromIso(view.until)} />
           <button type="submit" className="button">
             Filter
           </button>
         </form>
-        <p className="muted" id={`${ids.action}-hint`}>
+        <p className="muted" id={`${actionId}-hint`}>
           An action ending with a dot (<code>installation.</code>) finds every action of its kind; times are in your
           time zone.
         </p>

@@ -1,9 +1,10 @@
 import type { RouterInputs } from "@plugins/client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { type FormEvent, useId } from "react";
+import type { FormEvent } from "react";
 import { Link, useSearch } from "wouter";
 import { navigate } from "wouter/use-browser-location";
 import { CursorPager } from "../layout/cursor-pager";
+import { SelectField, TextField } from "../layout/form-fields";
 import { EmptyState, LoadingRows } from "../layout/placeholders";
 import { ProblemNotice } from "../layout/problem-notice";
 import { platform } from "../platform";
@@ -65,7 +66,6 @@ export function SearchPage() {
     queryFn: () => platform.plugins.search.query(input),
     placeholderData: keepPreviousData,
   });
-  const ids = { query: useId(), category: useId(), extensionPoint: useId(), kind: useId(), sort: useId() };
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -88,46 +88,30 @@ export function SearchPage() {
       <h1 id="marketplace-title">Marketplace</h1>
       <search>
         <form className="search-form" onSubmit={submit} key={addressOf({ ...search, cursor: undefined, previous: [] })}>
-          <div className="field field-wide">
-            <label htmlFor={ids.query}>Search plugins</label>
-            <input
-              id={ids.query}
-              name="q"
-              type="search"
-              defaultValue={search.query}
-              placeholder="charts, sync, -beta"
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.category}>Category</label>
-            <input id={ids.category} name="category" defaultValue={search.category} />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.extensionPoint}>Extension point</label>
-            <input id={ids.extensionPoint} name="extensionPoint" defaultValue={search.extensionPoint} />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.kind}>Kind</label>
-            <select id={ids.kind} name="kind" defaultValue={search.kind ?? ""}>
-              <option value="">Any</option>
-              {KINDS.map((kind) => (
-                <option key={kind} value={kind}>
-                  {kind}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor={ids.sort}>Sort by</label>
-            <select id={ids.sort} name="sort" defaultValue={search.sort ?? ""}>
-              <option value="">{search.query ? "Best match" : "Name"}</option>
-              {SORTS.filter(([sort]) => sort !== "relevance" || search.query).map(([sort, label]) => (
-                <option key={sort} value={sort}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <TextField
+            label="Search plugins"
+            name="q"
+            type="search"
+            className="field-wide"
+            defaultValue={search.query}
+            placeholder="charts, sync, -beta"
+          />
+          <TextField label="Category" name="category" defaultValue={search.category} />
+          <TextField label="Extension point" name="extensionPoint" defaultValue={search.extensionPoint} />
+          <SelectField
+            label="Kind"
+            name="kind"
+            defaultValue={search.kind}
+            anyLabel="Any"
+            options={KINDS.map((kind) => [kind, kind] as const)}
+          />
+          <SelectField
+            label="Sort by"
+            name="sort"
+            defaultValue={search.sort}
+            anyLabel={search.query ? "Best match" : "Name"}
+            options={SORTS.filter(([sort]) => sort !== "relevance" || search.query)}
+          />
           <button type="submit" className="button">
             Search
           </button>

@@ -1,4 +1,4 @@
-import { decodeBase64, encodeBase64url } from "@plugins/runtime";
+import { decodeBase64, encodeBase64url, sha256 } from "@plugins/runtime";
 import type { AuditFilters } from "@plugins/schema";
 import { z } from "zod";
 import { RegistryError } from "../lib/errors";
@@ -38,6 +38,5 @@ export async function decodeAuditCursor(text: string, filters: AuditFilters): Pr
 async function fingerprint(filters: AuditFilters): Promise<string> {
   const { tenantId, action, resourceType, resourceId, actor, since, until } = filters;
   const canonical = JSON.stringify([tenantId, action, resourceType, resourceId, actor, since, until]);
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical));
-  return encodeBase64url(new Uint8Array(digest).slice(0, 16));
+  return encodeBase64url((await sha256(canonical)).slice(0, 16));
 }
