@@ -5,7 +5,7 @@
  * bindings only, and passes its answer on. Tenancy, identity, isolation between instances,
  * hot upgrades, and a hostile plugin's attempts on the network, the platform and its origin.
  */
-import { PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
+import { ENGINE_CALL_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cast, mintCast } from "./cast";
 import { expectError, publish, trpc } from "./helpers";
@@ -250,6 +250,32 @@ describe("a call through the gateway", () => {
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("cache-control")).toBe("private, no-store");
     expect(response.headers.get("x-plugin-answer")).toBe("kept");
+  });
+
+  it("logs one line per call, the gateway's, naming the plugin and version that answered; a failed call adds the engine's", async () => {
+    const answered = await callInstance(stack, cast.alice, "probe", "/whoami");
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get(ENGINE_CALL_HEADER)).toBeNull();
+    const failed = await callInstance(stack, cast.alice, "probe", "/throw");
+    expect(failed.status).toBe(502);
+    const linesOf = (response: Response) =>
+      stack.logs().filter((line) => line.requestId === response.headers.get("x-request-id"));
+    await expect.poll(() => linesOf(answered).length).toBeGreaterThan(0);
+    await expect.poll(() => linesOf(failed).length).toBe(2);
+    expect(linesOf(answered)).toEqual([
+      expect.objectContaining({
+        worker: "api",
+        event: "request",
+        status: 200,
+        engine: { pluginId: "probe", version: "1.0.0", instanceId: "probe" },
+      }),
+    ]);
+    expect(linesOf(failed)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ worker: "api", event: "request", status: 502 }),
+        expect.objectContaining({ worker: "plugins", event: "plugin_request", level: "warn", pluginId: "probe" }),
+      ]),
+    );
   });
 
   it("answers the seed's URL shapes for an instance of their kind, and 404 for another kind", async () => {

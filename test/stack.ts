@@ -41,6 +41,8 @@ export interface Stack {
    * may write between two snapshots.
    */
   snapshot(options?: { except?: readonly string[] }): Promise<Record<string, number>>;
+  /** The JSON lines both workers logged so far (the platform's `createLogger` lines), oldest first. */
+  logs(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -57,9 +59,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await admin.end();
   const databaseUrl = withDatabase(serverUrl, database);
 
+  const logged: string[] = [];
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
+    // Kept for `logs()` rather than printed: the suites assert what the workers log.
+    handleStructuredLogs: ({ message }: { message: string }) => {
+      if (logged.length === MAX_LOG_LINES) logged.shift();
+      logged.push(message);
+    },
     workers: platformWorkers({
       bundles: { api: inject("apiBundle"), plugins: inject("pluginsBundle"), webApp: inject("webApp") },
       databaseUrl: options.databaseUrl ?? databaseUrl,
@@ -108,6 +116,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const counts = Object.fromEntries(rows.map((row) => [row.table, Number(row.count)]));
       return { ...counts, r2Objects: (await listObjects(bucket)).length };
     },
+    logs: () => logged.map(parsedLogLine).filter((line) => line !== null),
     async stop() {
       await db.end();
       await mf.dispose();
@@ -117,6 +126,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await cleanup.end();
     },
   };
+}
+
+/** Lines a stack keeps; the oldest go first. */
+const MAX_LOG_LINES = 10_000;
+
+function parsedLogLine(line: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(line);
+    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -26,6 +26,18 @@ export const PLUGIN_REQUEST_HEADERS = [
 export const EXPECTED_KIND_HEADER = "x-internal-plugin-kind";
 
 /**
+ * Set by the plugins worker on an instance's answer, read and removed by the gateway: which
+ * plugin and version answered, JSON, so the gateway's request line (one per call) says it
+ * and the plugins worker writes none of its own for calls that answered.
+ */
+export const ENGINE_CALL_HEADER = "x-internal-engine-call";
+export interface EngineCallFacts {
+  pluginId: string;
+  version: string;
+  instanceId: string;
+}
+
+/**
  * The URL shapes of the service this platform replaces: `/api/plugins/<collection>/:instanceId/<operation>`
  * reaches the operation `/<operation>` of an instance of that kind.
  */

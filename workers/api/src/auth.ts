@@ -18,12 +18,16 @@ const ASYMMETRIC_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const;
  * keys: HS256 only with JWT_SECRET, asymmetric ones only with JWKS_URL, so a token can
  * never pick a shared secret as its "public key" (HS/RS confusion) or claim `alg: none`.
  * A token living longer than JWT_MAX_LIFETIME_SECONDS, or issued in the future, is refused
- * whoever signed it.
+ * whoever signed it. One that passed is believed again without these checks until it expires,
+ * for a minute at most (verified-tokens.ts).
  */
 export async function verifyBearer(token: string, env: Env): Promise<Identity> {
+  const isolate = isolateOf(env);
+  const remembered = isolate.verifiedTokens.get(token);
+  if (remembered) return remembered;
   const config = readConfig(env);
   const secret = config.jwtSecret ? await hs256Key(config.jwtSecret) : null;
-  const keySet = isolateOf(env).keySet();
+  const keySet = isolate.keySet();
   if (!secret && !keySet) throw new Error("Neither JWT_SECRET nor JWKS_URL is configured");
   const algorithms = [...(secret ? ["HS256"] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])];
   let payload: JWTPayload;
@@ -59,6 +63,7 @@ export async function verifyBearer(token: string, env: Env): Promise<Identity> {
   if (!identity.success || identity.data.role === "guest") {
     throw new ApiError("UNAUTHORIZED", "The bearer token's claims are invalid (sub, role, tenant, email)");
   }
+  isolate.verifiedTokens.remember(token, identity.data, (times.exp + CLOCK_SKEW_SECONDS) * 1000);
   return identity.data;
 }
 

@@ -1,4 +1,4 @@
-import type { Grant, Identity } from "@plugins/schema";
+import type { EngineCallFacts, Grant, Identity } from "@plugins/schema";
 import type { Context } from "hono";
 import { readConfig } from "./config";
 
@@ -8,6 +8,8 @@ export interface Variables {
   identity: Identity;
   /** What a publish token allows, when the bearer was one. */
   grant?: Grant;
+  /** Which plugin answered, on a call to an instance (see callPlugins): logged with the request. */
+  engineCall?: EngineCallFacts;
 }
 
 /** `Env` is generated from wrangler.toml (worker-configuration.d.ts); its vars are read through config.ts. */

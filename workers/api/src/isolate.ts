@@ -3,6 +3,7 @@ import { BundleBudget } from "./cdn/bundle-budget";
 import { DownloadCounter } from "./cdn/download-counter";
 import { DEFAULT_HOT_OBJECT_LIMITS, HotObjectCache } from "./cdn/hot-objects";
 import { readConfig } from "./config";
+import { VerifiedTokens } from "./verified-tokens";
 
 /**
  * What lives as long as the isolate rather than the request: the state its requests share,
@@ -19,6 +20,8 @@ export interface Isolate {
   readonly corsOrigins: ReadonlySet<string>;
   /** JWKS_URL's key set (jose fetches and caches the keys), or null without JWKS_URL. */
   readonly keySet: () => JWTVerifyGetKey | null;
+  /** Bearer tokens verified lately, so a client's next call skips the signature check. */
+  readonly verifiedTokens: VerifiedTokens;
 }
 
 let current: Isolate | undefined;
@@ -40,6 +43,7 @@ export function buildIsolate(env: Env): Isolate {
     bundleBudget: new BundleBudget(),
     corsOrigins: new Set(config.corsOrigins),
     keySet: remoteKeySet(config.jwksUrl),
+    verifiedTokens: new VerifiedTokens(),
   };
 }
 

@@ -2,6 +2,8 @@ import type { AppRouter } from "@plugins/plugins-worker/router";
 import { hs256Key } from "@plugins/runtime";
 import {
   EDGE_PURGE_HEADER,
+  ENGINE_CALL_HEADER,
+  type EngineCallFacts,
   guestIdentity,
   type InternalClaims,
   internalToken,
@@ -47,17 +49,22 @@ export function internalClaims(c: Context<AppEnv>): InternalClaims {
 }
 
 /**
- * Sends a request to the plugins worker over the service binding, and carries out the
- * edge-cache purges it asks for (a blocked version) before anything else sees the answer.
+ * Sends a request to the plugins worker over the service binding, and takes off its answer
+ * the headers meant for the gateway before anything else sees it: the edge-cache purges it
+ * asks for (a blocked version), carried out, and which plugin answered a call to an instance,
+ * kept for the request's log line.
  */
 export async function callPlugins(c: Context<AppEnv>, input: string, init?: RequestInit): Promise<Response> {
   // Unbound `env.PLUGINS.fetch` throws "Illegal invocation".
   const response = await withinDeadline(c.env, init, (bounded) => c.env.PLUGINS.fetch(input, bounded));
   const purge = response.headers.get(EDGE_PURGE_HEADER);
-  if (purge === null) return response;
-  purgeBundlePaths(c, JSON.parse(purge) as string[]);
+  const engineCall = response.headers.get(ENGINE_CALL_HEADER);
+  if (purge === null && engineCall === null) return response;
+  if (purge !== null) purgeBundlePaths(c, JSON.parse(purge) as string[]);
+  if (engineCall !== null) c.set("engineCall", JSON.parse(engineCall) as EngineCallFacts);
   const headers = new Headers(response.headers);
   headers.delete(EDGE_PURGE_HEADER);
+  headers.delete(ENGINE_CALL_HEADER);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 

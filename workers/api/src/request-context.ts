@@ -9,7 +9,8 @@ const logEvent = createLogger("api");
 /**
  * Gives every request an id (returned as `x-request-id`, carried to the plugins worker)
  * and logs one line per request but immutable bundle hits (the hot path; the platform's
- * own request logs count those). A client's own `x-request-id` is not trusted. Every
+ * own request logs count those); a call to an instance's handler adds the plugin and version
+ * that answered, the only line such a call writes unless it failed. A client's own `x-request-id` is not trusted. Every
  * request starts as a guest; `authenticate` replaces that with a verified identity.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
@@ -29,6 +30,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
     durationMs: Date.now() - started,
     user: c.var.identity.sub,
     tenant: c.var.identity.tenant,
+    ...(c.var.engineCall ? { engine: c.var.engineCall } : {}),
   });
 });
 

@@ -1,5 +1,11 @@
 import { createLogger } from "@plugins/runtime";
-import { type CallSample, EXPECTED_KIND_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
+import {
+  type CallSample,
+  ENGINE_CALL_HEADER,
+  type EngineCallFacts,
+  EXPECTED_KIND_HEADER,
+  PLUGIN_REQUEST_HEADERS,
+} from "@plugins/schema";
 import type { Context } from "hono";
 import { readConfig } from "../config";
 import type { ConfigKeys } from "../installations/secrets";
@@ -88,7 +94,8 @@ export async function serveOperation(c: Context<PluginsApp>): Promise<Response> 
     });
     throw failure.error;
   }
-  outcome(response.status);
+  // A call that answered is logged once, by the gateway, with these facts; a plugin's 5xx also here.
+  if (response.status >= 500) outcome(response.status);
   try {
     const answer = passOn(response, config.engine.maxResponseBytes, () => {
       logEvent("warn", "plugin_response_cut", {
@@ -101,6 +108,8 @@ export async function serveOperation(c: Context<PluginsApp>): Promise<Response> 
     });
     const failed = response.status >= 500;
     record({ failed, deadlineHit: false, limitHit: false, error: failed ? `answered ${response.status}` : null });
+    const answeredBy: EngineCallFacts = { pluginId: instance.pluginId, version: instance.version, instanceId };
+    answer.headers.set(ENGINE_CALL_HEADER, JSON.stringify(answeredBy));
     return answer;
   } catch (error) {
     if (error instanceof RegistryError)

@@ -7,7 +7,7 @@ import { RegistryError } from "../lib/errors";
  */
 
 /** Headers a plugin may not set on the platform's origin. */
-const WITHHELD = [
+const WITHHELD = new Set([
   "set-cookie",
   "set-cookie2",
   "x-request-id",
@@ -24,12 +24,12 @@ const WITHHELD = [
   "cross-origin-opener-policy",
   "cross-origin-embedder-policy",
   "cross-origin-resource-policy",
-];
+]);
 
 /** Whether a plugin's response header is passed on. */
 function passedHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return !WITHHELD.includes(lower) && !lower.startsWith("access-control-") && !lower.startsWith("x-internal-");
+  return !WITHHELD.has(lower) && !lower.startsWith("access-control-") && !lower.startsWith("x-internal-");
 }
 
 /**
