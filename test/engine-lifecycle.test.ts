@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectNothingChanged } from "./attack-helpers";
 import { type Cast, mintCast } from "./cast";
-import { expectError, expectTrpcError, install, trpc } from "./helpers";
+import { expectError, expectTrpcError, install, publish, trpc } from "./helpers";
 import { callInstance, installActive, publishServerPlugin } from "./server-plugins";
 import { type Stack, startStack } from "./stack";
 
@@ -159,6 +159,24 @@ describe("lifecycle hooks", () => {
     await client.installations.deactivate.mutate({ tenantId: "acme", instanceId: "short-lived" });
     await client.installations.uninstall.mutate({ tenantId: "acme", instanceId: "short-lived" });
     expect(await storedBytes(stack, installed.id)).toEqual({ bytes: 0, entries: 0 });
+    await expect
+      .poll(() => stack.logs().filter((line) => line.event === "instance_data_deleted"))
+      .toContainEqual(expect.objectContaining({ installationId: installed.id, instanceId: "short-lived" }));
+  });
+
+  it("leave the instance stores alone when a frontend-only plugin is uninstalled: it never had one", async () => {
+    await publish(stack, cast.alice, { id: "banner", name: "Banner", version: "1.0.0", category: "ui" });
+    const installed = await install(stack, cast.alice, "acme", { pluginId: "banner", instanceId: "banner" });
+    const { id } = (await installed.json()) as { id: string };
+    const client = trpc(stack, cast.alice);
+    await client.installations.uninstall.mutate({ tenantId: "acme", instanceId: "banner" });
+    // A later deletion's line proves the log has caught up past the banner's uninstall.
+    const later = await installActive(stack, cast.alice, "acme", "hooked", "after-banner");
+    await client.installations.deactivate.mutate({ tenantId: "acme", instanceId: "after-banner" });
+    await client.installations.uninstall.mutate({ tenantId: "acme", instanceId: "after-banner" });
+    const deletions = () => stack.logs().filter((line) => line.event === "instance_data_deleted");
+    await expect.poll(deletions).toContainEqual(expect.objectContaining({ installationId: later.id }));
+    expect(deletions()).not.toContainEqual(expect.objectContaining({ installationId: id }));
   });
 });
 

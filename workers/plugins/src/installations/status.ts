@@ -1,3 +1,4 @@
+import { createLogger } from "@plugins/runtime";
 import type { instanceChangeSchema } from "@plugins/schema";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
@@ -7,7 +8,9 @@ import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc/context";
 import { hostProblems } from "./compatibility";
 import { type LifecycleAction, transition } from "./lifecycle";
-import { changeInstance, installedVersion, loadInstance, refused, view } from "./store";
+import { changeInstance, installedVersion, loadInstance, ranServerCode, refused, view } from "./store";
+
+const logEvent = createLogger("plugins");
 
 /**
  * Moves an instance along its lifecycle (see lifecycle.ts). An activation checks the host
@@ -18,7 +21,7 @@ export async function changeStatus(
   input: z.output<typeof instanceChangeSchema>,
   action: LifecycleAction,
 ) {
-  const changed = await ctx.db.transaction(async (tx) => {
+  const { changed, hasData } = await ctx.db.transaction(async (tx) => {
     const current = await loadInstance(tx, input);
     const next = transition(action, current.status, current.instanceId);
     if (!next.ok) throw new RegistryError("CONFLICT", next.reason);
@@ -53,10 +56,19 @@ export async function changeStatus(
       details: { instanceId: current.instanceId, from: current.status, to: next.to, revision: updated.revision },
     });
     await refreshTenantManifest(tx, ctx, current.tenantId);
-    return view(updated);
+    // A plugin none of whose versions has a server module never had an instance store to delete.
+    const hasData = uninstalled && (await ranServerCode(tx, current.pluginId));
+    return { changed: view(updated), hasData };
   });
   // Its data goes once the uninstall committed; a reinstall under the same id starts empty either way.
-  if (changed.status === "uninstalled") await ctx.engine.wipeStorage(changed.id);
+  if (hasData) {
+    await ctx.engine.wipeStorage(changed.id);
+    logEvent("info", "instance_data_deleted", {
+      tenantId: changed.tenantId,
+      instanceId: changed.instanceId,
+      installationId: changed.id,
+    });
+  }
   return changed;
 }
 

@@ -63,6 +63,16 @@ export async function installedVersion(tx: Transaction, instance: Installation) 
   return version;
 }
 
+/** Whether any version of `pluginId` has a server module: only those give instances code to run and data to keep. */
+export async function ranServerCode(tx: Transaction, pluginId: string): Promise<boolean> {
+  const [withServer] = await tx
+    .select({ version: pluginVersions.version })
+    .from(pluginVersions)
+    .where(and(eq(pluginVersions.pluginId, pluginId), sql`${pluginVersions.manifest} ->> 'server' is not null`))
+    .limit(1);
+  return withServer !== undefined;
+}
+
 /**
  * Writes a change to an instance if nobody changed it since `current` was read: the
  * revision is the optimistic lock. Of two concurrent changes one wins; the other gets
