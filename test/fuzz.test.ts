@@ -7,6 +7,7 @@ import {
   createTokenInputSchema,
   deprecateInputSchema,
   downloadStatsInputSchema,
+  exportSqlRowsInputSchema,
   exportStorageInputSchema,
   installInputSchema,
   instanceChangeSchema,
@@ -488,6 +489,19 @@ const PROCEDURES: Procedure[] = [
       limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 1000 }), optional: true },
     },
     [200, 404],
+  ),
+  procedure(
+    "installations.exportSqlRows",
+    "query",
+    exportSqlRowsInputSchema,
+    {
+      tenantId: tenant,
+      instanceId: id,
+      table: { plausible: fc.constant("notes"), wellFormed: fc.string({ minLength: 1, maxLength: 512 }) },
+      offset: { plausible: fc.constant(0), wellFormed: fc.nat(), optional: true },
+      limit: { plausible: fc.constant(10), wellFormed: fc.integer({ min: 1, max: 1000 }), optional: true },
+    },
+    [404],
   ),
   ...(["activate", "deactivate", "uninstall", "rollback"] as const).map((move) =>
     procedure(

@@ -80,9 +80,12 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         ...options.pluginsBindings,
       },
       r2Buckets: { BUNDLES: "plugin-bundles" },
-      // As in workers/plugins/wrangler.toml: the plugin engine's loader and instance stores.
+      // As in workers/plugins/wrangler.toml: the plugin engine's loader, instance stores and databases.
       workerLoaders: { LOADER: {} },
-      durableObjects: { INSTANCE_STORES: { className: "InstanceStore", useSQLite: true } },
+      durableObjects: {
+        INSTANCE_STORES: { className: "InstanceStore", useSQLite: true },
+        INSTANCE_DATABASES: { className: "InstanceDatabase", useSQLite: true },
+      },
     },
     webAppAssets(options.bundles.webApp),
   ];

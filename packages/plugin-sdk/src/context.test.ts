@@ -17,7 +17,7 @@ describe("pluginContext", () => {
       config: { upstream: "https://upstream.test", apiToken: "s3cret" },
     });
     expect(Object.keys(context).sort()).toEqual(
-      ["config", "fetch", "instanceId", "log", "pluginId", "storage", "tenantId", "version"].sort(),
+      ["config", "fetch", "instanceId", "log", "pluginId", "sql", "storage", "tenantId", "version"].sort(),
     );
   });
 

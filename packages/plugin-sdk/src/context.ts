@@ -1,5 +1,6 @@
 import { instanceLogger, type Logger } from "./logger";
 import type { Caller, PluginEnv } from "./module";
+import { instanceSql, type Sql } from "./sql";
 import { instanceStorage, type Storage } from "./storage";
 
 /** An instance's configuration: its config schema's properties, secrets included. */
@@ -14,6 +15,8 @@ export interface PluginContext<Config = PluginConfig> {
   /** The instance's config, secrets included: it reaches the plugin here only. */
   config: Config;
   storage: Storage;
+  /** The instance's own SQL database, with `"sql": true` in the manifest's `permissions.storage`. */
+  sql: Sql;
   log: Logger;
   /** The global fetch: the platform lets through only the hosts the manifest declares. */
   fetch: typeof fetch;
@@ -33,6 +36,7 @@ export function pluginContext<Config>(env: PluginEnv, track: (write: Promise<voi
     instanceId,
     config: config as Config,
     storage: instanceStorage(env.STORAGE),
+    sql: instanceSql(env.SQL),
     log: instanceLogger(env.LOG, track),
     // Looked up at each call, and never passed unbound (workerd throws "Illegal invocation").
     fetch: (input, init) => fetch(input, init),

@@ -23,9 +23,15 @@ export type {
   PluginFacts,
   PluginModule,
   ScheduledTask,
+  SqlBinding,
+  SqlParam,
+  SqlResult,
+  SqlStatement,
+  SqlValue,
   StorageBinding,
   StorageListOptions,
   UpdateEvent,
 } from "./module";
 export { type Route, type RouteHandler, type RouteMethod, type RouteParams, route, routes } from "./routes";
+export type { Sql, SqlRows } from "./sql";
 export type { ListOptions, Storage } from "./storage";

@@ -31,6 +31,36 @@ export interface StorageListOptions {
   cursor?: string;
 }
 
+/** A value SQLite hands back: INTEGER and REAL as numbers (beyond 2^53 rounded), TEXT, BLOB as ArrayBuffer, NULL. */
+export type SqlValue = string | number | null | ArrayBuffer;
+
+/** A value a statement binds: a boolean is stored as 1 or 0, a typed array as a blob. */
+export type SqlParam = SqlValue | boolean | ArrayBufferView;
+
+/** One statement of a `batch`. */
+export interface SqlStatement {
+  query: string;
+  params?: SqlParam[];
+}
+
+/** A statement's answer: its column names, its rows as arrays in their order, and what it read and wrote. */
+export interface SqlResult {
+  columns: string[];
+  rows: SqlValue[][];
+  rowsRead: number;
+  rowsWritten: number;
+}
+
+/**
+ * `env.SQL`: the instance's own SQLite database, present only when the manifest declares
+ * `storage.sql`. Each call is one transaction; a statement refused (by SQLite, or past the
+ * quota) rejects with an Error whose message starts "sql:", and nothing of the call is stored.
+ */
+export interface SqlBinding {
+  exec(query: string, ...params: SqlParam[]): Promise<SqlResult>;
+  batch(statements: SqlStatement[]): Promise<SqlResult[]>;
+}
+
 /** `env.LOG`: the instance's log, read by the platform's operators. */
 export interface LogBinding {
   write(level: LogLevel, message: string, fields?: Record<string, unknown>): Promise<void>;
@@ -48,6 +78,7 @@ export interface PluginFacts {
 /** What the platform passes as `env` to every method of the module; nothing else is reachable. */
 export interface PluginEnv {
   STORAGE?: StorageBinding;
+  SQL?: SqlBinding;
   LOG: LogBinding;
   PLUGIN: PluginFacts;
   /** The verified caller in `fetch`; `null` in hooks and scheduled runs. */

@@ -64,17 +64,27 @@ export const listInstancesInputSchema = tenantRefSchema.extend({
 
 export const instanceRefSchema = tenantRefSchema.extend({ instanceId: instanceIdSchema });
 
-/**
- * A change to one instance. `revision`, when given, must be the instance's current one (as
- * with If-Match); without it the change applies to the revision the server reads, and a
- * concurrent change still makes one of the two fail with CONFLICT.
- */
 /** `installations.exportStorage`: a page of an instance's stored data, in key order after `cursor`. */
 export const exportStorageInputSchema = instanceRefSchema.extend({
   cursor: z.string().max(512).optional(),
   limit: z.number().int().min(1).max(1000).default(100),
 });
 
+/**
+ * `installations.exportSqlRows`: a page of the rows of one table of an instance's SQL database
+ * (the tables are named by `exportStorage`), from `offset`.
+ */
+export const exportSqlRowsInputSchema = instanceRefSchema.extend({
+  table: z.string().min(1).max(512),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(1000).default(100),
+});
+
+/**
+ * A change to one instance. `revision`, when given, must be the instance's current one (as
+ * with If-Match); without it the change applies to the revision the server reads, and a
+ * concurrent change still makes one of the two fail with CONFLICT.
+ */
 export const instanceChangeSchema = instanceRefSchema.extend({ revision: z.number().int().positive().optional() });
 
 export const configureInputSchema = instanceChangeSchema.extend({

@@ -65,8 +65,17 @@ const REFUSALS: Array<[Record<string, unknown>, string]> = [
     "permissions.storage.quotaBytes: must be a whole number",
   ],
   [
-    { ...SERVER, permissions: { storage: { quotaBytes: 1, sql: true } } },
-    'permissions.storage: Unrecognized key: "sql"',
+    { ...SERVER, permissions: { storage: { quotaBytes: 1, sql: "yes" } } },
+    "permissions.storage.sql: must be true or false",
+  ],
+  [{ ...SERVER, permissions: { storage: { sql: true } } }, "permissions.storage.quotaBytes:"],
+  [
+    { ...FRONTEND, permissions: { storage: { quotaBytes: 1, sql: true } } },
+    "permissions.storage: is granted to a server module",
+  ],
+  [
+    { ...SERVER, permissions: { storage: { quotaBytes: 1, sql: true, tables: 3 } } },
+    'permissions.storage: Unrecognized key: "tables"',
   ],
   [
     { ...SERVER, permissions: { schedules: [{ name: "sync", cron: "* * * * * *" }] } },
@@ -179,6 +188,7 @@ describe("serverPermissions and permissionLabels", () => {
       labels: ["clipboard"],
       hosts: ["api.dropbox.com", "*.googleapis.com", "localhost:8787"],
       storageQuotaBytes: 1048576,
+      storageSql: false,
       schedules: [{ name: "sync", cron: "*/15 * * * *" }],
       operations: STRUCTURED.operations,
     });
@@ -191,10 +201,24 @@ describe("serverPermissions and permissionLabels", () => {
       labels: ["clipboard", "notifications"],
       hosts: [],
       storageQuotaBytes: null,
+      storageSql: false,
       schedules: [],
       operations: [],
     });
     expect(permissionLabels(manifest)).toEqual(["clipboard", "notifications"]);
+  });
+
+  it("grant a SQL database only with storage.sql true", () => {
+    const granted = pluginManifestSchema.parse({
+      ...SERVER,
+      permissions: { storage: { quotaBytes: 4096, sql: true } },
+    });
+    expect(serverPermissions(granted)).toMatchObject({ storageQuotaBytes: 4096, storageSql: true });
+    const declined = pluginManifestSchema.parse({
+      ...SERVER,
+      permissions: { storage: { quotaBytes: 4096, sql: false } },
+    });
+    expect(serverPermissions(declined)).toMatchObject({ storageQuotaBytes: 4096, storageSql: false });
   });
 
   it("grant a structured form without a field none of it: no storage is null, not a quota", () => {
@@ -203,6 +227,7 @@ describe("serverPermissions and permissionLabels", () => {
       labels: [],
       hosts: [],
       storageQuotaBytes: null,
+      storageSql: false,
       schedules: [],
       operations: [],
     });

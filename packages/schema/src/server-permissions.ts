@@ -72,6 +72,8 @@ const structuredPermissionsSchema = z.strictObject({
         .int("must be a whole number of bytes")
         .min(1, "must be at least 1 byte")
         .max(MAX_STORAGE_QUOTA_BYTES, `must be at most ${MAX_STORAGE_QUOTA_BYTES} bytes (100 MiB)`),
+      /** A SQLite database of the instance's own as well (`env.SQL`), within the same quotaBytes. */
+      sql: z.boolean({ error: "must be true or false" }).optional(),
     })
     .optional(),
   schedules: z
@@ -126,6 +128,8 @@ export interface ServerPermissions {
   hosts: string[];
   /** null: the manifest declares no storage, and the instance gets none. */
   storageQuotaBytes: number | null;
+  /** Whether the instance also gets a SQL database (`storage.sql`); never without storage. */
+  storageSql: boolean;
   schedules: Schedule[];
   operations: Operation[];
 }
@@ -134,12 +138,20 @@ export interface ServerPermissions {
 export function serverPermissions(manifest: { permissions: ManifestPermissions }): ServerPermissions {
   const { permissions } = manifest;
   if (Array.isArray(permissions)) {
-    return { labels: permissions, hosts: [], storageQuotaBytes: null, schedules: [], operations: [] };
+    return {
+      labels: permissions,
+      hosts: [],
+      storageQuotaBytes: null,
+      storageSql: false,
+      schedules: [],
+      operations: [],
+    };
   }
   return {
     labels: permissions.labels ?? [],
     hosts: permissions.network?.hosts ?? [],
     storageQuotaBytes: permissions.storage?.quotaBytes ?? null,
+    storageSql: permissions.storage?.sql === true,
     schedules: permissions.schedules ?? [],
     operations: permissions.operations ?? [],
   };

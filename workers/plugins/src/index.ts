@@ -17,6 +17,7 @@ app.onError(routeFailed);
 export default app satisfies ExportedHandler<Env>;
 
 // The plugin engine's entrypoints: loaded isolates get them as `ctx.exports` bindings (engine/isolates.ts).
-export { InstanceLog, InstanceStorage } from "./engine/capabilities";
+export { InstanceLog, InstanceSql, InstanceStorage } from "./engine/capabilities";
+export { InstanceDatabase } from "./engine/instance-database";
 export { InstanceStore } from "./engine/instance-store";
 export { OutboundGateway } from "./engine/outbound";

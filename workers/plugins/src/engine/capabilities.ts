@@ -1,7 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { createLogger } from "@plugins/runtime";
+import type { InstanceDatabase } from "./instance-database";
 import type { InstanceStore } from "./instance-store";
 import type { InstanceProps, StorageProps } from "./props";
+import { checkedBatch, checkedStatement, type SqlResult, type SqlStatement } from "./sql-rules";
 import {
   MAX_STORAGE_KEY_BYTES,
   MAX_STORAGE_LIST,
@@ -66,6 +68,32 @@ export class InstanceStorage extends WorkerEntrypoint<Env, StorageProps> {
     }
     if (cursor !== null && typeof cursor !== "string") throw new StorageRefusal("list: cursor must be a string");
     return storeOf(this.env, this.ctx.props).list(prefix, limit as number, cursor as string | null);
+  }
+}
+
+/** Runs checked statements on the instance's own database, within its quota. */
+async function runOnDatabase(env: Env, props: StorageProps, statements: SqlStatement[]): Promise<SqlResult[]> {
+  const database: DurableObjectStub<InstanceDatabase> = env.INSTANCE_DATABASES.get(
+    env.INSTANCE_DATABASES.idFromName(props.storeName),
+  );
+  // RPC types an ArrayBuffer in a row as never; it arrives as the ArrayBuffer it was.
+  return (await database.run(statements, props.quotaBytes)) as unknown as SqlResult[];
+}
+
+/**
+ * `env.SQL` (`permissions.storage.sql`): the instance's own SQLite database, apart from the
+ * platform's tables (instance-database.ts), within the manifest's quota. Each call runs in one
+ * transaction: a statement SQLite refuses, or one past the quota, rolls the whole call back.
+ */
+export class InstanceSql extends WorkerEntrypoint<Env, StorageProps> {
+  async exec(query: unknown, ...params: unknown[]): Promise<SqlResult> {
+    const [result] = await runOnDatabase(this.env, this.ctx.props, [checkedStatement(query, params)]);
+    return result as SqlResult;
+  }
+
+  /** The statements in order, in one transaction: all of them stored, or none. */
+  async batch(statements: unknown): Promise<SqlResult[]> {
+    return runOnDatabase(this.env, this.ctx.props, checkedBatch(statements));
   }
 }
 

@@ -5,7 +5,7 @@ import { type Database, DatabaseUnavailable, type Transaction } from "../lib/dat
 import { RegistryError } from "../lib/errors";
 import { pluginMessage, timedOut, withinDeadline } from "./invocations";
 import { type EngineExports, loadIsolate } from "./isolates";
-import type { Engine, HookEvent, HookName } from "./lifecycle";
+import type { Engine, HookEvent, HookName, SqlRowsPage } from "./lifecycle";
 import { pluginFacts, type RunningInstance, runningInstance } from "./running-instances";
 import type { StorageEntry } from "./storage-rules";
 
@@ -67,6 +67,10 @@ function storeOf(env: Env, installationId: string) {
   return env.INSTANCE_STORES.get(env.INSTANCE_STORES.idFromName(installationId));
 }
 
+function databaseOf(env: Env, installationId: string) {
+  return env.INSTANCE_DATABASES.get(env.INSTANCE_DATABASES.idFromName(installationId));
+}
+
 /** The engine of one request of the plugins worker. */
 export function requestEngine(env: Env, exports: () => EngineExports, config: PluginsConfig): Engine {
   const { engine } = config;
@@ -117,13 +121,27 @@ export function requestEngine(env: Env, exports: () => EngineExports, config: Pl
     metrics: (installationId) => storeOf(env, installationId).metrics(),
     async exportStorage(installationId, { cursor, limit }) {
       const store = storeOf(env, installationId);
-      const [page, usage] = await Promise.all([store.list("", limit, cursor), store.usage()]);
+      const [page, usage, sql] = await Promise.all([
+        store.list("", limit, cursor),
+        store.usage(),
+        databaseOf(env, installationId).summary(),
+      ]);
       // RPC types a JSON value (`unknown`) as never; it arrives as the JSON it was.
       const { entries, cursor: next } = page as unknown as { entries: StorageEntry[]; cursor: string | null };
-      return { entries, cursor: next, usage: { bytes: usage.bytes, entries: usage.entries } };
+      return {
+        entries,
+        cursor: next,
+        usage: { bytes: usage.bytes, entries: usage.entries },
+        // An instance without `storage.sql` never made a table.
+        sql: sql.tables.length === 0 ? null : { bytes: sql.bytes, tables: sql.tables },
+      };
+    },
+    async exportSqlRows(installationId, { table, offset, limit }) {
+      const page = await databaseOf(env, installationId).rows(table, offset, limit);
+      return page as unknown as SqlRowsPage | null;
     },
     async wipeStorage(installationId) {
-      await storeOf(env, installationId).wipe();
+      await Promise.all([storeOf(env, installationId).wipe(), databaseOf(env, installationId).wipe()]);
     },
   };
 }

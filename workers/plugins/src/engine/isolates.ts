@@ -23,6 +23,7 @@ const COMPATIBILITY_DATE = "2026-04-20";
 export interface EngineExports {
   InstanceLog(options: { props: InstanceProps }): Fetcher;
   InstanceStorage(options: { props: StorageProps }): Fetcher;
+  InstanceSql(options: { props: StorageProps }): Fetcher;
   OutboundGateway(options: { props: OutboundProps }): Fetcher;
 }
 
@@ -118,6 +119,10 @@ function workerCode(
       ...(permissions.storageQuotaBytes === null
         ? {}
         : { STORAGE: exports.InstanceStorage({ props: { ...props, quotaBytes: permissions.storageQuotaBytes } }) }),
+      // `=== true`: documents written before SQL storage existed have no such field.
+      ...(permissions.storageQuotaBytes !== null && permissions.storageSql === true
+        ? { SQL: exports.InstanceSql({ props: { ...props, quotaBytes: permissions.storageQuotaBytes } }) }
+        : {}),
     },
     globalOutbound: exports.OutboundGateway({
       props: { ...props, hosts: permissions.hosts, privateHosts: [...options.privateHosts] },

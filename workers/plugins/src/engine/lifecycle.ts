@@ -15,6 +15,16 @@ export type HookEvent =
   | { type: "update"; fromVersion: string; toVersion: string }
   | { name: string; cron: string; scheduledTime: number };
 
+/**
+ * Rows of a plugin's SQL table as an export answers them: arrays in the order of `columns`, a
+ * blob as `{ base64 }`; `nextOffset` is where the next page starts, null after the last.
+ */
+export interface SqlRowsPage {
+  columns: string[];
+  rows: (string | number | null | { base64: string })[][];
+  nextOffset: number | null;
+}
+
 /** The engine as lifecycle moves use it (trpc/context.ts `engine`). */
 export interface Engine {
   /**
@@ -33,7 +43,10 @@ export interface Engine {
   syncSchedules(db: Database | Transaction, row: Installation): Promise<void>;
   /** The instance's scheduled tasks (when each is next due, its last run) and its latest runs. */
   schedule(installationId: string): Promise<{ tasks: TaskState[]; runs: TaskRun[] }>;
-  /** A page of an installation's stored data, in key order after `cursor`, and what it uses of its quota. */
+  /**
+   * A page of an installation's stored data, in key order after `cursor`, and what it uses of
+   * its quota; with its SQL database's tables (name and row count) and size, null without one.
+   */
   exportStorage(
     installationId: string,
     page: { cursor: string | null; limit: number },
@@ -41,9 +54,15 @@ export interface Engine {
     entries: { key: string; value: unknown }[];
     cursor: string | null;
     usage: { bytes: number; entries: number };
+    sql: { bytes: number; tables: { name: string; rows: number }[] } | null;
   }>;
+  /** A page of the rows of one table of an installation's SQL database; null when it has no such table. */
+  exportSqlRows(
+    installationId: string,
+    page: { table: string; offset: number; limit: number },
+  ): Promise<SqlRowsPage | null>;
   /** The call metrics and health of an installation's server module. */
   metrics(installationId: string): Promise<InstanceMetrics>;
-  /** Deletes everything an installation stored (on uninstall, after it committed). */
+  /** Deletes everything an installation stored, its SQL database included (on uninstall, after it committed). */
   wipeStorage(installationId: string): Promise<void>;
 }

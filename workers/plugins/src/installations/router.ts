@@ -1,5 +1,6 @@
 import {
   configureInputSchema,
+  exportSqlRowsInputSchema,
   exportStorageInputSchema,
   installInputSchema,
   instanceChangeSchema,
@@ -11,6 +12,7 @@ import {
   upgradeInputSchema,
 } from "@plugins/schema";
 import { runsServerModule, serverInstances } from "../engine/running-instances";
+import { RegistryError } from "../lib/errors";
 import { roleProcedure, router, tenantProcedure } from "../trpc/init";
 import { configureInstance } from "./configure";
 import { setUpdatePolicy } from "./follow-updates";
@@ -65,14 +67,25 @@ export const installationsRouter = router({
 
   /**
    * What the instance's server module stored, a page at a time (admins only: it may hold
-   * anything the plugin keeps), with what it uses of its quota. Uninstalled instances have
-   * none left.
+   * anything the plugin keeps), with what it uses of its quota, and `sql`: its SQL database's
+   * tables with their row counts (null without one). Uninstalled instances have none left.
    */
   exportStorage: tenantProcedure("admin")
     .input(exportStorageInputSchema)
     .query(async ({ ctx, input }) => {
       const instance = await loadInstance(ctx.db, input);
       return ctx.engine.exportStorage(instance.id, { cursor: input.cursor ?? null, limit: input.limit });
+    }),
+
+  /** The rows of one table of the instance's SQL database, a page at a time (admins only, as above). */
+  exportSqlRows: tenantProcedure("admin")
+    .input(exportSqlRowsInputSchema)
+    .query(async ({ ctx, input }) => {
+      const instance = await loadInstance(ctx.db, input);
+      const page = await ctx.engine.exportSqlRows(instance.id, input);
+      if (!page)
+        throw new RegistryError("NOT_FOUND", `Instance '${input.instanceId}' has no SQL table '${input.table}'`);
+      return page;
     }),
 
   /** installed or inactive → active (`start`). The host is checked again: it may have changed since. */
