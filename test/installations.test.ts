@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cast, mintCast } from "./cast";
 import { install, pluginMetadata, publish, trpc, UUID } from "./helpers";
 import { type Stack, startStack } from "./stack";
+import { publishFollowed } from "./update-passes";
 
 let stack: Stack;
 let cast: Cast;
@@ -141,7 +142,7 @@ describe("installing for a tenant", () => {
   });
 
   it("keeps an installation on its pinned version after a newer version is published", async () => {
-    await publish(stack, cast.alice, pluginMetadata({ id: "checkout", version: "2.2.0" }));
+    await publishFollowed(stack, cast.alice, pluginMetadata({ id: "checkout", version: "2.2.0" }));
     const { rows } = await stack.db.query("select version from installations where id = $1", [latest.id]);
     expect(rows).toEqual([{ version: "2.0.0" }]);
     const { installation } = await installOk(cast.alice, "acme", { pluginId: "checkout", instanceId: "after" });

@@ -8,11 +8,11 @@ import {
   openSealed,
   pluginMetadata,
   present,
-  publish,
   trpc,
   trpcError,
 } from "./helpers";
 import { type Stack, startStack } from "./stack";
+import { followed, publishFollowed } from "./update-passes";
 
 let stack: Stack;
 /**
@@ -44,7 +44,7 @@ afterAll(() => stack?.stop());
 
 /** Publishes as alice, every manifest field valid unless overridden. */
 async function release(id: string, version: string, overrides: Record<string, unknown> = {}) {
-  return publish(stack, cast.alice, pluginMetadata({ id, version, ...overrides }));
+  return publishFollowed(stack, cast.alice, pluginMetadata({ id, version, ...overrides }));
 }
 
 /** Publishes as alice with a dist-tag besides `latest` (the `tag` form field). */
@@ -52,13 +52,15 @@ async function releaseTagged(id: string, version: string, tag: string, overrides
   const metadata = pluginMetadata({ id, version, ...overrides });
   const form = multipartForm({ metadata, file: `export default ${JSON.stringify(metadata)};` });
   form.set("tag", tag);
-  const response = await fetch(`${stack.url}/api/plugins/upload`, {
-    method: "POST",
-    body: form,
-    headers: { authorization: `Bearer ${cast.alice}` },
+  await followed(stack, id, async () => {
+    const response = await fetch(`${stack.url}/api/plugins/upload`, {
+      method: "POST",
+      body: form,
+      headers: { authorization: `Bearer ${cast.alice}` },
+    });
+    const body = await response.text();
+    expect(response.status, body).toBe(201);
   });
-  const body = await response.text();
-  expect(response.status, body).toBe(201);
 }
 
 interface InstanceRow {
@@ -218,7 +220,9 @@ describe("upgrading and rolling back an instance", () => {
   });
 
   it("answers GONE (410) for a blocked version, changing nothing", async () => {
-    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "shelf", version: "1.2.0", reason: "malware" });
+    await followed(stack, "shelf", () =>
+      trpc(stack, cast.root).versions.block.mutate({ pluginId: "shelf", version: "1.2.0", reason: "malware" }),
+    );
     const before = await state("acme", "shelf");
     const error = await trpcError(client().installations.upgrade.mutate({ ...ref, version: "1.2.0" }));
     expect(error.data).toMatchObject({ code: "GONE", httpStatus: 410 });
@@ -236,7 +240,9 @@ describe("upgrading and rolling back an instance", () => {
       version: "1.0.0",
     });
     await client().installations.upgrade.mutate({ tenantId: "acme", instanceId: "shelf-b", version: "1.1.0" });
-    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "shelf", version: "1.0.0", reason: "malware" });
+    await followed(stack, "shelf", () =>
+      trpc(stack, cast.root).versions.block.mutate({ pluginId: "shelf", version: "1.0.0", reason: "malware" }),
+    );
     const before = await state("acme", "shelf-b");
     const error = await trpcError(client().installations.rollback.mutate({ tenantId: "acme", instanceId: "shelf-b" }));
     expect(error.data).toMatchObject({ code: "GONE", httpStatus: 410 });
@@ -987,7 +993,9 @@ describe("update policies follow new versions", () => {
   it("setting latest by hand with tags.set moves instances on the latest policy", async () => {
     const alice = trpc(stack, cast.alice);
     await release("handpicked", "1.0.0");
-    await alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.0.0" });
+    await followed(stack, "handpicked", () =>
+      alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.0.0" }),
+    );
     for (const updatePolicy of ["latest", "patch"] as const) {
       await pia().installations.install.mutate({
         tenantId: "policy",
@@ -1004,7 +1012,9 @@ describe("update policies follow new versions", () => {
       "handpicked-latest": "1.0.0",
       "handpicked-patch": "1.0.1",
     });
-    await alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.1.0" });
+    await followed(stack, "handpicked", () =>
+      alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.1.0" }),
+    );
     expect(await versionsOf("policy", instances)).toEqual({
       "handpicked-latest": "1.1.0",
       "handpicked-patch": "1.0.1",
@@ -1024,7 +1034,9 @@ describe("update policies follow new versions", () => {
 
   it("setting latest by hand below the current version moves nobody backwards", async () => {
     const alice = trpc(stack, cast.alice);
-    await alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.0.0" });
+    await followed(stack, "handpicked", () =>
+      alice.tags.set.mutate({ pluginId: "handpicked", tag: "latest", version: "1.0.0" }),
+    );
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.1.0");
   });
 
@@ -1032,7 +1044,7 @@ describe("update policies follow new versions", () => {
     const alice = trpc(stack, cast.alice);
     await release("handpicked", "1.2.0");
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.1.0");
-    await alice.tags.remove.mutate({ pluginId: "handpicked", tag: "latest" });
+    await followed(stack, "handpicked", () => alice.tags.remove.mutate({ pluginId: "handpicked", tag: "latest" }));
     expect((await versionsOf("policy", ["handpicked-latest"]))["handpicked-latest"]).toBe("1.2.0");
   });
 });
@@ -1179,7 +1191,9 @@ describe("yanked versions are never followed", () => {
       "yank-minor": "1.1.0",
       "yank-latest": "1.1.0",
     });
-    await trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.1.0", reason: "broken" });
+    await followed(stack, "yanky", () =>
+      trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.1.0", reason: "broken" }),
+    );
     // The probe is pinned at 1.0.0; switching it to minor would pick the yanked 1.1.0 if yanked versions counted.
     const probe = await pia().installations.setUpdatePolicy.mutate({
       tenantId: "policy",
@@ -1199,7 +1213,9 @@ describe("yanked versions are never followed", () => {
 
   it("catching up with setUpdatePolicy skips yanked versions too", async () => {
     await release("yanky", "1.2.0");
-    await trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.2.0" });
+    await followed(stack, "yanky", () =>
+      trpc(stack, cast.alice).versions.yank.mutate({ pluginId: "yanky", version: "1.2.0" }),
+    );
     await pia().installations.install.mutate({
       tenantId: "policy",
       pluginId: "yanky",
@@ -1234,7 +1250,9 @@ describe("a yanked version is never chosen again, though instances on it keep ru
     await client().installations.install.mutate({ ...on("pulled-back"), pluginId: "pulled", version: "1.1.0" });
     await client().installations.upgrade.mutate({ ...on("pulled-back"), version: "1.2.0" });
     await client().installations.install.mutate({ ...on("pulled-mover"), pluginId: "pulled", version: "1.0.0" });
-    await client().versions.yank.mutate({ pluginId: "pulled", version: "1.1.0", reason: "broken" });
+    await followed(stack, "pulled", () =>
+      client().versions.yank.mutate({ pluginId: "pulled", version: "1.1.0", reason: "broken" }),
+    );
   });
 
   it("refuses a new install of it, exact (1.1.0, =1.1.0) or by a range only it meets (409 saying so), changing nothing", async () => {
@@ -1322,7 +1340,7 @@ describe("a yank or block that moves latest forward", () => {
     await release("retag", "1.0.0");
     await release("retag", "2.0.0");
     // latest set by hand to 1.0.0, with an instance following it.
-    await alice.tags.set.mutate({ pluginId: "retag", tag: "latest", version: "1.0.0" });
+    await followed(stack, "retag", () => alice.tags.set.mutate({ pluginId: "retag", tag: "latest", version: "1.0.0" }));
     const instance = await trpc(stack, tokens.pia).installations.install.mutate({
       tenantId: "policy",
       pluginId: "retag",
@@ -1331,7 +1349,9 @@ describe("a yank or block that moves latest forward", () => {
     });
     expect(instance.version).toBe("1.0.0");
     // Yanking 1.0.0 hands latest back to the highest stable version, 2.0.0.
-    await alice.versions.yank.mutate({ pluginId: "retag", version: "1.0.0", reason: "broken" });
+    await followed(stack, "retag", () =>
+      alice.versions.yank.mutate({ pluginId: "retag", version: "1.0.0", reason: "broken" }),
+    );
     expect((await alice.plugins.get.query({ pluginId: "retag" })).distTags.latest).toBe("2.0.0");
     expect(await versionsOf("policy", ["retag-latest"])).toEqual({ "retag-latest": "2.0.0" });
   });
@@ -1340,14 +1360,18 @@ describe("a yank or block that moves latest forward", () => {
     const alice = trpc(stack, cast.alice);
     await release("reblock", "1.0.0");
     await release("reblock", "2.0.0");
-    await alice.tags.set.mutate({ pluginId: "reblock", tag: "latest", version: "1.0.0" });
+    await followed(stack, "reblock", () =>
+      alice.tags.set.mutate({ pluginId: "reblock", tag: "latest", version: "1.0.0" }),
+    );
     await trpc(stack, tokens.pia).installations.install.mutate({
       tenantId: "policy",
       pluginId: "reblock",
       instanceId: "reblock-latest",
       updatePolicy: "latest",
     });
-    await trpc(stack, cast.root).versions.block.mutate({ pluginId: "reblock", version: "1.0.0", reason: "malware" });
+    await followed(stack, "reblock", () =>
+      trpc(stack, cast.root).versions.block.mutate({ pluginId: "reblock", version: "1.0.0", reason: "malware" }),
+    );
     expect((await alice.plugins.get.query({ pluginId: "reblock" })).distTags.latest).toBe("2.0.0");
     expect(await versionsOf("policy", ["reblock-latest"])).toEqual({ "reblock-latest": "2.0.0" });
   });

@@ -179,11 +179,15 @@ describe("without CONFIG_ENCRYPTION_KEY", () => {
       pluginMetadata({ id: "drifter", version: "1.1.0", config: withSecret }),
     );
     expect(published.version).toBe("1.1.0");
+    // The pass of the UPDATES queue fails for good (a retry would fail alike): audited, not retried.
+    const failures = async () =>
+      (
+        await keyless.db.query<{ action: string; resource_id: string }>(
+          "select action, resource_id from audit_log where action = 'plugin_version.follow_failed'",
+        )
+      ).rows;
+    await expect.poll(failures).toEqual([{ action: "plugin_version.follow_failed", resource_id: "drifter@1.1.0" }]);
     const instance = await trpc(keyless, admin).installations.get.query({ tenantId: "acme", instanceId: "drifter" });
     expect(instance.version).toBe("1.0.0");
-    const { rows } = await keyless.db.query<{ action: string; resource_id: string }>(
-      "select action, resource_id from audit_log where action = 'plugin_version.follow_failed'",
-    );
-    expect(rows).toEqual([{ action: "plugin_version.follow_failed", resource_id: "drifter@1.1.0" }]);
   });
 });

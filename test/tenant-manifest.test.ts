@@ -9,8 +9,9 @@ import type { TenantManifest } from "@plugins/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Bytes, pluginFolder, publishFields, tarGz } from "./archive-fixtures";
 import { mintCast } from "./cast";
-import { expectError, expectTrpcError, install, pluginMetadata, present, publish, sriSha384, trpc } from "./helpers";
+import { expectError, expectTrpcError, install, pluginMetadata, present, sriSha384, trpc } from "./helpers";
 import { type Stack, startStack } from "./stack";
+import { publishFollowed } from "./update-passes";
 
 let stack: Stack;
 let admin: string;
@@ -46,8 +47,9 @@ function source(pluginId: string, version: string): string {
   return `export default function activate(host) {\n  host.mount(${JSON.stringify(`${pluginId}@${version}`)});\n}\n`;
 }
 
+/** Publishes as alice, then waits for the pass that moves the plugin's followers. */
 async function publishWidget(pluginId: string, version: string, withConfig = true) {
-  return publish(
+  return publishFollowed(
     stack,
     alice,
     pluginMetadata({

@@ -80,6 +80,18 @@ export function platformWorkers(options: PlatformOptions): WorkerOptions[] {
         ...options.pluginsBindings,
       },
       r2Buckets: { BUNDLES: "plugin-bundles" },
+      // As in workers/plugins/wrangler.toml, with batches that do not wait: a test polls for the
+      // pages of a pass, each one a message of its own. The dead-letter queue has no consumer.
+      queueProducers: { UPDATES: { queueName: "plugin-updates" } },
+      queueConsumers: {
+        "plugin-updates": {
+          maxBatchSize: 10,
+          maxBatchTimeout: 0.05,
+          maxRetries: 3,
+          retryDelay: 0,
+          deadLetterQueue: "plugin-updates-failed",
+        },
+      },
       // As in workers/plugins/wrangler.toml: the plugin engine's loader, instance stores and databases.
       workerLoaders: { LOADER: {} },
       durableObjects: {

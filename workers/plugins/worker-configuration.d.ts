@@ -7,6 +7,7 @@ declare namespace Cloudflare {
 	}
 	interface Env {
 		BUNDLES: R2Bucket;
+		UPDATES: Queue;
 		LOADER: WorkerLoader;
 		MAX_BUNDLE_BYTES: string;
 		ENVIRONMENT: string;

@@ -40,6 +40,7 @@ describe("readConfig (plugins worker)", () => {
         privateHosts: [],
         dnsResolver: "https://cloudflare-dns.com/dns-query",
       },
+      updates: { pageSize: 50, failAfterPage: false },
       upload: {
         maxUploadBytes: 10 * 1024 * 1024,
         archive: {
@@ -67,7 +68,7 @@ describe("readConfig (plugins worker)", () => {
         MAX_TOTAL_BYTES: "200",
         MAX_FILES: "3",
         MAX_COMPRESSION_RATIO: "10",
-        FAILPOINTS: "read-models-after-commit,engine-after-hook",
+        FAILPOINTS: "read-models-after-commit,engine-after-hook,update-pass-after-page",
         ENGINE_DEADLINE_MS: "4000",
         ENGINE_HOOK_DEADLINE_MS: "1500",
         ENGINE_CPU_MS: "20",
@@ -78,6 +79,7 @@ describe("readConfig (plugins worker)", () => {
         OUTBOUND_PRIVATE_HOSTS: "localhost:8787, localhost:9000",
         OUTBOUND_DNS_RESOLVER: "http://127.0.0.1:5353/dns-query",
         SIGNING_KEYS: JSON.stringify([PUBLIC_ONLY_KEY]),
+        UPDATES_PAGE_SIZE: "2",
       }),
     );
     expect(config).toEqual({
@@ -102,6 +104,7 @@ describe("readConfig (plugins worker)", () => {
         privateHosts: ["localhost:8787", "localhost:9000"],
         dnsResolver: "http://127.0.0.1:5353/dns-query",
       },
+      updates: { pageSize: 2, failAfterPage: true },
       upload: {
         maxUploadBytes: 1024,
         archive: { maxFileBytes: 100, maxTotalBytes: 200, maxFiles: 3, maxCompressionRatio: 10 },
@@ -151,6 +154,7 @@ describe("readConfig (plugins worker)", () => {
     "MAX_COMPRESSION_RATIO",
     "DATABASE_CONNECT_TIMEOUT_MS",
     "DATABASE_DEADLINE_MS",
+    "UPDATES_PAGE_SIZE",
   ])("refuses %s that is not a positive integer, naming the var", (name) => {
     expect(refusal({ [name]: "5x" })).toBe(`${name} must be a positive integer, got "5x"`);
     expect(refusal({ [name]: "0" })).toBe(`${name} must be a positive integer, got "0"`);

@@ -8,9 +8,10 @@ import { readSigningKeys } from "./signatures/signing-keys";
 /**
  * Faults a test may inject (FAILPOINTS): `read-models-after-commit` fails every read-model
  * publication after its commit; `engine-after-hook` fails the database write after every
- * lifecycle hook that let its move through, as an outage would.
+ * lifecycle hook that let its move through, as an outage would; `update-pass-after-page` fails
+ * the first delivery of every UPDATES message after its page committed, so the queue retries it.
  */
-const FAILPOINTS = ["read-models-after-commit", "engine-after-hook"];
+const FAILPOINTS = ["read-models-after-commit", "engine-after-hook", "update-pass-after-page"];
 
 /**
  * The plugins worker's vars and secrets (README, "Configuration"), read and validated here
@@ -44,6 +45,7 @@ const pluginsVars = z
     OUTBOUND_PRIVATE_HOSTS: listVar(),
     OUTBOUND_DNS_RESOLVER: urlVar(),
     SIGNING_KEYS: optionalSecret(),
+    UPDATES_PAGE_SIZE: integerVar(50),
   })
   .superRefine((vars, ctx) => {
     const { problem } = readSigningKeys(vars.SIGNING_KEYS);
@@ -118,6 +120,11 @@ const pluginsVars = z
       privateHosts: vars.OUTBOUND_PRIVATE_HOSTS,
       /** The DNS-over-HTTPS (JSON) endpoint that tells the outbound gateway where a declared host name leads. */
       dnsResolver: vars.OUTBOUND_DNS_RESOLVER ?? "https://cloudflare-dns.com/dns-query",
+    },
+    updates: {
+      /** Instances one page of an automatic-update pass settles, in one transaction (installations/update-fan-out.ts). */
+      pageSize: vars.UPDATES_PAGE_SIZE,
+      failAfterPage: vars.FAILPOINTS.includes("update-pass-after-page"),
     },
     upload: {
       /** Largest uploaded file (a JS bundle or an archive), in bytes. */

@@ -1,7 +1,7 @@
 import { LATEST_TAG, type setUpdatePolicyInputSchema } from "@plugins/schema";
 import type { Installation } from "@plugins/schema/tables";
 import { distTags, installations, liveInstallation, pluginVersions } from "@plugins/schema/tables";
-import { and, asc, eq, ne } from "drizzle-orm";
+import { and, asc, eq, gt, ne } from "drizzle-orm";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
 import type { Transaction } from "../lib/database";
@@ -16,25 +16,53 @@ import { changeInstance, loadInstance, planMove, storeHold, view } from "./store
 import { followTarget, nextHold } from "./update-policies";
 
 /**
- * Moves every live instance of `pluginId` whose update policy admits a newer version to it,
- * when its config and its tenant's host fit that version; one that does not fit stays
- * where it is, with an `installation.update_held` audit entry saying why, and the hold on
- * its row (`heldUpdate`). The pass settles the hold of each instance it visits: the move
- * ends it, a refusal sets or replaces it, and a policy that admits nothing newer any more
- * (the held version yanked, `latest` moved back, the policy changed) clears it. `only`
- * restricts the pass to one instance (just installed, or its policy just changed: pinned
- * too, so that pinning it clears its hold). Returns the tenants whose instances moved: the
- * caller refreshes their manifests, with any others it changed, in one sorted pass (so that
- * two transactions cannot lock them in opposite orders).
+ * Settles the automatic update of one instance of `pluginId` (just installed, or its policy
+ * just changed: pinned too, so that pinning it clears its hold), inside its caller's
+ * transaction. Passes over every instance of a plugin run in pages from the UPDATES queue
+ * instead (`followUpdatesPage`, update-fan-out.ts). Returns the tenants whose instances moved:
+ * the caller refreshes their manifests, with any others it changed, in one sorted pass (so
+ * that two transactions cannot lock them in opposite orders).
  */
 export async function followUpdates(
   tx: Transaction,
   ctx: Context,
   pluginId: string,
-  only?: { id: string },
+  only: { id: string },
 ): Promise<Set<string>> {
-  const moved = new Set<string>();
   await holdPlugin(tx, pluginId);
+  const followers = await tx
+    .select()
+    .from(installations)
+    .where(and(eq(installations.pluginId, pluginId), liveInstallation, eq(installations.id, only.id)))
+    .for("update");
+  return (await settleFollowers(tx, ctx, pluginId, followers, () => false)).moved;
+}
+
+/** One page of a pass over a plugin's followers: those after `after` (by id), at most `limit`. */
+export interface FollowersPage {
+  after: string | null;
+  limit: number;
+  /**
+   * Whether the page must end before settling the next instance (its transaction's time is
+   * running out: each instance may run an `onUpdate` hook); the first one is always settled.
+   */
+  outOfTime: () => boolean;
+}
+
+/**
+ * One page of the pass that follows a new version, tag move or status change of `pluginId`:
+ * settles the page's instances as `followUpdates` does, with the same locks (the plugin FOR
+ * SHARE, the page's rows FOR UPDATE). `next` is the id the following page starts after, null
+ * once the pass is done; `found` is false for a plugin that does not exist. Targets come from
+ * the current state, so a page run twice moves nothing twice.
+ */
+export async function followUpdatesPage(
+  tx: Transaction,
+  ctx: Context,
+  pluginId: string,
+  page: FollowersPage,
+): Promise<{ found: boolean; moved: Set<string>; next: string | null }> {
+  if (!(await holdPlugin(tx, pluginId))) return { found: false, moved: new Set(), next: null };
   const followers = await tx
     .select()
     .from(installations)
@@ -42,12 +70,37 @@ export async function followUpdates(
       and(
         eq(installations.pluginId, pluginId),
         liveInstallation,
-        only ? eq(installations.id, only.id) : ne(installations.updatePolicy, "pinned"),
+        ne(installations.updatePolicy, "pinned"),
+        page.after ? gt(installations.id, page.after) : undefined,
       ),
     )
     .orderBy(asc(installations.id))
+    .limit(page.limit)
     .for("update");
-  if (followers.length === 0) return moved;
+  const { moved, settled } = await settleFollowers(tx, ctx, pluginId, followers, page.outOfTime);
+  const last = followers[settled - 1];
+  const more = settled < followers.length || followers.length === page.limit;
+  return { found: true, moved, next: more && last ? last.id : null };
+}
+
+/**
+ * Moves each of `followers` (locked, in id order) whose update policy admits a newer version
+ * to it, when its config and its tenant's host fit that version; one that does not fit stays
+ * where it is, with an `installation.update_held` audit entry saying why, and the hold on its
+ * row (`heldUpdate`). Settles the hold of each instance it visits: the move ends it, a refusal
+ * sets or replaces it, and a policy that admits nothing newer any more (the held version
+ * yanked, `latest` moved back, the policy changed) clears it. Stops early when `outOfTime`
+ * says so; `settled` counts the instances it got through.
+ */
+async function settleFollowers(
+  tx: Transaction,
+  ctx: Context,
+  pluginId: string,
+  followers: Installation[],
+  outOfTime: () => boolean,
+): Promise<{ moved: Set<string>; settled: number }> {
+  const moved = new Set<string>();
+  if (followers.length === 0) return { moved, settled: 0 };
 
   const versions = await tx.select().from(pluginVersions).where(eq(pluginVersions.pluginId, pluginId));
   const [latest] = await tx
@@ -56,7 +109,10 @@ export async function followUpdates(
     .where(and(eq(distTags.pluginId, pluginId), eq(distTags.tag, LATEST_TAG)));
   const hosts = new Map<string, Host | null>();
 
+  let settled = 0;
   for (const instance of followers) {
+    if (settled > 0 && outOfTime()) break;
+    settled += 1;
     const target = followTarget(instance.updatePolicy, instance.version, versions, latest?.version ?? null);
     const installed = versions.find((candidate) => candidate.version === instance.version);
     // Held until this transaction ends, so a concurrent block cannot slip in after the choice.
@@ -101,7 +157,7 @@ export async function followUpdates(
     });
     moved.add(instance.tenantId);
   }
-  return moved;
+  return { moved, settled };
 }
 
 /**

@@ -58,7 +58,9 @@ export async function lockOwnedPlugin(tx: Transaction, identity: Identity, plugi
  * Holds a plugin row FOR SHARE for a write to its instances. Changes to its versions (publish,
  * block, yank, tag moves) lock the row first too, so both take the plugin, then its
  * versions, then its instances, in that order, and never wait on each other in a circle.
+ * False when there is no such plugin.
  */
-export async function holdPlugin(tx: Transaction, pluginId: string): Promise<void> {
-  await tx.select({ id: plugins.id }).from(plugins).where(eq(plugins.id, pluginId)).for("share");
+export async function holdPlugin(tx: Transaction, pluginId: string): Promise<boolean> {
+  const [held] = await tx.select({ id: plugins.id }).from(plugins).where(eq(plugins.id, pluginId)).for("share");
+  return held !== undefined;
 }

@@ -13,10 +13,9 @@ import fresh from "fresh";
 import { z } from "zod";
 import { recordAudit } from "../audit/record";
 import { readUpload } from "../bundles/upload";
-import { followUpdates } from "../installations/follow-updates";
+import { followFailed } from "../installations/update-passes";
 import { RegistryError } from "../lib/errors";
 import { readPackageDocument, resolveFromDocument } from "../read-models/package-documents";
-import { refreshTenantManifests } from "../tenants/manifest";
 import { assertGrantCovers } from "../tokens/publish-tokens";
 import { grantableProcedure, publicProcedure, router } from "../trpc/init";
 import type { PackageDocument } from "./document";
@@ -38,30 +37,22 @@ export const pluginsRouter = router({
       const upload = await readUpload(input, ctx.limits.upload);
       assertGrantCovers(ctx, "publish", upload.manifest.id);
       const published = await publishVersion(ctx, upload);
-      // After the publish committed: instances whose update policy admits the new version move
-      // to it. The version is published either way, so a failure here is logged and audited
-      // (the details stay in the log, under the same request id), not answered.
+      // After the publish committed: a pass on the UPDATES queue moves the instances whose
+      // update policy admits the new version. The version is published either way, so a
+      // failure to queue it is logged and audited (the details stay in the log, under the same
+      // request id), not answered; the next pass of the plugin moves them.
       if (published.created) {
         const { id, version } = upload.manifest;
-        await ctx.db
-          .transaction(async (tx) => refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, id)))
-          .catch(async (error: unknown) => {
-            logEvent("error", "follow_updates_failed", {
-              requestId: ctx.request.requestId,
-              pluginId: id,
-              message: String(error),
-            });
-            await ctx.db
-              .transaction((tx) =>
-                recordAudit(tx, ctx, {
-                  action: "plugin_version.follow_failed",
-                  resourceType: "plugin_version",
-                  resourceId: `${id}@${version}`,
-                  details: { reason: "instances following this plugin were not moved; see the log of this request" },
-                }),
-              )
-              .catch(() => undefined);
+        await ctx.updates.request({ pluginId: id, version }).catch(async (error: unknown) => {
+          logEvent("error", "follow_updates_failed", {
+            requestId: ctx.request.requestId,
+            pluginId: id,
+            message: String(error),
           });
+          await ctx.db
+            .transaction((tx) => recordAudit(tx, ctx, followFailed({ pluginId: id, version })))
+            .catch(() => undefined);
+        });
       }
       return published;
     }),

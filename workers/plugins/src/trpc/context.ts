@@ -3,6 +3,7 @@ import type { Grant, Identity, RequestFacts } from "@plugins/schema";
 import type { UploadLimits } from "../bundles/limits";
 import type { Engine } from "../engine/lifecycle";
 import type { ConfigKeys } from "../installations/secrets";
+import type { UpdatePasses } from "../installations/update-passes";
 import type { Database } from "../lib/database";
 import type { SigningKey } from "../signatures/signing-keys";
 
@@ -30,4 +31,6 @@ export interface Context {
   engine: Engine;
   /** The registry's Ed25519 keys (SIGNING_KEYS): what signs new versions and what verifies them. */
   signingKeys: readonly SigningKey[];
+  /** Queues the passes that move a plugin's following instances (installations/update-fan-out.ts). */
+  updates: UpdatePasses;
 }

@@ -6,6 +6,7 @@ import { BoundedUploadRequest } from "../bundles/upload";
 import { readConfig } from "../config";
 import { requestEngine } from "../engine/hooks";
 import { engineExports } from "../engine/isolates";
+import { queuedUpdatePasses } from "../installations/update-fan-out";
 import type { PluginsApp } from "../internal/identity";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, onDemandDatabase } from "../lib/database";
 import { publishingTransactions } from "../read-models/publishing-transactions";
@@ -51,6 +52,7 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
       configKeys: config.configKeys,
       signingKeys: config.signingKeys,
       engine: requestEngine(c.env, () => engineExports(c.executionCtx), config),
+      updates: queuedUpdatePasses(c.env.UPDATES, claims),
     }),
     // An outage answer says when to come back, and no cache keeps any error. A streamed
     // batch (httpBatchStreamLink) sends its status and headers before its calls run, so

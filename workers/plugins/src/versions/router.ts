@@ -10,7 +10,6 @@ import {
 import { pluginVersions, versionFiles } from "@plugins/schema/tables";
 import { and, asc, eq } from "drizzle-orm";
 import { type AuditEntry, recordAudit } from "../audit/record";
-import { followUpdates } from "../installations/follow-updates";
 import type { Transaction } from "../lib/database";
 import { RegistryError } from "../lib/errors";
 import { versionListing } from "../plugins/listing";
@@ -121,8 +120,8 @@ export const versionsRouter = router({
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
         // Before the instances move off it: whichever stay, the engine stops running it at once.
         await recordInstancesOfVersion(tx, input.pluginId, input.version);
-        // `latest` may have moved on; instances following it move with it.
-        await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, input.pluginId));
+        // `latest` may have moved on; instances following it move with it, in a pass of the UPDATES queue.
+        await ctx.updates.request({ pluginId: input.pluginId, version: input.version });
         return {
           result: { pluginId: input.pluginId, version: input.version, status: "yanked" as const, removedTags },
           audit: {
@@ -164,10 +163,10 @@ export const versionsRouter = router({
         const removedTags = await untagVersion(tx, input.pluginId, input.version);
         // Before the instances move off it: whichever stay, the engine stops running it at once.
         await recordInstancesOfVersion(tx, input.pluginId, input.version);
-        // Instances whose policy admits a newer version leave it; the manifests of tenants still
-        // running it stop loading it at once and list it as withheld.
-        const moved = await followUpdates(tx, ctx, input.pluginId);
-        await refreshTenantManifests(tx, ctx, [...moved, ...(await tenantsRunning(tx, input.pluginId, input.version))]);
+        // The manifests of tenants running it stop loading it at once and list it as withheld;
+        // instances whose policy admits a newer version leave it in a pass of the UPDATES queue.
+        await refreshTenantManifests(tx, ctx, await tenantsRunning(tx, input.pluginId, input.version));
+        await ctx.updates.request({ pluginId: input.pluginId, version: input.version });
         // Inside the transaction on purpose: if the commit then fails, the bytes are already
         // gone and an admin blocks again; for malware, removal errs on the side of removing.
         // The marker goes first, so the bundle path answers 410 even before the deletes finish.

@@ -2,11 +2,9 @@ import { LATEST_TAG, removeTagInputSchema, setTagInputSchema } from "@plugins/sc
 import { distTags, pluginVersions } from "@plugins/schema/tables";
 import { and, eq, sql } from "drizzle-orm";
 import { recordAudit } from "../audit/record";
-import { followUpdates } from "../installations/follow-updates";
 import { RegistryError } from "../lib/errors";
 import { lockManagedPlugin } from "../plugins/ownership";
 import { recordChange } from "../read-models/changes";
-import { refreshTenantManifests } from "../tenants/manifest";
 import { roleProcedure, router } from "../trpc/init";
 import { moveLatest } from "./tags";
 
@@ -38,8 +36,8 @@ export const tagsRouter = router({
             set: { version: input.version, explicit: true, updatedAt: sql`now()` },
           });
         recordChange(tx, "packages", input.pluginId);
-        if (input.tag === LATEST_TAG)
-          await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, input.pluginId));
+        // Instances on the `latest` policy follow it, in a pass of the UPDATES queue.
+        if (input.tag === LATEST_TAG) await ctx.updates.request({ pluginId: input.pluginId, version: input.version });
         await recordAudit(tx, ctx, {
           action: "dist_tag.set",
           resourceType: "plugin",
@@ -65,7 +63,7 @@ export const tagsRouter = router({
         }
         recordChange(tx, "packages", input.pluginId);
         const latest = input.tag === LATEST_TAG ? await moveLatest(tx, input.pluginId) : undefined;
-        if (latest) await refreshTenantManifests(tx, ctx, await followUpdates(tx, ctx, input.pluginId));
+        if (latest) await ctx.updates.request({ pluginId: input.pluginId, version: latest });
         await recordAudit(tx, ctx, {
           action: "dist_tag.remove",
           resourceType: "plugin",
