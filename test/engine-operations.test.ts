@@ -8,7 +8,7 @@
 import { ENGINE_CALL_HEADER, PLUGIN_REQUEST_HEADERS } from "@plugins/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cast, mintCast } from "./cast";
-import { expectError, publish, trpc } from "./helpers";
+import { expectError, install, publish, trpc } from "./helpers";
 import {
   callInstance,
   type DnsRecord,
@@ -341,6 +341,23 @@ describe("tenancy and state", () => {
     await installActive(stack, cast.alice, "acme", "frontend-only", "frontend-only");
     const frontend = await callInstance(stack, cast.alice, "frontend-only", "/whoami");
     expect(await expectError(frontend, 404, "NOT_FOUND")).toContain("has no server module");
+  });
+
+  it("starts a new instance of a version already running from the module it checked, and refuses one whose module is gone", async () => {
+    const server = `export default { fetch: () => new Response("shared") };`;
+    await publishServerPlugin(stack, cast.alice, { id: "shared-code", server });
+    await installActive(stack, cast.alice, "acme", "shared-code", "shared-first");
+    expect(await (await callInstance(stack, cast.alice, "shared-first", "/")).text()).toBe("shared");
+    await stack.bucket.delete("shared-code/1.0.0/server.js");
+    await installActive(stack, cast.alice, "acme", "shared-code", "shared-second");
+    const second = await callInstance(stack, cast.alice, "shared-second", "/");
+    expect(await second.text()).toBe("shared");
+
+    await publishServerPlugin(stack, cast.alice, { id: "shared-code", version: "2.0.0", server });
+    await stack.bucket.delete("shared-code/2.0.0/server.js");
+    // Its install runs the onInstall hook in a new isolate, which has no code to start.
+    const third = await install(stack, cast.alice, "acme", { pluginId: "shared-code", instanceId: "shared-third" });
+    expect(await expectError(third, 409, "CONFLICT")).toContain("server.js is missing from the bucket");
   });
 });
 

@@ -1,5 +1,5 @@
 import { RegistryError } from "../lib/errors";
-import { ServerModuleUnavailable } from "./isolates";
+import { ServerModuleUnavailable } from "./server-modules";
 
 /** Longest plugin message passed on in a refusal. */
 const MAX_PLUGIN_MESSAGE = 500;

@@ -1,8 +1,7 @@
-import { sha256Hex } from "@plugins/runtime";
-import { bundleObjectKey } from "@plugins/schema";
 import { HARNESS_MODULE } from "./harness";
 import type { InstanceProps, OutboundProps, StorageProps } from "./props";
 import type { RunningInstance } from "./running-instances";
+import { readServerModule } from "./server-modules";
 
 /**
  * Loads an instance's server module into a Dynamic Worker of its own and hands back its
@@ -45,9 +44,6 @@ const verified = new Set<string>();
  */
 const generations = new Map<string, number>();
 
-/** Why an instance's server module cannot run: its bytes are missing or not what was published. */
-export class ServerModuleUnavailable extends Error {}
-
 interface EngineLimits {
   cpuMs: number;
   subRequests: number;
@@ -82,18 +78,6 @@ function retryLater(instance: RunningInstance) {
     generations.set(base, (generations.get(base) ?? 0) + 1);
     throw error;
   };
-}
-
-/** The server module's text, checked against the sha256 recorded at publish. */
-async function readServerModule(bucket: R2Bucket, instance: RunningInstance): Promise<string> {
-  const object = await bucket.get(bundleObjectKey(instance.pluginId, instance.version, instance.server.path));
-  if (!object)
-    throw new ServerModuleUnavailable(`the server module ${instance.server.path} is missing from the bucket`);
-  const bytes = new Uint8Array(await object.arrayBuffer());
-  if ((await sha256Hex(bytes)) !== instance.server.sha256) {
-    throw new ServerModuleUnavailable(`the server module ${instance.server.path} does not match its published digest`);
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function workerCode(
