@@ -8,7 +8,7 @@ import { refreshTenantManifest } from "../tenants/manifest";
 import type { Context } from "../trpc/context";
 import { hostProblems } from "./compatibility";
 import { type LifecycleAction, transition } from "./lifecycle";
-import { changeInstance, installedVersion, loadInstance, ranServerCode, refused, view } from "./store";
+import { anyVersionHasServer, changeInstance, installedVersion, loadInstance, refused, view } from "./store";
 
 const logEvent = createLogger("plugins");
 
@@ -57,7 +57,7 @@ export async function changeStatus(
     });
     await refreshTenantManifest(tx, ctx, current.tenantId);
     // A plugin none of whose versions has a server module never had an instance store to delete.
-    const hasData = uninstalled && (await ranServerCode(tx, current.pluginId));
+    const hasData = uninstalled && (await anyVersionHasServer(tx, current.pluginId));
     return { changed: view(updated), hasData };
   });
   // Its data goes once the uninstall committed; a reinstall under the same id starts empty either way.

@@ -64,7 +64,7 @@ export async function installedVersion(tx: Transaction, instance: Installation) 
 }
 
 /** Whether any version of `pluginId` has a server module: only those give instances code to run and data to keep. */
-export async function ranServerCode(tx: Transaction, pluginId: string): Promise<boolean> {
+export async function anyVersionHasServer(tx: Transaction, pluginId: string): Promise<boolean> {
   const [withServer] = await tx
     .select({ version: pluginVersions.version })
     .from(pluginVersions)

@@ -1,42 +1,14 @@
 import { createLogger } from "@plugins/runtime";
-import type { InternalClaims } from "@plugins/schema";
 import { recordAudit } from "../audit/record";
 import { type PluginsConfig, readConfig } from "../config";
-import { requestEngine } from "../engine/hooks";
-import { engineExports } from "../engine/isolates";
-import { type Database, DatabaseUnavailable, databaseOutage, openDatabase } from "../lib/database";
+import { DatabaseUnavailable, databaseOutage, openDatabase } from "../lib/database";
 import { RegistryError } from "../lib/errors";
-import { publishingTransactions } from "../read-models/publishing-transactions";
 import { refreshTenantManifests } from "../tenants/manifest";
-import type { Context } from "../trpc/context";
+import { callerContext } from "../trpc/caller-context";
 import { followUpdatesPage } from "./follow-updates";
-import { followFailed, readUpdatePass, type UpdatePass, type UpdatePasses } from "./update-passes";
+import { followFailed, readUpdatePass, type UpdatePass } from "./update-passes";
 
 const logEvent = createLogger("plugins");
-
-/** The passes of one request or page, on the UPDATES queue, caused by `actor`. */
-export function queuedUpdatePasses(queue: Queue, actor: InternalClaims): UpdatePasses {
-  return {
-    async request(fields) {
-      const pass: UpdatePass = { ...fields, actor };
-      const { pluginId } = pass;
-      try {
-        await queue.send(pass, { contentType: "json" });
-        if (!pass.after) logEvent("info", "update_pass_queued", { requestId: actor.request.requestId, pluginId });
-      } catch (error) {
-        logEvent("error", "update_pass_not_queued", {
-          requestId: actor.request.requestId,
-          pluginId,
-          message: String(error),
-        });
-        throw new RegistryError(
-          "SERVICE_UNAVAILABLE",
-          `The automatic updates of '${pluginId}' could not be queued; retry in a few seconds`,
-        );
-      }
-    },
-  };
-}
 
 /**
  * How long before a page's database deadline it stops starting another instance, on top of
@@ -117,7 +89,7 @@ async function followPage(
   const startedAt = Date.now();
   const database = openDatabase(config.database, startedAt);
   try {
-    const ctx = passContext(env, execution, config, database.db, pass.actor);
+    const ctx = callerContext(env, execution, config, pass.actor, { database: () => database.db, purgeFromEdge: null });
     const stopAt = startedAt + config.database.timeouts.deadlineMs - config.engine.hookDeadlineMs - PAGE_MARGIN_MS;
     const page = await ctx.db.transaction(async (tx) => {
       const page = await followUpdatesPage(tx, ctx, pass.pluginId, {
@@ -147,29 +119,4 @@ async function followPage(
   } finally {
     await database.close();
   }
-}
-
-/** What the procedures behind a page need, for the pass's actor, as a request of theirs would have it. */
-function passContext(
-  env: Env,
-  execution: ExecutionContext,
-  config: PluginsConfig,
-  db: Database,
-  actor: InternalClaims,
-): Context {
-  return {
-    db: publishingTransactions(db, env.BUNDLES, config.readModels),
-    bucket: env.BUNDLES,
-    identity: actor.identity,
-    grant: actor.grant ?? null,
-    request: actor.request,
-    limits: { upload: config.upload },
-    waitUntil: (promise) => execution.waitUntil(promise),
-    purgeFromEdge: null,
-    exposeErrors: config.exposeErrors,
-    configKeys: config.configKeys,
-    signingKeys: config.signingKeys,
-    engine: requestEngine(env, () => engineExports(execution), config),
-    updates: queuedUpdatePasses(env.UPDATES, actor),
-  };
 }

@@ -31,6 +31,6 @@ export interface Context {
   engine: Engine;
   /** The registry's Ed25519 keys (SIGNING_KEYS): what signs new versions and what verifies them. */
   signingKeys: readonly SigningKey[];
-  /** Queues the passes that move a plugin's following instances (installations/update-fan-out.ts). */
+  /** Queues the passes that move a plugin's following instances (installations/update-queue.ts; consumed by update-fan-out.ts). */
   updates: UpdatePasses;
 }

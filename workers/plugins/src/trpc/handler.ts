@@ -4,13 +4,9 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { Handler } from "hono";
 import { BoundedUploadRequest } from "../bundles/upload";
 import { readConfig } from "../config";
-import { requestEngine } from "../engine/hooks";
-import { engineExports } from "../engine/isolates";
-import { queuedUpdatePasses } from "../installations/update-fan-out";
 import type { PluginsApp } from "../internal/identity";
 import { DATABASE_RETRY_AFTER_SECONDS, databaseOutage, onDemandDatabase } from "../lib/database";
-import { publishingTransactions } from "../read-models/publishing-transactions";
-import type { Context } from "./context";
+import { callerContext } from "./caller-context";
 import { appRouter } from "./root";
 
 const logEvent = createLogger("plugins");
@@ -24,36 +20,19 @@ export const trpcHandler: Handler<PluginsApp> = async (c) => {
   const claims = c.get("claims");
   const config = readConfig(c.env);
   const database = onDemandDatabase(config.database);
-  let db: Context["db"] | null = null;
-  const requestDb = () => {
-    db ??= publishingTransactions(database.db, c.env.BUNDLES, config.readModels);
-    return db;
-  };
   const close = database.close;
   const response = await fetchRequestHandler({
     endpoint: "/trpc",
     req: new BoundedUploadRequest(c.req.raw),
     router: appRouter,
-    createContext: ({ resHeaders, info }) => ({
-      get db() {
-        return requestDb();
-      },
-      bucket: c.env.BUNDLES,
-      identity: claims.identity,
-      grant: claims.grant ?? null,
-      request: claims.request,
-      limits: { upload: config.upload },
-      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-      purgeFromEdge:
-        info.accept === "application/jsonl"
-          ? null
-          : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
-      exposeErrors: config.exposeErrors,
-      configKeys: config.configKeys,
-      signingKeys: config.signingKeys,
-      engine: requestEngine(c.env, () => engineExports(c.executionCtx), config),
-      updates: queuedUpdatePasses(c.env.UPDATES, claims),
-    }),
+    createContext: ({ resHeaders, info }) =>
+      callerContext(c.env, c.executionCtx, config, claims, {
+        database: () => database.db,
+        purgeFromEdge:
+          info.accept === "application/jsonl"
+            ? null
+            : (paths) => resHeaders.set(EDGE_PURGE_HEADER, JSON.stringify(paths)),
+      }),
     // An outage answer says when to come back, and no cache keeps any error. A streamed
     // batch (httpBatchStreamLink) sends its status and headers before its calls run, so
     // whatever they answer, a 503 among them, shows only in the stream: none is cacheable.
